@@ -1,0 +1,99 @@
+"""One study: a dataset and its candidates, with the criteria matrix cached the way it changes.
+
+``Study`` computes the expensive site criteria once, the grid connection once per node rule, and
+scores on demand (cheap). The CLI and the app are thin shells over it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .candidates import Candidates, h3_candidates, user_candidates
+from .criteria import NodeRule, combine, grid_criteria, site_criteria
+from .dataset import Dataset
+from .profiles import Profile
+from .scoring import ScoreResult, score
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_msg: str) -> None:
+    return None
+
+
+@dataclass
+class Study:
+    """Candidates over a dataset, with cached criteria."""
+
+    dataset: Dataset
+    candidates: Candidates
+    progress: Progress = _quiet
+    _site: pd.DataFrame | None = field(default=None, init=False, repr=False)
+    _grid: dict[NodeRule, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
+
+    @classmethod
+    def on_h3(cls, dataset: Dataset, resolution: int, progress: Progress = _quiet) -> "Study":
+        t = time.perf_counter()
+        cands = h3_candidates(dataset["study_area"], resolution)
+        progress(f"candidates: {len(cands):,} H3 cells at resolution {resolution} ({time.perf_counter() - t:.1f} s)")
+        return cls(dataset, cands, progress)
+
+    @classmethod
+    def on_sites(cls, dataset: Dataset, sites: gpd.GeoDataFrame, source: str, progress: Progress = _quiet) -> "Study":
+        cands = user_candidates(sites, source=source)
+        progress(f"candidates: {len(cands):,} sites from {source}")
+        return cls(dataset, cands, progress)
+
+    @property
+    def site(self) -> pd.DataFrame:
+        if self._site is None:
+            t = time.perf_counter()
+            self.progress(f"measuring region, climate, land and connectivity for {len(self.candidates):,} candidates ...")
+            self._site = site_criteria(self.dataset, self.candidates)
+            self.progress(f"site criteria done ({time.perf_counter() - t:.1f} s)")
+        return self._site
+
+    def grid(self, rule: NodeRule) -> pd.DataFrame:
+        if rule not in self._grid:
+            self._grid[rule] = grid_criteria(self.dataset, self.candidates, rule)
+        return self._grid[rule]
+
+    def matrix(self, profile: Profile) -> pd.DataFrame:
+        """The criteria matrix for ``profile``'s node rule and season (one row per candidate)."""
+        return combine(self.site, self.grid(profile.node_rule), profile.season)
+
+    def rank(self, profile: Profile) -> tuple[pd.DataFrame, ScoreResult]:
+        m = self.matrix(profile)
+        return m, score(m, profile)
+
+
+def pick_shortlist(matrix: pd.DataFrame, result: ScoreResult, top: int, *, max_per_node: int = 0,
+                   province: str | None = None) -> np.ndarray:
+    """Row positions of the shortlist, best first.
+
+    ``max_per_node`` > 0 keeps at most that many sites per connection node, so a shortlist names
+    distinct places rather than twenty neighbouring cells; ``province`` keeps one province only.
+    """
+    order = result.order
+    if province:
+        prov = matrix["province"].astype("string").str.lower().to_numpy(dtype=object)[order]
+        order = order[prov == province.lower()]
+    if max_per_node <= 0:
+        return order[:top]
+    nodes = matrix["grid_node_id"].to_numpy(dtype=object)
+    counts: dict[object, int] = {}
+    picked = []
+    for i in order:
+        c = counts.get(nodes[i], 0)
+        if c < max_per_node:
+            counts[nodes[i]] = c + 1
+            picked.append(i)
+            if len(picked) == top:
+                break
+    return np.asarray(picked, dtype=np.intp)

@@ -1,0 +1,87 @@
+"""``sitefinder rank``: rank candidates and write the shortlist."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import pandas as pd
+
+from ..analysis import Study, pick_shortlist
+from ..cli import _progress
+from ..dataset import load_dataset, default_data_dir
+from ..errors import Problem, ProfileError
+from ..export import run_metadata, shortlist_frame, shortlist_table, write_shortlist
+from ..io import read_vector
+from ..profiles import load_profile
+
+
+def _fmt(value: object, spec: str, unknown: str = "?") -> str:
+    return unknown if value is None or pd.isna(value) else format(value, spec)
+
+
+def print_table(table: pd.DataFrame, out=sys.stdout) -> None:
+    """A readable ranked table for a terminal."""
+    head = f"{'rank':>4} {'score':>5}  {'site':<28} {'connection point':<34} {'kV':>4} {'km':>5} {'surplus MW':>10} {'h>35°C':>6}  gaps"
+    print(head, file=out)
+    print("-" * len(head), file=out)
+    for _, r in table.iterrows():
+        place = ", ".join(str(v) for v in (r.get("district"), r.get("province")) if v is not None and not pd.isna(v)) or r["candidate_id"]
+        node = str(r["grid_node"] or "")
+        node = node if len(node) <= 34 else node[:33] + "…"
+        print(f"{r['rank']:>4} {r['score']:>5.1f}  {place[:28]:<28} {node:<34} {_fmt(r['grid_voltage_kv'], '.0f'):>4} "
+              f"{_fmt(r['grid_distance_km'], '.1f'):>5} {_fmt(r['region_surplus_mw'], ',.0f'):>10} "
+              f"{_fmt(r.get('hours_above_35c'), '.0f'):>6}  {r['data_gaps'] or '-'}", file=out)
+
+
+def run(args: argparse.Namespace) -> int:
+    say = _progress(args.quiet)
+    profile = load_profile(args.profile)
+    if args.mw is not None:
+        profile = profile.with_facility_mw(args.mw)
+    if args.season:
+        profile = profile.with_season(args.season)
+    if args.weight:
+        profile = profile.with_weights(dict(args.weight))
+    if args.max_grid_km is not None:
+        profile = profile.with_constraint_value("grid_distance_km", args.max_grid_km)
+    if args.min_voltage is not None:
+        profile = profile.with_node_rule(min_voltage_kv=args.min_voltage)
+
+    t = time.perf_counter()
+    data_dir = args.data or default_data_dir()
+    dataset = load_dataset(data_dir)
+    say(f"dataset '{dataset.name}' loaded from {data_dir} ({time.perf_counter() - t:.1f} s)")
+    if args.candidates is not None:
+        study = Study.on_sites(dataset, read_vector(args.candidates), str(args.candidates), progress=say)
+    else:
+        study = Study.on_h3(dataset, args.resolution, progress=say)
+    matrix, result = study.rank(profile)
+    say(f"scored {len(matrix):,} candidates: {result.n_feasible:,} pass the constraints")
+
+    if args.province:
+        known = sorted({str(p) for p in matrix["province"].dropna().unique()})
+        if args.province.lower() not in {k.lower() for k in known}:
+            raise ProfileError("--province", [Problem("--province", f"'{args.province}' is not a province in this dataset.",
+                                                      f"Use one of: {', '.join(known)}.")])
+    rows = pick_shortlist(matrix, result, args.top, max_per_node=args.max_per_node, province=args.province)
+    table = shortlist_table(matrix, result, rows)
+
+    print(f"\n{profile.title}, {profile.facility_mw:g} MW, {profile.season.replace('_', '-')} surplus - "
+          f"{result.n_feasible:,} of {len(matrix):,} candidates pass the constraints\n")
+    if len(table):
+        print_table(table)
+    else:
+        print("No candidate passes the constraints. Excluded by:")
+    if not len(table) or args.top > len(table):
+        for label, count in result.failure_counts().items():
+            print(f"  {count:>8,}  {label}")
+    if args.out or args.csv:
+        meta = run_metadata(study, result, top=args.top, max_per_node=args.max_per_node, province=args.province)
+        frame = shortlist_frame(study, table, rows)
+        for path in write_shortlist(frame, meta, args.out, args.csv):
+            say(f"wrote {len(table)} sites to {path}")
+    print("\nSurplus, climate and flood values are estimates; see data/pakistan/README.md. Grid headroom is "
+          "unknown unless the grid layer gives it.")
+    return 0

@@ -1,0 +1,241 @@
+"""Per-candidate criterion values, vectorised over all candidates.
+
+Two parts, cached separately by callers because they change at different times:
+
+* ``site_criteria``: everything that depends only on the data and the candidates (supply region and
+  its surplus, climate, land, connectivity, district). Expensive; compute once per (dataset, resolution).
+* ``grid_criteria``: the nearest *eligible* grid node, which depends on the profile's voltage and
+  status rules. Cheap (a k-d tree query); compute per node rule.
+
+All distances are WGS84 geodesic kilometres; inputs are EPSG:4326.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from .candidates import Candidates
+from .climate import METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUMNS, interpolate_metrics
+from .dataset import Dataset
+from .errors import ScoringError
+from .geodesy import NearestFinder
+
+SEASONS = ("winter", "summer", "year_round")
+
+
+@dataclass(frozen=True)
+class CriterionInfo:
+    """A criterion column the engine can score: unit, family, direction, and a plain description."""
+
+    name: str
+    unit: str
+    family: str
+    direction: str  # natural direction: "benefit" or "cost"
+    label: str
+    description: str
+    estimate: bool = False
+
+
+CRITERIA: dict[str, CriterionInfo] = {c.name: c for c in (
+    CriterionInfo("grid_distance_km", "km", "grid", "cost", "Distance to grid node",
+                  "Geodesic distance from the site to the nearest eligible grid node."),
+    CriterionInfo("grid_voltage_kv", "kV", "grid", "benefit", "Grid node voltage",
+                  "Highest AC voltage at the connection node; blank where not published."),
+    CriterionInfo("grid_headroom_mw", "MW", "grid", "benefit", "Grid node headroom",
+                  "Spare capacity at the connection node for a new load; blank = unknown."),
+    CriterionInfo("region_surplus_mw", "MW", "surplus", "benefit", "Region surplus",
+                  "Spare power in the supply region for the chosen season.", estimate=True),
+    CriterionInfo("hottest_month_tmax_c", "°C", "climate", "cost", "Hottest-month max",
+                  "Mean daily maximum temperature of the hottest month.", estimate=True),
+    CriterionInfo("cooling_degree_days", "°C·day", "climate", "cost", "Cooling degree days",
+                  "Cooling degree days above 18 °C per year.", estimate=True),
+    CriterionInfo("hours_above_35c", "h/yr", "climate", "cost", "Hours above 35 °C",
+                  "Estimated hours per year above 35 °C.", estimate=True),
+    CriterionInfo("free_cooling_months", "months", "climate", "benefit", "Free-cooling months",
+                  "Months whose mean daily maximum is below 25 °C.", estimate=True),
+    CriterionInfo("connectivity_distance_km", "km", "connectivity", "cost", "Distance to connectivity",
+                  "Distance to the nearest cable landing, internet exchange or data centre."),
+    CriterionInfo("large_city_distance_km", "km", "connectivity", "cost", "Distance to large city",
+                  "Distance to the nearest large city (skilled staff, services)."),
+    CriterionInfo("town_distance_km", "km", "land", "benefit", "Distance to nearest town",
+                  "Distance to the nearest town or city in the cities layer (noise setback)."),
+    CriterionInfo("flood_2022", "0/1", "land", "cost", "2022 flood district",
+                  "1 if the site's district was named as worst hit in the 2022 floods.", estimate=True),
+    CriterionInfo("land_excluded", "0/1", "land", "cost", "Inside an exclusion zone",
+                  "1 if the site lies in a protected area, city core or other exclusion zone."),
+    CriterionInfo("on_national_grid", "0/1", "grid", "benefit", "On the national grid",
+                  "0 where the supply region is not connected to the national grid."),
+    CriterionInfo("in_study_area", "0/1", "land", "benefit", "Inside the study area",
+                  "0 for a site outside the study area (at sea or abroad)."),
+)}
+
+
+@dataclass(frozen=True)
+class NodeRule:
+    """Which grid nodes a facility may connect to."""
+
+    min_voltage_kv: float = 220.0
+    statuses: tuple[str, ...] = ("operational",)
+    allow_unknown_voltage: bool = True
+
+
+def _nearest(candidates: Candidates, frame: pd.DataFrame | None) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    if frame is None or len(frame) == 0:
+        n = len(candidates)
+        return np.full(n, -1, dtype=np.intp), np.full(n, np.nan)
+    finder = NearestFinder(frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy())
+    return finder.query(candidates.lon, candidates.lat)
+
+
+def _candidate_points(candidates: Candidates) -> NDArray[np.object_]:
+    return shapely.points(candidates.lon, candidates.lat)
+
+
+def _polygon_lookup(points: NDArray[np.object_], polygons: NDArray[np.object_]) -> NDArray[np.intp]:
+    """Index of the (first) polygon containing each point, -1 where none does."""
+    tree = shapely.STRtree(polygons)
+    pt_idx, poly_idx = tree.query(points, predicate="within")
+    out = np.full(len(points), -1, dtype=np.intp)
+    order = np.lexsort((poly_idx, pt_idx))
+    pt_sorted, poly_sorted = pt_idx[order], poly_idx[order]
+    first = np.r_[True, pt_sorted[1:] != pt_sorted[:-1]] if len(pt_sorted) else np.array([], dtype=bool)
+    out[pt_sorted[first]] = poly_sorted[first]
+    return out
+
+
+def _take(values: pd.Series, idx: NDArray[np.intp], fill: object = None) -> NDArray[np.object_]:
+    arr = values.to_numpy(dtype=object)
+    out = np.full(len(idx), fill, dtype=object)
+    ok = idx >= 0
+    out[ok] = arr[idx[ok]]
+    return out
+
+
+def _take_float(values: pd.Series, idx: NDArray[np.intp]) -> NDArray[np.float64]:
+    arr = values.to_numpy(dtype=float)
+    out = np.full(len(idx), np.nan)
+    ok = idx >= 0
+    out[ok] = arr[idx[ok]]
+    return out
+
+
+def site_criteria(dataset: Dataset, candidates: Candidates, *, idw_power: float = 2.0,
+                  idw_neighbours: int = 8) -> pd.DataFrame:
+    """Criteria that do not depend on the facility profile, one row per candidate (same order)."""
+    n = len(candidates)
+    pts = _candidate_points(candidates)
+    out: dict[str, object] = {"candidate_id": candidates.ids, "lon": candidates.lon, "lat": candidates.lat}
+
+    study = shapely.union_all(dataset["study_area"].geometry.array)
+    shapely.prepare(study)
+    out["in_study_area"] = shapely.contains_xy(study, candidates.lon, candidates.lat).astype(float)
+
+    regions = dataset["supply_regions"]
+    ridx = _polygon_lookup(pts, regions.geometry.to_numpy())
+    out["region_id"] = _take(regions["region_id"], ridx)
+    out["region"] = _take(regions["name"], ridx)
+    out["surplus_winter_mw"] = _take_float(regions["surplus_winter_mw"], ridx)
+    out["surplus_summer_mw"] = _take_float(regions["surplus_summer_mw"], ridx)
+    grid_flag = regions["on_national_grid"].astype(float)
+    out["on_national_grid"] = _take_float(grid_flag, ridx)
+    out["region_surplus_basis"] = _take(regions["surplus_basis"], ridx)
+    if "tariff_pkr_per_kwh" in regions:
+        out["region_tariff_pkr_per_kwh"] = _take_float(regions["tariff_pkr_per_kwh"], ridx)
+
+    stations = dataset["climate_stations"]
+    climate = interpolate_metrics(
+        candidates.lon, candidates.lat, stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy(),
+        stations[list(TMAX_COLUMNS)].to_numpy(float), stations[list(TMIN_COLUMNS)].to_numpy(float),
+        power=idw_power, neighbours=idw_neighbours,
+    )
+    for key in (*METRIC_COLUMNS, "climate_station_km"):
+        out[key] = climate[key]
+
+    zones = dataset["exclusions"]
+    if candidates.user_geometry is not None:
+        test = candidates.user_geometry
+        tree = shapely.STRtree(zones.geometry.to_numpy())
+        g_idx, z_idx = tree.query(test, predicate="intersects")
+        zidx = np.full(n, -1, dtype=np.intp)
+        zidx[g_idx[::-1]] = z_idx[::-1]
+    else:
+        zidx = _polygon_lookup(pts, zones.geometry.to_numpy()) if len(zones) else np.full(n, -1, dtype=np.intp)
+    out["land_excluded"] = (zidx >= 0).astype(float)
+    out["land_exclusion_reason"] = _take(zones["reason"], zidx, fill="") if len(zones) else np.full(n, "", dtype=object)
+
+    conn_idx, conn_km = _nearest(candidates, dataset["connectivity"])
+    out["connectivity_distance_km"] = conn_km
+    out["connectivity_point"] = _take(dataset["connectivity"]["name"], conn_idx)
+    cities = dataset["cities"]
+    town_idx, town_km = _nearest(candidates, cities)
+    out["town_distance_km"] = town_km
+    out["nearest_town"] = _take(cities["name"], town_idx)
+    large = cities[cities["large_city"].astype(bool)] if "large_city" in cities else cities[cities["population"] >= 1e6]
+    big_idx, big_km = _nearest(candidates, large)
+    out["large_city_distance_km"] = big_km
+    out["nearest_large_city"] = _take(large["name"], big_idx) if len(large) else np.full(n, None, dtype=object)
+
+    districts = dataset.get("districts")
+    if districts is not None and len(districts):
+        didx = _polygon_lookup(pts, districts.geometry.to_numpy())
+        out["district"] = _take(districts["district"], didx)
+        out["province"] = _take(districts["province"], didx)
+        out["flood_2022"] = _take_float(districts["flood_2022"].astype(float), didx)
+    else:
+        out["district"] = np.full(n, None, dtype=object)
+        out["province"] = np.full(n, None, dtype=object)
+        out["flood_2022"] = np.full(n, np.nan)
+    return pd.DataFrame(out)
+
+
+def eligible_nodes(nodes: pd.DataFrame, rule: NodeRule) -> pd.DataFrame:
+    """The grid nodes a facility may connect to under ``rule``."""
+    voltage = nodes["voltage_kv"].to_numpy(dtype=float)
+    ok_voltage = voltage >= rule.min_voltage_kv
+    if rule.allow_unknown_voltage:
+        ok_voltage |= np.isnan(voltage)
+    return nodes[ok_voltage & nodes["status"].isin(rule.statuses).to_numpy()]
+
+
+def grid_criteria(dataset: Dataset, candidates: Candidates, rule: NodeRule) -> pd.DataFrame:
+    """The connection point of every candidate: nearest eligible node, its voltage, distance and headroom."""
+    nodes = eligible_nodes(dataset["grid_nodes"], rule)
+    idx, km = _nearest(candidates, nodes)
+    out = pd.DataFrame({
+        "grid_node_id": _take(nodes["node_id"], idx),
+        "grid_node": _take(nodes["name"], idx),
+        "grid_distance_km": km,
+        "grid_voltage_kv": _take_float(nodes["voltage_kv"], idx),
+        "grid_headroom_mw": _take_float(nodes["headroom_mw"], idx),
+        "grid_status": _take(nodes["status"], idx),
+        "grid_location_precision": _take(nodes["location_precision"], idx) if "location_precision" in nodes else None,
+        "grid_capacity_mva": _take_float(nodes["capacity_mva"], idx) if "capacity_mva" in nodes else np.nan,
+    })
+    return out
+
+
+def region_surplus(site: pd.DataFrame, season: str) -> NDArray[np.float64]:
+    """The supply region's surplus (MW) for ``season``; ``year_round`` is the lower of winter and summer
+    (unknown if either is unknown)."""
+    winter = site["surplus_winter_mw"].to_numpy(float)
+    summer = site["surplus_summer_mw"].to_numpy(float)
+    if season == "winter":
+        return winter
+    if season == "summer":
+        return summer
+    if season == "year_round":
+        return np.where(np.isnan(winter) | np.isnan(summer), np.nan, np.minimum(winter, summer))
+    raise ScoringError(f"season '{season}' is not known. Use one of: {', '.join(SEASONS)}.")
+
+
+def combine(site: pd.DataFrame, grid: pd.DataFrame, season: str) -> pd.DataFrame:
+    """The full criteria matrix: site and grid columns plus ``region_surplus_mw`` for ``season``."""
+    matrix = pd.concat([site.reset_index(drop=True), grid.reset_index(drop=True)], axis=1)
+    matrix["region_surplus_mw"] = region_surplus(site, season)
+    matrix.attrs["season"] = season
+    return matrix

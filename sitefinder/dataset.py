@@ -1,0 +1,107 @@
+"""A ``Dataset`` bundles the validated layers of one study area.
+
+A dataset directory holds one file per layer and a ``dataset.toml`` naming them (see
+``data/pakistan/dataset.toml``). ``load_default()`` loads the built-in Pakistan data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+
+from .errors import LayerError, Problem, SitefinderError
+from .io import read_layer
+from .schema import SCHEMAS
+
+DATA_ENV = "SITEFINDER_DATA"
+
+
+@dataclass
+class Dataset:
+    """Validated layers (EPSG:4326) keyed by kind, plus where they came from."""
+
+    name: str
+    layers: dict[str, gpd.GeoDataFrame]
+    files: dict[str, Path] = field(default_factory=dict)
+    version: str = ""
+    manifest: dict = field(default_factory=dict)
+
+    def __getitem__(self, kind: str) -> gpd.GeoDataFrame:
+        return self.layers[kind]
+
+    def get(self, kind: str) -> gpd.GeoDataFrame | None:
+        return self.layers.get(kind)
+
+    def with_layer(self, kind: str, frame: gpd.GeoDataFrame, path: Path | None = None) -> "Dataset":
+        """A copy of this dataset with one layer replaced (the version changes with it)."""
+        layers = {**self.layers, kind: frame}
+        files = {**self.files, **({kind: path} if path else {})}
+        digest = hashlib.sha256((self.version + kind + str(len(frame)) + str(frame.total_bounds)).encode()).hexdigest()[:16]
+        return Dataset(self.name, layers, files, digest, self.manifest)
+
+
+def default_data_dir() -> Path:
+    """Where the built-in data lives: $SITEFINDER_DATA, else the repository's ``data/pakistan``."""
+    env = os.environ.get(DATA_ENV)
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "data" / "pakistan", Path.cwd() / "data" / "pakistan"):
+        if (candidate / "dataset.toml").exists():
+            return candidate
+    return here.parent / "data" / "pakistan"
+
+
+def load_dataset(directory: str | Path) -> Dataset:
+    """Load and validate every layer named in ``directory/dataset.toml``; all problems are reported together."""
+    root = Path(directory)
+    manifest_path = root / "dataset.toml"
+    if not manifest_path.exists():
+        raise LayerError(str(root), [Problem(str(root), "has no dataset.toml.",
+                                             "Point --data at a folder with a dataset.toml listing its layers "
+                                             "(see data/pakistan/dataset.toml), or run `sitefinder build-data`.")])
+    try:
+        manifest = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise LayerError(str(manifest_path), [Problem(str(manifest_path), f"is not valid TOML ({exc}).")]) from None
+    names = manifest.get("layers", {})
+    problems: list[Problem] = []
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    files: dict[str, Path] = {}
+    for kind, schema in SCHEMAS.items():
+        if kind not in names:
+            if schema.required_layer:
+                problems.append(Problem(str(manifest_path), f"names no '{kind}' layer.",
+                                        f"Add `{kind} = \"file.geojson\"` under [layers]."))
+            continue
+        path = root / names[kind]
+        try:
+            layers[kind] = read_layer(path, kind)
+            files[kind] = path
+        except LayerError as exc:
+            problems.extend(exc.problems if exc.problems else [Problem(str(path), str(exc))])
+        except SitefinderError as exc:
+            problems.append(Problem(str(path), str(exc)))
+    if problems:
+        raise LayerError(str(root), problems, summary=f"{root}: the dataset has {len(problems)} problem(s)")
+    checks = manifest.get("checksums")
+    version = hashlib.sha256(repr(sorted(checks.items())).encode()).hexdigest()[:16] if checks else _hash_files(files)
+    return Dataset(str(manifest.get("name", root.name)), layers, files, version, manifest)
+
+
+def _hash_files(files: dict[str, Path]) -> str:
+    h = hashlib.sha256()
+    for kind in sorted(files):
+        h.update(kind.encode())
+        h.update(files[kind].read_bytes())
+    return h.hexdigest()[:16]
+
+
+def load_default() -> Dataset:
+    """The built-in Pakistan dataset."""
+    return load_dataset(default_data_dir())

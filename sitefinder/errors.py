@@ -1,0 +1,61 @@
+"""Error classes. Every error a user can cause is a ``SitefinderError``.
+
+Each subclass also inherits the matching builtin, so callers can catch either
+(``except ValueError`` still works for a bad layer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SitefinderError(Exception):
+    """Root of every error sitefinder raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where it is, what is wrong, and how to fix it."""
+
+    where: str
+    message: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.message}"
+        return f"{text} Fix: {self.fix}" if self.fix else text
+
+
+class ProblemsError(SitefinderError):
+    """An error that carries every problem found, not just the first."""
+
+    def __init__(self, source: str, problems: list[Problem], *, summary: str = "") -> None:
+        self.source = source
+        self.problems = list(problems)
+        head = summary or f"{source}: {len(self.problems)} problem(s) found"
+        lines = [head] + [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class LayerError(ProblemsError, ValueError):
+    """A layer file is unreadable or fails its schema."""
+
+
+class ProfileError(ProblemsError, ValueError):
+    """A facility profile (TOML) is missing fields or has values out of range."""
+
+
+class FileFormatError(SitefinderError, ValueError):
+    """A file is not one of the allowed formats, judged by its content."""
+
+
+class InputFileNotFoundError(SitefinderError, FileNotFoundError):
+    """A file named by the user does not exist."""
+
+
+class ScoringError(SitefinderError, ValueError):
+    """Weights, constraints or value functions that cannot be applied."""
+
+
+class BuildError(SitefinderError, RuntimeError):
+    """The built-in dataset could not be built from its fact tables."""

@@ -1,0 +1,128 @@
+"""The shortlist as a table, an RFC 7946 GeoJSON FeatureCollection and a CSV.
+
+The GeoJSON and the CSV carry the same rows and columns; the GeoJSON adds the geometry (the H3
+hexagon or the user's polygon/point) and the run metadata in its top-level ``metadata`` member.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .analysis import Study
+from .criteria import CRITERIA
+from .io import dumps_geojson, feature_collection, write_csv
+from .scoring import ScoreResult
+
+CONNECTION = ["grid_node_id", "grid_node", "grid_voltage_kv", "grid_distance_km", "grid_headroom_mw",
+              "grid_status", "grid_location_precision", "grid_capacity_mva"]
+PLACE = ["province", "district", "nearest_town", "town_distance_km", "nearest_large_city", "large_city_distance_km",
+         "connectivity_point", "connectivity_distance_km"]
+REGION = ["region", "region_surplus_mw", "surplus_winter_mw", "surplus_summer_mw"]
+CLIMATE = ["hottest_month_tmax_c", "cooling_degree_days", "hours_above_35c", "free_cooling_months",
+           "annual_mean_temp_c", "climate_station_km"]
+LAND = ["flood_2022", "land_excluded"]
+DECIMALS = {"score": 2, "topsis_score": 2, "lon": 6, "lat": 6}
+
+
+def shortlist_table(matrix: pd.DataFrame, result: ScoreResult, rows: np.ndarray) -> pd.DataFrame:
+    """One row per shortlisted site, best first: rank, score, connection point, region, raw values, contributions."""
+    sub = matrix.iloc[rows].reset_index(drop=True)
+    out = pd.DataFrame({
+        "rank": np.arange(1, len(rows) + 1),
+        "overall_rank": result.rank[rows],
+        "candidate_id": sub["candidate_id"].astype(str),
+        "score": result.score[rows],
+        "topsis_score": result.topsis_score[rows],
+    })
+    for col in CONNECTION + REGION:
+        if col in sub:
+            out[col] = sub[col].to_numpy()
+    out["surplus_season"] = result.profile.season
+    scored = [c for c in result.criteria]
+    for col in dict.fromkeys(scored + PLACE + CLIMATE + LAND):
+        if col in sub and col not in out:
+            out[col] = sub[col].to_numpy()
+    for j, name in enumerate(result.criteria):
+        out[f"contrib_{name}"] = result.contributions[rows, j]
+    out["data_gaps"] = ["; ".join(result.gaps(int(i))) for i in rows]
+    out["estimates"] = "; ".join(c for c in scored if CRITERIA[c].estimate and result.weight_of(c) > 0)
+    out["lon"] = sub["lon"].to_numpy()
+    out["lat"] = sub["lat"].to_numpy()
+    for col in out.columns:
+        if out[col].dtype.kind == "f":
+            out[col] = out[col].round(DECIMALS.get(col, 3))
+    return out
+
+
+def run_metadata(study: Study, result: ScoreResult, *, top: int, max_per_node: int, province: str | None) -> dict[str, Any]:
+    """Everything needed to reproduce and to trust the run."""
+    prof = result.profile
+    params = prof.params()
+    ds = study.dataset
+    sources = {}
+    for kind, frame in ds.layers.items():
+        src = frame["source"].dropna().astype(str) if "source" in frame else pd.Series(dtype=str)
+        sources[kind] = {
+            "file": ds.files[kind].name if kind in ds.files else None,
+            "features": int(len(frame)),
+            "sources": sorted({s for v in src for s in str(v).replace(" | ", " ; ").split(" ; ") if s.strip()})[:12],
+        }
+    return {
+        "generator": f"sitefinder {__version__}",
+        "generated_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "profile": prof.name,
+        "profile_title": prof.title,
+        "profile_source": prof.source,
+        "facility_mw": prof.facility_mw,
+        "season": prof.season,
+        "weights": {c.name: c.weight for c in prof.criteria},
+        "weights_normalised": {n: round(float(w), 6) for n, w in zip(result.criteria, result.weights)},
+        "value_functions": {c.name: c.value.describe() for c in prof.criteria},
+        "missing_rules": {c.name: c.missing for c in prof.criteria},
+        "constraints": [c.describe(params) for c in prof.constraints],
+        "grid_rule": {"min_voltage_kv": prof.node_rule.min_voltage_kv, "statuses": list(prof.node_rule.statuses),
+                      "allow_unknown_voltage": prof.node_rule.allow_unknown_voltage},
+        "candidates": study.candidates.kind,
+        "resolution": study.candidates.resolution,
+        "candidate_count": len(study.candidates),
+        "feasible_count": result.n_feasible,
+        "excluded_by": result.failure_counts(),
+        "shortlist": {"top": top, "max_per_node": max_per_node, "province": province},
+        "aggregation": "weighted sum (score, 0-100); TOPSIS closeness (topsis_score, 0-100) as a cross-check",
+        "dataset": {"name": ds.name, "version": ds.version, "layers": sources},
+        "estimates": "values in " + ", ".join(c for c, i in CRITERIA.items() if i.estimate)
+                     + " are estimates; see the dataset README for how they were made",
+    }
+
+
+def shortlist_frame(study: Study, table: pd.DataFrame, rows: np.ndarray) -> gpd.GeoDataFrame:
+    geoms = study.candidates.geometries(np.asarray(rows, dtype=np.intp))
+    return gpd.GeoDataFrame(table.copy(), geometry=list(geoms), crs=4326)
+
+
+def shortlist_geojson(frame: gpd.GeoDataFrame, metadata: dict[str, Any]) -> str:
+    """The shortlist as RFC 7946 GeoJSON text (6 decimals, CCW rings, no ``crs``, no NaN)."""
+    return dumps_geojson(feature_collection(frame, ndigits=6, metadata=metadata), compact=False)
+
+
+def shortlist_csv(table: pd.DataFrame) -> str:
+    return table.to_csv(index=False, lineterminator="\n")
+
+
+def write_shortlist(frame: gpd.GeoDataFrame, metadata: dict[str, Any], geojson_path: Path | None,
+                    csv_path: Path | None) -> list[Path]:
+    written = []
+    if geojson_path is not None:
+        geojson_path.parent.mkdir(parents=True, exist_ok=True)
+        geojson_path.write_text(shortlist_geojson(frame, metadata), encoding="utf-8")
+        written.append(geojson_path)
+    if csv_path is not None:
+        written.append(write_csv(pd.DataFrame(frame.drop(columns=frame.geometry.name)), csv_path))
+    return written

@@ -123,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SitefinderError as exc:
         print(f"sitefinder: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `sitefinder rank | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("sitefinder: interrupted", file=sys.stderr)
         return 130

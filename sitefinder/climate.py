@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .geodesy import sphere_km_between
+from .geodesy import nearest_k_km
 
 DAYS_IN_MONTH = np.array([31, 28.25, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 MONTHS = tuple(f"{m:02d}" for m in range(1, 13))
@@ -83,31 +83,23 @@ def idw_monthly(
     *,
     power: float = 2.0,
     neighbours: int = 8,
-    chunk: int = 200_000,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Inverse-distance-weighted values of (s, m) station data at n points.
+    """Inverse-distance-weighted values of (s, m) station data at n points (WGS84 degrees).
 
-    Uses the ``neighbours`` nearest stations by great-circle distance (km). A point on a station takes
-    that station's values. Returns the (n, m) values and the distance to the nearest station in km.
+    Uses the ``neighbours`` nearest stations by great-circle distance (km, mean-radius sphere). A point on
+    a station takes that station's values. Returns the (n, m) values and the distance to the nearest
+    station in km.
     """
-    lon = np.asarray(lon, dtype=float)
-    lat = np.asarray(lat, dtype=float)
     values = np.asarray(station_values, dtype=float)
-    n, s = len(lon), len(station_lon)
-    k = min(neighbours, s)
-    out = np.empty((n, values.shape[1]))
-    nearest = np.empty(n)
-    for start in range(0, n, chunk):
-        stop = min(start + chunk, n)
-        d = sphere_km_between(lon[start:stop, None], lat[start:stop, None], station_lon[None, :], station_lat[None, :])
-        idx = np.argsort(d, axis=1, kind="stable")[:, :k]
-        dk = np.take_along_axis(d, idx, axis=1)
-        with np.errstate(divide="ignore"):
-            w = 1.0 / np.maximum(dk, 1e-9) ** power
-        w /= w.sum(axis=1, keepdims=True)
-        out[start:stop] = np.einsum("nk,nkm->nm", w, values[idx])
-        nearest[start:stop] = dk[:, 0]
-    return out, nearest
+    k = min(neighbours, len(station_lon))
+    idx, dk = nearest_k_km(lon, lat, station_lon, station_lat, k)
+    with np.errstate(divide="ignore"):
+        w = 1.0 / np.maximum(dk, 1e-9) ** power
+    w /= w.sum(axis=1, keepdims=True)
+    out = np.zeros((len(idx), values.shape[1]))
+    for j in range(k):  # k small passes instead of one (n, k, m) temporary
+        out += w[:, j, None] * values[idx[:, j]]
+    return out, dk[:, 0]
 
 
 def interpolate_metrics(

@@ -92,20 +92,31 @@ def _nearest(candidates: Candidates, frame: pd.DataFrame | None) -> tuple[NDArra
     return finder.query(candidates.lon, candidates.lat)
 
 
-def _candidate_points(candidates: Candidates) -> NDArray[np.object_]:
-    return shapely.points(candidates.lon, candidates.lat)
+def _polygon_lookup(lon: NDArray[np.float64], lat: NDArray[np.float64], polygons: NDArray[np.object_]) -> NDArray[np.intp]:
+    """Index of the (first) polygon containing each point, -1 where none does.
 
-
-def _polygon_lookup(points: NDArray[np.object_], polygons: NDArray[np.object_]) -> NDArray[np.intp]:
-    """Index of the (first) polygon containing each point, -1 where none does."""
-    tree = shapely.STRtree(polygons)
-    pt_idx, poly_idx = tree.query(points, predicate="within")
-    out = np.full(len(points), -1, dtype=np.intp)
-    order = np.lexsort((poly_idx, pt_idx))
-    pt_sorted, poly_sorted = pt_idx[order], poly_idx[order]
-    first = np.r_[True, pt_sorted[1:] != pt_sorted[:-1]] if len(pt_sorted) else np.array([], dtype=bool)
-    out[pt_sorted[first]] = poly_sorted[first]
+    Bounding-box filter, then a prepared point-in-polygon test per polygon: much faster than building a
+    million Point objects for a tree query.
+    """
+    out = np.full(len(lon), -1, dtype=np.intp)
+    bounds = shapely.bounds(polygons)
+    for j in range(len(polygons)):
+        x0, y0, x1, y1 = bounds[j]
+        cand = np.flatnonzero((out < 0) & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+        if not len(cand):
+            continue
+        poly = polygons[j]
+        shapely.prepare(poly)
+        hit = shapely.contains_xy(poly, lon[cand], lat[cand])
+        out[cand[hit]] = j
     return out
+
+
+def _take_cat(values: pd.Series, idx: NDArray[np.intp]) -> pd.Categorical:
+    """Labels of the rows at ``idx`` as a categorical (-1 -> missing): cheap for millions of rows."""
+    labels = values.astype(str).to_numpy(dtype=object)
+    cats, codes = np.unique(labels, return_inverse=True)
+    return pd.Categorical.from_codes(np.where(idx >= 0, codes[np.maximum(idx, 0)], -1), categories=cats)
 
 
 def _take(values: pd.Series, idx: NDArray[np.intp], fill: object = None) -> NDArray[np.object_]:
@@ -128,22 +139,22 @@ def site_criteria(dataset: Dataset, candidates: Candidates, *, idw_power: float 
                   idw_neighbours: int = 8) -> pd.DataFrame:
     """Criteria that do not depend on the facility profile, one row per candidate (same order)."""
     n = len(candidates)
-    pts = _candidate_points(candidates)
-    out: dict[str, object] = {"candidate_id": candidates.ids, "lon": candidates.lon, "lat": candidates.lat}
+    lon, lat = candidates.lon, candidates.lat
+    out: dict[str, object] = {"candidate_id": candidates.ids.astype(object), "lon": candidates.lon, "lat": candidates.lat}
 
     study = shapely.union_all(dataset["study_area"].geometry.array)
     shapely.prepare(study)
     out["in_study_area"] = shapely.contains_xy(study, candidates.lon, candidates.lat).astype(float)
 
     regions = dataset["supply_regions"]
-    ridx = _polygon_lookup(pts, regions.geometry.to_numpy())
-    out["region_id"] = _take(regions["region_id"], ridx)
-    out["region"] = _take(regions["name"], ridx)
+    ridx = _polygon_lookup(lon, lat, regions.geometry.to_numpy())
+    out["region_id"] = _take_cat(regions["region_id"], ridx)
+    out["region"] = _take_cat(regions["name"], ridx)
     out["surplus_winter_mw"] = _take_float(regions["surplus_winter_mw"], ridx)
     out["surplus_summer_mw"] = _take_float(regions["surplus_summer_mw"], ridx)
     grid_flag = regions["on_national_grid"].astype(float)
     out["on_national_grid"] = _take_float(grid_flag, ridx)
-    out["region_surplus_basis"] = _take(regions["surplus_basis"], ridx)
+    out["region_surplus_basis"] = _take_cat(regions["surplus_basis"], ridx)
     if "tariff_pkr_per_kwh" in regions:
         out["region_tariff_pkr_per_kwh"] = _take_float(regions["tariff_pkr_per_kwh"], ridx)
 
@@ -164,27 +175,27 @@ def site_criteria(dataset: Dataset, candidates: Candidates, *, idw_power: float 
         zidx = np.full(n, -1, dtype=np.intp)
         zidx[g_idx[::-1]] = z_idx[::-1]
     else:
-        zidx = _polygon_lookup(pts, zones.geometry.to_numpy()) if len(zones) else np.full(n, -1, dtype=np.intp)
+        zidx = _polygon_lookup(lon, lat, zones.geometry.to_numpy()) if len(zones) else np.full(n, -1, dtype=np.intp)
     out["land_excluded"] = (zidx >= 0).astype(float)
-    out["land_exclusion_reason"] = _take(zones["reason"], zidx, fill="") if len(zones) else np.full(n, "", dtype=object)
+    out["land_exclusion_reason"] = _take_cat(zones["reason"], zidx) if len(zones) else np.full(n, "", dtype=object)
 
     conn_idx, conn_km = _nearest(candidates, dataset["connectivity"])
     out["connectivity_distance_km"] = conn_km
-    out["connectivity_point"] = _take(dataset["connectivity"]["name"], conn_idx)
+    out["connectivity_point"] = _take_cat(dataset["connectivity"]["name"], conn_idx)
     cities = dataset["cities"]
     town_idx, town_km = _nearest(candidates, cities)
     out["town_distance_km"] = town_km
-    out["nearest_town"] = _take(cities["name"], town_idx)
+    out["nearest_town"] = _take_cat(cities["name"], town_idx)
     large = cities[cities["large_city"].astype(bool)] if "large_city" in cities else cities[cities["population"] >= 1e6]
     big_idx, big_km = _nearest(candidates, large)
     out["large_city_distance_km"] = big_km
-    out["nearest_large_city"] = _take(large["name"], big_idx) if len(large) else np.full(n, None, dtype=object)
+    out["nearest_large_city"] = _take_cat(large["name"], big_idx) if len(large) else np.full(n, None, dtype=object)
 
     districts = dataset.get("districts")
     if districts is not None and len(districts):
-        didx = _polygon_lookup(pts, districts.geometry.to_numpy())
-        out["district"] = _take(districts["district"], didx)
-        out["province"] = _take(districts["province"], didx)
+        didx = _polygon_lookup(lon, lat, districts.geometry.to_numpy())
+        out["district"] = _take_cat(districts["district"], didx)
+        out["province"] = _take_cat(districts["province"], didx)
         out["flood_2022"] = _take_float(districts["flood_2022"].astype(float), didx)
     else:
         out["district"] = np.full(n, None, dtype=object)
@@ -207,13 +218,13 @@ def grid_criteria(dataset: Dataset, candidates: Candidates, rule: NodeRule) -> p
     nodes = eligible_nodes(dataset["grid_nodes"], rule)
     idx, km = _nearest(candidates, nodes)
     out = pd.DataFrame({
-        "grid_node_id": _take(nodes["node_id"], idx),
-        "grid_node": _take(nodes["name"], idx),
+        "grid_node_id": _take_cat(nodes["node_id"], idx),
+        "grid_node": _take_cat(nodes["name"], idx),
         "grid_distance_km": km,
         "grid_voltage_kv": _take_float(nodes["voltage_kv"], idx),
         "grid_headroom_mw": _take_float(nodes["headroom_mw"], idx),
-        "grid_status": _take(nodes["status"], idx),
-        "grid_location_precision": _take(nodes["location_precision"], idx) if "location_precision" in nodes else None,
+        "grid_status": _take_cat(nodes["status"], idx),
+        "grid_location_precision": _take_cat(nodes["location_precision"], idx) if "location_precision" in nodes else None,
         "grid_capacity_mva": _take_float(nodes["capacity_mva"], idx) if "capacity_mva" in nodes else np.nan,
     })
     return out

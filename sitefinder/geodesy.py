@@ -74,3 +74,14 @@ def sphere_km_between(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: A
     l1, p1, l2, p2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
     h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
     return 2 * _MEAN_EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+
+
+def nearest_k_km(lon: ArrayLike, lat: ArrayLike, target_lon: ArrayLike, target_lat: ArrayLike,
+                 k: int) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """The ``k`` nearest targets of each point: (n, k) indices and great-circle distances in km
+    (mean-radius sphere), nearest first."""
+    tree = cKDTree(_unit_vectors(np.asarray(target_lon, dtype=float), np.asarray(target_lat, dtype=float)))
+    chord, idx = tree.query(_unit_vectors(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)), k=k)
+    chord = np.asarray(chord, dtype=float).reshape(len(np.atleast_1d(lon)), k)
+    idx = np.asarray(idx, dtype=np.intp).reshape(chord.shape)
+    return idx, 2 * _MEAN_EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0, 1))

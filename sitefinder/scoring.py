@@ -116,8 +116,10 @@ class ScoreResult:
 
 
 def _reason_text(con: Constraint, matrix: pd.DataFrame, i: int, params: dict[str, float]) -> str:
-    if con.reason_column and con.reason_column in matrix and matrix[con.reason_column].iloc[i]:
-        return str(matrix[con.reason_column].iloc[i])
+    if con.reason_column and con.reason_column in matrix:
+        detail = matrix[con.reason_column].iloc[i]
+        if pd.notna(detail) and str(detail):
+            return str(detail)
     value = matrix[con.column].iloc[i]
     unit = CRITERIA[con.column].unit
     if pd.isna(value):

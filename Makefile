@@ -1,0 +1,38 @@
+# Two commands: `make run` and `make test`. Both create .venv with the Python on PATH (3.11+).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test install install-test demo data bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[app]"
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[app,test]"
+
+## run: install everything and rank sites for a 100 MW Bitcoin mine and a 100 MW AI data centre
+run: install demo
+
+demo:
+	$(BIN)/sitefinder rank --profile bitcoin_mine --mw 100 --top 20 --out out/bitcoin_mine_100mw.geojson --csv out/bitcoin_mine_100mw.csv
+	$(BIN)/sitefinder rank --profile ai_datacenter --mw 100 --top 20 --out out/ai_datacenter_100mw.geojson --csv out/ai_datacenter_100mw.csv
+
+## test: install everything and run the whole test suite
+test: install-test
+	$(BIN)/python -m pytest
+
+## data: rebuild data/pakistan from its fact tables
+data: install
+	$(BIN)/sitefinder build-data
+
+## bench: print speed figures against scikit-criteria / pymcdm on the same matrices
+bench: install-test
+	$(BIN)/python benchmarks/bench_scoring.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis

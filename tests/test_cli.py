@@ -1,0 +1,318 @@
+"""The real ``sitefinder`` command line, run as a subprocess (``python -m sitefinder.cli``)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import shapely
+from shapely.geometry import shape
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "pakistan"
+LAYER_KINDS = ("study_area", "grid_nodes", "supply_regions", "climate_stations", "exclusions",
+               "connectivity", "cities", "districts")
+REQUIRED_PROPERTIES = ("grid_node", "grid_voltage_kv", "grid_distance_km", "grid_headroom_mw")
+
+# Three sites you might really propose: near Karachi, Lahore and Quetta (all pass the bitcoin_mine constraints).
+SITES = [("karachi-west", 66.81, 24.86), ("lahore-west", 73.95, 31.66), ("quetta-west", 66.90, 30.18)]
+
+
+def run_cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "SITEFINDER_DATA"}
+    return subprocess.run([sys.executable, "-m", "sitefinder.cli", *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+
+
+def pakistan() -> shapely.Geometry:
+    data = json.loads((DATA / "study_area.geojson").read_text(encoding="utf-8"))
+    area = shapely.union_all([shape(f["geometry"]) for f in data["features"]])
+    shapely.prepare(area)
+    return area
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def rank_run(tmp: Path, profile: str) -> tuple[subprocess.CompletedProcess[str], dict, list[dict[str, str]]]:
+    out, table = tmp / "s.geojson", tmp / "s.csv"
+    proc = run_cli("rank", "--profile", profile, "--mw", "100", "--top", "20", "--out", out, "--csv", table, cwd=tmp)
+    assert proc.returncode == 0, proc.stderr
+    return proc, json.loads(out.read_text(encoding="utf-8")), read_csv(table)
+
+
+@pytest.fixture(scope="module")
+def bitcoin(tmp_path_factory):
+    return rank_run(tmp_path_factory.mktemp("bitcoin"), "bitcoin_mine")
+
+
+@pytest.fixture(scope="module")
+def datacenter(tmp_path_factory):
+    return rank_run(tmp_path_factory.mktemp("ai"), "ai_datacenter")
+
+
+# ----------------------------------------------------------------------------------------------
+# rank: the shortlist
+
+
+@pytest.mark.parametrize("which", ["bitcoin", "datacenter"])
+def test_rank_writes_twenty_ranked_sites_inside_pakistan(which, request):
+    _, collection, _ = request.getfixturevalue(which)
+    assert collection["type"] == "FeatureCollection"
+    features = collection["features"]
+    assert len(features) == 20
+    props = [f["properties"] for f in features]
+    assert [p["rank"] for p in props] == list(range(1, 21))
+    scores = [p["score"] for p in props]
+    assert all(isinstance(s, (int, float)) for s in scores)
+    assert all(a >= b for a, b in zip(scores, scores[1:])), scores
+    area = pakistan()
+    for f, p in zip(features, props):
+        for key in REQUIRED_PROPERTIES:
+            assert key in p, f"rank {p['rank']} lacks {key}"
+        assert isinstance(p["grid_node"], str) and p["grid_node"]
+        assert isinstance(p["grid_distance_km"], (int, float)) and p["grid_distance_km"] >= 0
+        assert p["grid_voltage_kv"] is None or p["grid_voltage_kv"] > 0
+        centre = shapely.Point(p["lon"], p["lat"])
+        assert area.contains(centre), f"rank {p['rank']}: lon/lat {p['lon']}, {p['lat']} is outside Pakistan"
+        geom = shape(f["geometry"])
+        assert geom.is_valid and geom.geom_type == "Polygon"
+        assert geom.contains(centre), f"rank {p['rank']}: the hexagon does not hold its own lon/lat"
+        assert area.contains(geom.centroid), f"rank {p['rank']}: the hexagon's centre is outside Pakistan"
+        # A cell on the coast or the border may hang over it, but most of it lies in Pakistan.
+        assert geom.intersection(area).area >= 0.5 * geom.area, f"rank {p['rank']}: hexagon mostly outside Pakistan"
+
+
+@pytest.mark.parametrize("which", ["bitcoin", "datacenter"])
+def test_rank_csv_has_the_same_rows_in_the_same_order(which, request):
+    _, collection, rows = request.getfixturevalue(which)
+    props = [f["properties"] for f in collection["features"]]
+    assert len(rows) == 20
+    assert [r["candidate_id"] for r in rows] == [p["candidate_id"] for p in props]
+    assert [int(r["rank"]) for r in rows] == [p["rank"] for p in props]
+    assert [float(r["score"]) for r in rows] == pytest.approx([p["score"] for p in props], abs=1e-9)
+    for key in REQUIRED_PROPERTIES:
+        assert key in rows[0]
+    assert all(float(r["grid_distance_km"]) == pytest.approx(p["grid_distance_km"]) for r, p in zip(rows, props))
+
+
+def test_profiles_give_visibly_different_shortlists(bitcoin, datacenter):
+    btc = [f["properties"]["candidate_id"] for f in bitcoin[1]["features"]]
+    ai = [f["properties"]["candidate_id"] for f in datacenter[1]["features"]]
+    assert len(set(btc) & set(ai)) < len(btc) / 2
+    assert btc[0] != ai[0]
+    assert bitcoin[1]["metadata"]["profile"] == "bitcoin_mine"
+    assert datacenter[1]["metadata"]["profile"] == "ai_datacenter"
+
+
+def test_rank_reports_progress_on_stderr(bitcoin, tmp_path):
+    proc = bitcoin[0]
+    lines = proc.stderr.splitlines()
+    assert any("candidates" in ln for ln in lines), proc.stderr
+    assert any("criteria" in ln for ln in lines), proc.stderr
+    assert all(re.match(r"\[\s*\d+\.\ds\] ", ln) for ln in lines), proc.stderr  # timed lines, no tracebacks
+    assert "rank" in proc.stdout and "score" in proc.stdout  # the table goes to stdout, not stderr
+    quiet = run_cli("rank", "--top", "3", "--quiet", cwd=tmp_path)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+# ----------------------------------------------------------------------------------------------
+# rank: bad arguments and bad files -> exit 2 and a message naming the problem and what is allowed
+
+
+def assert_usage_error(proc: subprocess.CompletedProcess[str], *needles: str) -> str:
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    for needle in needles:
+        assert needle in proc.stderr, f"{needle!r} not in stderr:\n{proc.stderr}"
+    return proc.stderr
+
+
+def test_unknown_profile(tmp_path):
+    proc = run_cli("rank", "--profile", "gold_mine", "--quiet", cwd=tmp_path)
+    assert_usage_error(proc, "gold_mine", "bitcoin_mine", "ai_datacenter")
+
+
+@pytest.mark.parametrize("value, needles", [
+    ("-5", ("--mw", "-5", "positive")),
+    ("abc", ("--mw", "'abc'", "not a number")),
+    ("0", ("--mw", "positive")),
+    ("20000", ("--mw", "10,000")),
+])
+def test_bad_facility_size(tmp_path, value, needles):
+    assert_usage_error(run_cli("rank", "--mw", value, "--quiet", cwd=tmp_path), *needles)
+
+
+def test_resolution_out_of_range(tmp_path):
+    assert_usage_error(run_cli("rank", "--resolution", "9", "--quiet", cwd=tmp_path), "--resolution", "5", "8", "9")
+
+
+def test_candidates_file_missing(tmp_path):
+    proc = run_cli("rank", "--candidates", "does_not_exist.geojson", "--quiet", cwd=tmp_path)
+    assert_usage_error(proc, "does_not_exist.geojson", "no such file")
+
+
+def test_data_dir_without_dataset(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_usage_error(run_cli("rank", "--data", empty, "--quiet", cwd=tmp_path), str(empty), "dataset.toml")
+
+
+def test_corrupted_layer_reports_every_problem_with_file_and_column(tmp_path):
+    data = tmp_path / "pakistan"
+    shutil.copytree(DATA, data)
+    nodes = data / "grid_nodes.geojson"
+    collection = json.loads(nodes.read_text(encoding="utf-8"))
+    collection["features"][1]["properties"]["voltage_kv"] = "abc"
+    for f in collection["features"]:
+        del f["properties"]["name"]
+    nodes.write_text(json.dumps(collection), encoding="utf-8")
+
+    proc = run_cli("rank", "--data", data, "--quiet", cwd=tmp_path)
+    err = assert_usage_error(proc, "'name'", "missing", "'voltage_kv'", "'abc'", "row")
+    assert err.count("sitefinder: error:") == 1, err  # one message listing both problems
+    assert "grid_nodes.geojson" in err, f"the message does not name the bad file:\n{err}"
+
+
+def test_weight_for_unknown_criterion(tmp_path):
+    proc = run_cli("rank", "--weight", "nonsense=3", "--quiet", cwd=tmp_path)
+    assert_usage_error(proc, "--weight", "nonsense", "grid_distance_km", "region_surplus_mw")
+
+
+def test_weight_for_criterion_not_in_profile(tmp_path):
+    proc = run_cli("rank", "--weight", "connectivity_distance_km=3", "--quiet", cwd=tmp_path)
+    assert_usage_error(proc, "connectivity_distance_km", "region_surplus_mw")
+
+
+def test_unknown_province(tmp_path):
+    proc = run_cli("rank", "--province", "Atlantis", "--quiet", cwd=tmp_path)
+    assert_usage_error(proc, "Atlantis", "Sindh", "Punjab", "Balochistan", "Khyber Pakhtunkhwa")
+
+
+PROFILE_WITH_TWO_ERRORS = """\
+name = "my_mine"
+facility_mw = 50
+season = "winter"
+
+[criteria.bogus_criterion]
+weight = 10
+value = { kind = "linear", domain = [0, 50] }
+
+[criteria.grid_distance_km]
+weight = -3
+value = { kind = "linear", domain = [0, 50] }
+
+[criteria.region_surplus_mw]
+weight = 20
+value = { kind = "linear", domain = [0, 2500] }
+"""
+
+
+def test_profile_file_with_two_errors_reports_both(tmp_path):
+    path = tmp_path / "my_mine.toml"
+    path.write_text(PROFILE_WITH_TWO_ERRORS, encoding="utf-8")
+    proc = run_cli("rank", "--profile", path, "--quiet", cwd=tmp_path)
+    err = assert_usage_error(proc, "my_mine.toml", "bogus_criterion", "not a criterion", "grid_distance_km",
+                             "-3", "negative")
+    assert err.count("sitefinder: error:") == 1, err
+    assert "2 problem(s)" in err, err
+
+
+def test_profile_with_only_a_negative_weight_is_not_called_all_zero(tmp_path):
+    path = tmp_path / "neg.toml"
+    path.write_text(PROFILE_WITH_TWO_ERRORS.split("[criteria.region_surplus_mw]")[0], encoding="utf-8")
+    proc = run_cli("rank", "--profile", path, "--quiet", cwd=tmp_path)
+    err = assert_usage_error(proc, "bogus_criterion", "negative")
+    assert "every weight is zero" not in err, f"a weight of -3 is reported as 'every weight is zero':\n{err}"
+
+
+# ----------------------------------------------------------------------------------------------
+# profiles and layers
+
+
+def test_profiles_lists_both(tmp_path):
+    proc = run_cli("profiles", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("bitcoin_mine", "ai_datacenter"):
+        assert re.search(rf"^{name}\b", proc.stdout, re.M), proc.stdout
+    assert "region_surplus_mw" in proc.stdout and "must:" in proc.stdout
+
+
+@pytest.fixture(scope="module")
+def layers_output(tmp_path_factory):
+    proc = run_cli("layers", cwd=tmp_path_factory.mktemp("layers"))
+    blocks: dict[str, list[str]] = {}
+    current = None
+    for line in proc.stdout.splitlines():
+        head = line.split(" ", 1)[0]
+        if head in LAYER_KINDS:
+            current = head
+            blocks[current] = [line]
+        elif current and line.startswith("    "):
+            blocks[current].append(line)
+        else:
+            current = None
+    return proc, blocks
+
+
+def test_layers_all_valid(layers_output):
+    proc, blocks = layers_output
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert sorted(blocks) == sorted(LAYER_KINDS), proc.stdout
+    for kind, lines in blocks.items():
+        assert re.match(rf"{kind}\s+valid\s", lines[0]), lines[0]
+
+
+@pytest.mark.parametrize("kind", LAYER_KINDS)
+def test_layers_names_a_source_for_each_layer(layers_output, kind):
+    _, blocks = layers_output
+    lines = blocks.get(kind, [])
+    assert any(ln.strip().startswith("source: ") and len(ln.strip()) > len("source: ") for ln in lines), \
+        f"`sitefinder layers` prints no source for {kind}:\n" + "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------
+# rank --candidates: the user's own sites
+
+
+def _check_user_ranking(tmp_path: Path, candidates: Path) -> None:
+    out, table = tmp_path / "mine.geojson", tmp_path / "mine.csv"
+    proc = run_cli("rank", "--candidates", candidates, "--out", out, "--csv", table, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "3 sites" in proc.stderr
+    collection = json.loads(out.read_text(encoding="utf-8"))
+    features = collection["features"]
+    assert 1 <= len(features) <= 3
+    assert len(features) == 3  # all three were chosen to pass the bitcoin_mine constraints
+    ids = [f["properties"]["candidate_id"] for f in features]
+    assert sorted(ids) == sorted(name for name, _, _ in SITES)
+    assert [f["properties"]["rank"] for f in features] == [1, 2, 3]
+    given = {name: (x, y) for name, x, y in SITES}
+    for f in features:
+        assert f["geometry"]["type"] == "Point"
+        assert tuple(f["geometry"]["coordinates"]) == pytest.approx(given[f["properties"]["candidate_id"]])
+        assert f["properties"]["grid_node"]
+    assert collection["metadata"]["candidates"] == "user"
+    assert [r["candidate_id"] for r in read_csv(table)] == ids
+
+
+def test_rank_user_candidates_geojson(tmp_path):
+    path = tmp_path / "sites.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": name}, "geometry": {"type": "Point", "coordinates": [x, y]}}
+        for name, x, y in SITES]}), encoding="utf-8")
+    _check_user_ranking(tmp_path, path)
+
+
+def test_rank_user_candidates_csv(tmp_path):
+    path = tmp_path / "sites.csv"
+    path.write_text("site_id,lat,lon\n" + "".join(f"{n},{y},{x}\n" for n, x, y in SITES), encoding="utf-8")
+    _check_user_ranking(tmp_path, path)

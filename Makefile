@@ -31,7 +31,8 @@ data: install
 	$(BIN)/sitefinder build-data
 
 ## bench: print speed figures against scikit-criteria / pymcdm on the same matrices
-bench: install-test
+bench: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[app,test,bench]"
 	$(BIN)/python benchmarks/bench_scoring.py
 
 clean:

@@ -17,6 +17,12 @@ from ..geodesy import local_equal_area_crs
 from .facts import number, points
 
 OFF_GRID_SUPPLIERS = {"GB-PD"}
+REGION_SOURCES = (
+    "facts/districts.csv (district -> supplier; HQ points from GeoNames) ; "
+    "facts/power_plants.csv (Global Energy Monitor trackers) ; facts/cities.csv (census 2023/2017, GeoNames) ; "
+    "facts/national_facts.md (winter demand: Ministry of Energy 2025; peak demand: NEPRA State of Industry 2024) ; "
+    "build.toml (availability factors: assumptions)"
+)
 SEASONS = ("winter", "summer")
 
 
@@ -50,6 +56,7 @@ def build_districts(districts: pd.DataFrame, outline: gpd.GeoDataFrame, floods: 
         "flood_2022_source": [src.get(d) for d in districts["district"]],
         "supplier_basis": districts["supplier_basis"].to_numpy(),
         "boundary": "approximate: Voronoi cell around the district HQ town, clipped to the national outline",
+        "source": districts["coord_source"].to_numpy(),
     }, geometry=polys, crs=crs)
     return out.to_crs(4326)
 
@@ -117,6 +124,7 @@ def build_supply_regions(
             if grid else "not on the national grid: surplus not applicable"
         )
         row["boundary"] = "approximate: district Voronoi cells dissolved by supplier"
+        row["source"] = REGION_SOURCES
         rows.append(row)
     table = pd.DataFrame(rows)
     return gpd.GeoDataFrame(table, geometry=regions.geometry.to_numpy(), crs=4326)

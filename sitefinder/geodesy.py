@@ -21,7 +21,8 @@ _MEAN_EARTH_RADIUS_KM = 6371.0088
 def geodesic_km(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> NDArray[np.float64]:
     """Geodesic distance in km on the WGS84 ellipsoid between paired points (vectorised)."""
     a = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (lon1, lat1, lon2, lat2)))
-    _, _, metres = _GEOD.inv(*(np.ascontiguousarray(v).ravel() for v in a))
+    x1, y1, x2, y2 = (np.ascontiguousarray(v).ravel() for v in a)
+    _, _, metres = _GEOD.inv(x1, y1, x2, y2)
     return np.asarray(metres, dtype=float).reshape(a[0].shape) / 1000.0
 
 

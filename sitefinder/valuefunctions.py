@@ -76,7 +76,7 @@ def _check_piecewise(spec: Mapping[str, Any], where: str) -> list[Problem]:
     pts = spec.get("points")
     ok = isinstance(pts, (list, tuple)) and len(pts) >= 2 and all(
         isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(v, (int, float)) for v in p) for p in pts)
-    if not ok:
+    if not ok or pts is None:
         return [Problem(where, "points must be a list of [raw, value] pairs (two or more).",
                         "Write points = [[0, 1.0], [50, 0.5], [100, 0.0]].")]
     xs = [p[0] for p in pts]

@@ -84,7 +84,8 @@ def load_dataset(directory: str | Path) -> Dataset:
             layers[kind] = read_layer(path, kind)
             files[kind] = path
         except LayerError as exc:
-            problems.extend(exc.problems if exc.problems else [Problem(str(path), str(exc))])
+            problems.extend([Problem(f"{path.name}: {p.where}", p.message, p.fix) for p in exc.problems]
+                            or [Problem(str(path), str(exc))])
         except SitefinderError as exc:
             problems.append(Problem(str(path), str(exc)))
     if problems:

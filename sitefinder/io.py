@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj.exceptions import CRSError
 from shapely.geometry.polygon import orient
 
 from .errors import FileFormatError, InputFileNotFoundError, LayerError, Problem
@@ -77,17 +78,29 @@ def _read_geojson(path: Path) -> gpd.GeoDataFrame:
         raise FileFormatError(f"{path.name}: is not valid GeoJSON ({exc}). Check the file is complete UTF-8 JSON.") from None
     if not isinstance(data, dict) or data.get("type") not in ("FeatureCollection", "Feature"):
         raise FileFormatError(f"{path.name}: is JSON but not a GeoJSON FeatureCollection. Export the layer as GeoJSON.")
-    features = data["features"] if data["type"] == "FeatureCollection" else [data]
+    features = data.get("features") if data["type"] == "FeatureCollection" else [data]
     if not isinstance(features, list):
-        raise FileFormatError(f"{path.name}: 'features' is not a list.")
+        raise FileFormatError(f"{path.name}: a FeatureCollection needs a 'features' list. Export the layer as GeoJSON.")
     crs: Any = "EPSG:4326"
-    named = (data.get("crs") or {}).get("properties", {}).get("name") if isinstance(data.get("crs"), dict) else None
-    if named and not any(tag in str(named) for tag in ("CRS84", "4326")):
-        crs = named
+    crs_member = data.get("crs")
+    if crs_member is not None:
+        props = crs_member.get("properties") if isinstance(crs_member, dict) else None
+        named = props.get("name") if isinstance(props, dict) else None
+        if not isinstance(named, str):
+            raise FileFormatError(f"{path.name}: its 'crs' member is not of the form "
+                                  '{"type": "name", "properties": {"name": "EPSG:XXXX"}}. Remove it and save the '
+                                  "coordinates as WGS84 longitude/latitude (RFC 7946).")
+        if not any(tag in named for tag in ("CRS84", "4326")):
+            crs = named
     try:
-        return gpd.GeoDataFrame.from_features(features, crs=crs)
-    except (TypeError, ValueError, KeyError, AttributeError, shapely.errors.GEOSException) as exc:
-        raise FileFormatError(f"{path.name}: has a feature that is not valid GeoJSON ({exc}).") from None
+        frame = gpd.GeoDataFrame.from_features(features, crs=crs)
+    except CRSError:
+        raise FileFormatError(f"{path.name}: its 'crs' member names '{crs}', which is not a coordinate reference "
+                              "system sitefinder knows. Save the layer in WGS84 longitude/latitude (RFC 7946).") from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:
+        raise FileFormatError(f"{path.name}: has a feature that is not valid GeoJSON ({type(exc).__name__}: {exc}). "
+                              "Check each feature has a 'geometry' of a GeoJSON type (Point, Polygon, ...).") from None
+    return frame
 
 
 def _read_csv(path: Path) -> gpd.GeoDataFrame:

@@ -192,7 +192,7 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
         if vf is not None and isinstance(weight, (int, float)):
             specs.append(CriterionSpec(cname, float(weight), vf, missing, float(mv) if isinstance(mv, (int, float)) else 0.5,
                                        str(table.get("note", ""))))
-    if specs and sum(s.weight for s in specs) <= 0:
+    if specs and all(s.weight >= 0 for s in specs) and sum(s.weight for s in specs) <= 0:
         p.append(Problem("criteria", "every weight is zero.", "Give at least one criterion a weight above zero."))
 
     cons: list[Constraint] = []

@@ -32,10 +32,11 @@ def normalise_weights(weights: NDArray[np.float64] | list[float]) -> NDArray[np.
     w = np.asarray(weights, dtype=float)
     if w.size == 0 or np.any(~np.isfinite(w)) or np.any(w < 0):
         raise ScoringError("weights must be finite numbers of 0 or more.")
-    total = w.sum()
-    if total <= 0:
+    top = w.max()
+    if top <= 0:
         raise ScoringError("every weight is zero: give at least one criterion a weight above zero.")
-    return w / total
+    scaled = w / top  # in 0..1 first, so huge weights cannot overflow the sum
+    return scaled / scaled.sum()
 
 
 def topsis(values: NDArray[np.float64], weights: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -163,6 +164,7 @@ def score(matrix: pd.DataFrame, profile: Profile) -> ScoreResult:
     base = len(profile.constraints)
     for j, spec in enumerate(specs):
         v = spec.value(raw[:, j])
+        missing[:, j] |= np.isnan(v)  # e.g. a code that a categorical value function does not list
         if spec.missing == "neutral":
             v = np.where(missing[:, j], spec.missing_value, v)
         elif spec.missing == "worst":

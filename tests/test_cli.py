@@ -9,15 +9,17 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import shapely
 from shapely.geometry import shape
 
+from sitefinder.schema import SCHEMAS
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "pakistan"
-LAYER_KINDS = ("study_area", "grid_nodes", "supply_regions", "climate_stations", "exclusions",
-               "connectivity", "cities", "districts")
+LAYER_KINDS = tuple(SCHEMAS)  # study_area, grid_nodes, supply_regions, climate_stations, exclusions, ...
 REQUIRED_PROPERTIES = ("grid_node", "grid_voltage_kv", "grid_distance_km", "grid_headroom_mw")
 
 # Three sites you might really propose: near Karachi, Lahore and Quetta (all pass the bitcoin_mine constraints).
@@ -42,21 +44,96 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def rank_run(tmp: Path, profile: str) -> tuple[subprocess.CompletedProcess[str], dict, list[dict[str, str]]]:
-    out, table = tmp / "s.geojson", tmp / "s.csv"
-    proc = run_cli("rank", "--profile", profile, "--mw", "100", "--top", "20", "--out", out, "--csv", table, cwd=tmp)
+PROFILE_WITH_TWO_ERRORS = """\
+name = "my_mine"
+facility_mw = 50
+season = "winter"
+
+[criteria.bogus_criterion]
+weight = 10
+value = { kind = "linear", domain = [0, 50] }
+
+[criteria.grid_distance_km]
+weight = -3
+value = { kind = "linear", domain = [0, 50] }
+
+[criteria.region_surplus_mw]
+weight = 20
+value = { kind = "linear", domain = [0, 2500] }
+"""
+
+
+def corrupted_dataset(root: Path) -> Path:
+    """A copy of the built-in data whose grid_nodes.geojson has a voltage 'abc' and no 'name' column."""
+    data = root / "pakistan"
+    shutil.copytree(DATA, data)
+    nodes = data / "grid_nodes.geojson"
+    collection = json.loads(nodes.read_text(encoding="utf-8"))
+    collection["features"][1]["properties"]["voltage_kv"] = "abc"
+    for f in collection["features"]:
+        del f["properties"]["name"]
+    nodes.write_text(json.dumps(collection), encoding="utf-8")
+    return data
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Every command line this module checks, run once each, several at a time (each start costs ~1 s)."""
+    tmp = tmp_path_factory.mktemp("cli")
+    (tmp / "empty").mkdir()
+    (tmp / "two_errors.toml").write_text(PROFILE_WITH_TWO_ERRORS, encoding="utf-8")
+    (tmp / "neg.toml").write_text(PROFILE_WITH_TWO_ERRORS.split("[criteria.region_surplus_mw]")[0], encoding="utf-8")
+    (tmp / "sites.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": name}, "geometry": {"type": "Point", "coordinates": [x, y]}}
+        for name, x, y in SITES]}), encoding="utf-8")
+    (tmp / "sites.csv").write_text("site_id,lat,lon\n" + "".join(f"{n},{y},{x}\n" for n, x, y in SITES), encoding="utf-8")
+    bad_data = corrupted_dataset(tmp)
+    cases: dict[str, list[str | Path]] = {
+        "bitcoin": ["rank", "--profile", "bitcoin_mine", "--mw", "100", "--top", "20",
+                    "--out", tmp / "bitcoin.geojson", "--csv", tmp / "bitcoin.csv"],
+        "datacenter": ["rank", "--profile", "ai_datacenter", "--mw", "100", "--top", "20",
+                       "--out", tmp / "datacenter.geojson", "--csv", tmp / "datacenter.csv"],
+        "unknown_profile": ["rank", "--profile", "gold_mine", "--quiet"],
+        "mw=-5": ["rank", "--mw", "-5", "--quiet"],
+        "mw=abc": ["rank", "--mw", "abc", "--quiet"],
+        "mw=20000": ["rank", "--mw", "20000", "--quiet"],
+        "resolution=9": ["rank", "--resolution", "9", "--quiet"],
+        "missing_candidates": ["rank", "--candidates", "does_not_exist.geojson", "--quiet"],
+        "empty_data": ["rank", "--data", tmp / "empty", "--quiet"],
+        "corrupted_data": ["rank", "--data", bad_data, "--quiet"],
+        "weight_nonsense": ["rank", "--weight", "nonsense=3", "--quiet"],
+        "weight_not_in_profile": ["rank", "--weight", "connectivity_distance_km=3", "--quiet"],
+        "province": ["rank", "--province", "Atlantis", "--quiet"],
+        "profile_two_errors": ["rank", "--profile", tmp / "two_errors.toml", "--quiet"],
+        "profile_negative_only": ["rank", "--profile", tmp / "neg.toml", "--quiet"],
+        "profiles": ["profiles"],
+        "layers": ["layers"],
+        "sites_geojson": ["rank", "--candidates", tmp / "sites.geojson", "--out", tmp / "sites_geojson.geojson",
+                          "--csv", tmp / "sites_geojson.csv"],
+        "sites_csv": ["rank", "--candidates", tmp / "sites.csv", "--out", tmp / "sites_csv.geojson",
+                      "--csv", tmp / "sites_csv.csv", "--quiet"],
+    }
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        futures = {name: pool.submit(run_cli, *args, cwd=tmp) for name, args in cases.items()}
+        results = {name: f.result() for name, f in futures.items()}
+    results["_tmp"] = tmp  # type: ignore[assignment]
+    return results
+
+
+def rank_output(cli, name: str) -> tuple[subprocess.CompletedProcess[str], dict, list[dict[str, str]]]:
+    proc, tmp = cli[name], cli["_tmp"]
     assert proc.returncode == 0, proc.stderr
-    return proc, json.loads(out.read_text(encoding="utf-8")), read_csv(table)
+    return proc, json.loads((tmp / f"{name}.geojson").read_text(encoding="utf-8")), read_csv(tmp / f"{name}.csv")
 
 
 @pytest.fixture(scope="module")
-def bitcoin(tmp_path_factory):
-    return rank_run(tmp_path_factory.mktemp("bitcoin"), "bitcoin_mine")
+def bitcoin(cli):
+    return rank_output(cli, "bitcoin")
 
 
 @pytest.fixture(scope="module")
-def datacenter(tmp_path_factory):
-    return rank_run(tmp_path_factory.mktemp("ai"), "ai_datacenter")
+def datacenter(cli):
+    return rank_output(cli, "datacenter")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -113,15 +190,15 @@ def test_profiles_give_visibly_different_shortlists(bitcoin, datacenter):
     assert datacenter[1]["metadata"]["profile"] == "ai_datacenter"
 
 
-def test_rank_reports_progress_on_stderr(bitcoin, tmp_path):
+def test_rank_reports_progress_on_stderr(bitcoin, cli):
     proc = bitcoin[0]
     lines = proc.stderr.splitlines()
     assert any("candidates" in ln for ln in lines), proc.stderr
     assert any("criteria" in ln for ln in lines), proc.stderr
     assert all(re.match(r"\[\s*\d+\.\ds\] ", ln) for ln in lines), proc.stderr  # timed lines, no tracebacks
     assert "rank" in proc.stdout and "score" in proc.stdout  # the table goes to stdout, not stderr
-    quiet = run_cli("rank", "--top", "3", "--quiet", cwd=tmp_path)
-    assert quiet.returncode == 0 and quiet.stderr == ""
+    quiet = cli["sites_csv"]  # the same kind of run with --quiet
+    assert quiet.returncode == 0 and quiet.stderr == "" and "rank" in quiet.stdout
 
 
 # ----------------------------------------------------------------------------------------------
@@ -136,101 +213,58 @@ def assert_usage_error(proc: subprocess.CompletedProcess[str], *needles: str) ->
     return proc.stderr
 
 
-def test_unknown_profile(tmp_path):
-    proc = run_cli("rank", "--profile", "gold_mine", "--quiet", cwd=tmp_path)
-    assert_usage_error(proc, "gold_mine", "bitcoin_mine", "ai_datacenter")
+def test_unknown_profile(cli):
+    assert_usage_error(cli["unknown_profile"], "gold_mine", "bitcoin_mine", "ai_datacenter")
 
 
-@pytest.mark.parametrize("value, needles", [
-    ("-5", ("--mw", "-5", "positive")),
-    ("abc", ("--mw", "'abc'", "not a number")),
-    ("0", ("--mw", "positive")),
-    ("20000", ("--mw", "10,000")),
+@pytest.mark.parametrize("case, needles", [
+    ("mw=-5", ("--mw", "-5", "positive")),
+    ("mw=abc", ("--mw", "'abc'", "not a number")),
+    ("mw=20000", ("--mw", "20000", "10,000")),
 ])
-def test_bad_facility_size(tmp_path, value, needles):
-    assert_usage_error(run_cli("rank", "--mw", value, "--quiet", cwd=tmp_path), *needles)
+def test_bad_facility_size(cli, case, needles):
+    assert_usage_error(cli[case], *needles)
 
 
-def test_resolution_out_of_range(tmp_path):
-    assert_usage_error(run_cli("rank", "--resolution", "9", "--quiet", cwd=tmp_path), "--resolution", "5", "8", "9")
+def test_resolution_out_of_range(cli):
+    assert_usage_error(cli["resolution=9"], "--resolution", "from 5 to 8", "9")
 
 
-def test_candidates_file_missing(tmp_path):
-    proc = run_cli("rank", "--candidates", "does_not_exist.geojson", "--quiet", cwd=tmp_path)
-    assert_usage_error(proc, "does_not_exist.geojson", "no such file")
+def test_candidates_file_missing(cli):
+    assert_usage_error(cli["missing_candidates"], "does_not_exist.geojson", "no such file")
 
 
-def test_data_dir_without_dataset(tmp_path):
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    assert_usage_error(run_cli("rank", "--data", empty, "--quiet", cwd=tmp_path), str(empty), "dataset.toml")
+def test_data_dir_without_dataset(cli):
+    assert_usage_error(cli["empty_data"], str(cli["_tmp"] / "empty"), "dataset.toml")
 
 
-def test_corrupted_layer_reports_every_problem_with_file_and_column(tmp_path):
-    data = tmp_path / "pakistan"
-    shutil.copytree(DATA, data)
-    nodes = data / "grid_nodes.geojson"
-    collection = json.loads(nodes.read_text(encoding="utf-8"))
-    collection["features"][1]["properties"]["voltage_kv"] = "abc"
-    for f in collection["features"]:
-        del f["properties"]["name"]
-    nodes.write_text(json.dumps(collection), encoding="utf-8")
-
-    proc = run_cli("rank", "--data", data, "--quiet", cwd=tmp_path)
-    err = assert_usage_error(proc, "'name'", "missing", "'voltage_kv'", "'abc'", "row")
+def test_corrupted_layer_reports_every_problem_with_file_and_column(cli):
+    err = assert_usage_error(cli["corrupted_data"], "'name'", "missing", "'voltage_kv'", "'abc'", "rows 2")
     assert err.count("sitefinder: error:") == 1, err  # one message listing both problems
     assert "grid_nodes.geojson" in err, f"the message does not name the bad file:\n{err}"
 
 
-def test_weight_for_unknown_criterion(tmp_path):
-    proc = run_cli("rank", "--weight", "nonsense=3", "--quiet", cwd=tmp_path)
-    assert_usage_error(proc, "--weight", "nonsense", "grid_distance_km", "region_surplus_mw")
+def test_weight_for_unknown_criterion(cli):
+    assert_usage_error(cli["weight_nonsense"], "--weight", "nonsense", "grid_distance_km", "region_surplus_mw")
 
 
-def test_weight_for_criterion_not_in_profile(tmp_path):
-    proc = run_cli("rank", "--weight", "connectivity_distance_km=3", "--quiet", cwd=tmp_path)
-    assert_usage_error(proc, "connectivity_distance_km", "region_surplus_mw")
+def test_weight_for_criterion_not_in_profile(cli):
+    assert_usage_error(cli["weight_not_in_profile"], "connectivity_distance_km", "region_surplus_mw")
 
 
-def test_unknown_province(tmp_path):
-    proc = run_cli("rank", "--province", "Atlantis", "--quiet", cwd=tmp_path)
-    assert_usage_error(proc, "Atlantis", "Sindh", "Punjab", "Balochistan", "Khyber Pakhtunkhwa")
+def test_unknown_province(cli):
+    assert_usage_error(cli["province"], "Atlantis", "Sindh", "Punjab", "Balochistan", "Khyber Pakhtunkhwa")
 
 
-PROFILE_WITH_TWO_ERRORS = """\
-name = "my_mine"
-facility_mw = 50
-season = "winter"
-
-[criteria.bogus_criterion]
-weight = 10
-value = { kind = "linear", domain = [0, 50] }
-
-[criteria.grid_distance_km]
-weight = -3
-value = { kind = "linear", domain = [0, 50] }
-
-[criteria.region_surplus_mw]
-weight = 20
-value = { kind = "linear", domain = [0, 2500] }
-"""
-
-
-def test_profile_file_with_two_errors_reports_both(tmp_path):
-    path = tmp_path / "my_mine.toml"
-    path.write_text(PROFILE_WITH_TWO_ERRORS, encoding="utf-8")
-    proc = run_cli("rank", "--profile", path, "--quiet", cwd=tmp_path)
-    err = assert_usage_error(proc, "my_mine.toml", "bogus_criterion", "not a criterion", "grid_distance_km",
-                             "-3", "negative")
+def test_profile_file_with_two_errors_reports_both(cli):
+    err = assert_usage_error(cli["profile_two_errors"], "two_errors.toml", "bogus_criterion", "not a criterion",
+                             "grid_distance_km", "-3", "negative")
     assert err.count("sitefinder: error:") == 1, err
     assert "2 problem(s)" in err, err
 
 
-def test_profile_with_only_a_negative_weight_is_not_called_all_zero(tmp_path):
-    path = tmp_path / "neg.toml"
-    path.write_text(PROFILE_WITH_TWO_ERRORS.split("[criteria.region_surplus_mw]")[0], encoding="utf-8")
-    proc = run_cli("rank", "--profile", path, "--quiet", cwd=tmp_path)
-    err = assert_usage_error(proc, "bogus_criterion", "negative")
+def test_profile_with_only_a_negative_weight_is_not_called_all_zero(cli):
+    err = assert_usage_error(cli["profile_negative_only"], "bogus_criterion", "negative")
     assert "every weight is zero" not in err, f"a weight of -3 is reported as 'every weight is zero':\n{err}"
 
 
@@ -238,8 +272,8 @@ def test_profile_with_only_a_negative_weight_is_not_called_all_zero(tmp_path):
 # profiles and layers
 
 
-def test_profiles_lists_both(tmp_path):
-    proc = run_cli("profiles", cwd=tmp_path)
+def test_profiles_lists_both(cli):
+    proc = cli["profiles"]
     assert proc.returncode == 0, proc.stderr
     for name in ("bitcoin_mine", "ai_datacenter"):
         assert re.search(rf"^{name}\b", proc.stdout, re.M), proc.stdout
@@ -247,8 +281,8 @@ def test_profiles_lists_both(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def layers_output(tmp_path_factory):
-    proc = run_cli("layers", cwd=tmp_path_factory.mktemp("layers"))
+def layers_output(cli):
+    proc = cli["layers"]
     blocks: dict[str, list[str]] = {}
     current = None
     for line in proc.stdout.splitlines():
@@ -283,36 +317,22 @@ def test_layers_names_a_source_for_each_layer(layers_output, kind):
 # rank --candidates: the user's own sites
 
 
-def _check_user_ranking(tmp_path: Path, candidates: Path) -> None:
-    out, table = tmp_path / "mine.geojson", tmp_path / "mine.csv"
-    proc = run_cli("rank", "--candidates", candidates, "--out", out, "--csv", table, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert "3 sites" in proc.stderr
-    collection = json.loads(out.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("case", ["sites_geojson", "sites_csv"])
+def test_rank_user_candidates(cli, case):
+    proc, collection, rows = rank_output(cli, case)
+    assert proc.stderr == "" if case == "sites_csv" else "candidates: 3 sites" in proc.stderr
     features = collection["features"]
     assert 1 <= len(features) <= 3
     assert len(features) == 3  # all three were chosen to pass the bitcoin_mine constraints
     ids = [f["properties"]["candidate_id"] for f in features]
     assert sorted(ids) == sorted(name for name, _, _ in SITES)
     assert [f["properties"]["rank"] for f in features] == [1, 2, 3]
+    scores = [f["properties"]["score"] for f in features]
+    assert scores == sorted(scores, reverse=True)
     given = {name: (x, y) for name, x, y in SITES}
     for f in features:
         assert f["geometry"]["type"] == "Point"
         assert tuple(f["geometry"]["coordinates"]) == pytest.approx(given[f["properties"]["candidate_id"]])
         assert f["properties"]["grid_node"]
     assert collection["metadata"]["candidates"] == "user"
-    assert [r["candidate_id"] for r in read_csv(table)] == ids
-
-
-def test_rank_user_candidates_geojson(tmp_path):
-    path = tmp_path / "sites.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": name}, "geometry": {"type": "Point", "coordinates": [x, y]}}
-        for name, x, y in SITES]}), encoding="utf-8")
-    _check_user_ranking(tmp_path, path)
-
-
-def test_rank_user_candidates_csv(tmp_path):
-    path = tmp_path / "sites.csv"
-    path.write_text("site_id,lat,lon\n" + "".join(f"{n},{y},{x}\n" for n, x, y in SITES), encoding="utf-8")
-    _check_user_ranking(tmp_path, path)
+    assert [r["candidate_id"] for r in rows] == ids

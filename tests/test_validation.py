@@ -168,3 +168,33 @@ def test_bow_tie_exclusion_is_repaired_and_noted(tmp_path):
     assert frame.geometry.iloc[0].equals(shapely.box(70, 30, 71, 31))
     notes = frame.attrs["notes"]
     assert any("repaired 1 invalid polygon" in n and "rows 2" in n for n in notes), notes
+
+
+POINT_FEATURE = {"type": "Feature", "properties": {"name": "A", "population": 1}, "geometry": {"type": "Point", "coordinates": [67, 25]}}
+
+
+@pytest.mark.parametrize("content", [
+    pytest.param({"type": "FeatureCollection", "features": None}, id="features-null"),
+    pytest.param({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "A"}}]}, id="no-geometry"),
+    pytest.param({"type": "FeatureCollection", "features": [{**POINT_FEATURE, "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]}}]},
+                 id="two-point-ring"),
+    pytest.param({"type": "Topology", "objects": {}}, id="topojson"),
+    pytest.param({"type": "FeatureCollection"}, id="features-missing"),
+    pytest.param({"type": "FeatureCollection", "features": [{**POINT_FEATURE, "geometry": {"type": "Circle", "coordinates": [67, 25]}}]},
+                 id="unknown-geometry-type"),
+    pytest.param({"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:bogus:crs"}}, "features": [POINT_FEATURE]},
+                 id="unknown-crs-name"),
+    pytest.param({"type": "FeatureCollection", "crs": {"type": "name", "properties": "EPSG:4326"}, "features": [POINT_FEATURE]},
+                 id="crs-properties-not-an-object"),
+])
+def test_malformed_geojson_is_a_clear_error_not_a_crash(tmp_path, content):
+    """A bad file must give a SitefinderError naming the file (the CLI turns that into exit 2), never a traceback."""
+    path = write_json(tmp_path / "bad.geojson", content)
+    try:
+        read_layer(path, "cities")
+    except SitefinderError as exc:
+        assert "bad.geojson" in str(exc)
+    except Exception as exc:  # noqa: BLE001 - the point of the test
+        raise AssertionError(f"read_layer raised {type(exc).__module__}.{type(exc).__name__}: {exc}") from exc
+    else:
+        raise AssertionError("a malformed file was accepted")

@@ -1,0 +1,94 @@
+"""Architecture rules: the core never needs streamlit, and GDAL's VRT driver is off once sitefinder is imported."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "sitefinder"
+
+
+def run_python(code: str, **env_changes: str | None) -> dict:
+    env = dict(os.environ)
+    for key, value in env_changes.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_importing_every_module_does_not_import_streamlit():
+    code = """
+import importlib, json, pkgutil, sys
+import sitefinder
+names = ["sitefinder"]
+for info in pkgutil.walk_packages(sitefinder.__path__, "sitefinder."):
+    if info.name.rsplit(".", 1)[-1] == "__main__":  # importing it runs the command line
+        continue
+    importlib.import_module(info.name)
+    names.append(info.name)
+print(json.dumps({"modules": names, "streamlit": sorted(m for m in sys.modules if m.split(".")[0] == "streamlit")}))
+"""
+    result = run_python(code)
+    expected = {f"sitefinder.{p.relative_to(PACKAGE).with_suffix('').as_posix().replace('/', '.')}".removesuffix(".__init__")
+                for p in PACKAGE.rglob("*.py")}
+    expected = {name if name != "sitefinder.__init__" else "sitefinder" for name in expected
+                if not name.endswith(".__main__")}
+    assert expected <= set(result["modules"]), f"not imported: {sorted(expected - set(result['modules']))}"
+    assert {"sitefinder.cli", "sitefinder.commands.rank", "sitefinder.build.layers"} <= set(result["modules"])
+    assert result["streamlit"] == [], f"importing the core package pulled in {result['streamlit']}"
+
+
+def test_no_source_file_imports_streamlit():
+    pattern = re.compile(r"^\s*(import\s+streamlit\b|from\s+streamlit\b)|__import__\(\s*['\"]streamlit|"
+                         r"import_module\(\s*['\"]streamlit", re.M)
+    files = sorted(PACKAGE.rglob("*.py"))
+    assert len(files) >= 20
+    offenders = [str(p.relative_to(PACKAGE.parent)) for p in files if pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+VRT_PROBE = """
+import json, os, sys
+{imports}
+import pyogrio
+drivers = pyogrio.list_drivers()
+print(json.dumps({{"GDAL_SKIP": os.environ.get("GDAL_SKIP"), "OGR_VRT": drivers.get("OGR_VRT"), "GPX": drivers.get("GPX"),
+                  "count": len(drivers)}}))
+"""
+
+
+def test_vrt_driver_is_available_without_sitefinder():
+    """The control: in this GDAL build pyogrio does offer OGR_VRT, so the next tests can fail."""
+    result = run_python(VRT_PROBE.format(imports=""), GDAL_SKIP=None)
+    assert result["GDAL_SKIP"] is None
+    assert result["OGR_VRT"] is not None and "r" in result["OGR_VRT"]
+
+
+def test_import_sitefinder_disables_the_vrt_driver():
+    result = run_python(VRT_PROBE.format(imports="import sitefinder"), GDAL_SKIP=None)
+    assert "OGR_VRT" in result["GDAL_SKIP"].replace(",", " ").split()
+    assert result["OGR_VRT"] is None, "pyogrio still offers the OGR VRT driver for reading"
+    assert result["count"] > 10  # other drivers are still there
+
+
+def test_existing_gdal_skip_is_kept_and_extended():
+    result = run_python(VRT_PROBE.format(imports="import sitefinder.io"), GDAL_SKIP="GPX")
+    assert result["GDAL_SKIP"].replace(",", " ").split() == ["GPX", "OGR_VRT"]
+    assert result["OGR_VRT"] is None and result["GPX"] is None
+
+
+@pytest.mark.parametrize("value", ["OGR_VRT", "GPX,OGR_VRT"])
+def test_gdal_skip_already_naming_vrt_is_left_alone(value):
+    result = run_python(VRT_PROBE.format(imports="import sitefinder"), GDAL_SKIP=value)
+    assert result["GDAL_SKIP"] == value
+    assert result["OGR_VRT"] is None

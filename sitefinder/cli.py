@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--max-grid-km", type=_positive_float, help="maximum distance to an eligible grid node, km")
     r.add_argument("--min-voltage", type=_positive_float, help="minimum grid node voltage, kV")
     r.add_argument("--province", help="keep sites in one province only (e.g. Sindh)")
+    r.add_argument("--allow-excluded-land", action="store_true",
+                   help="do not exclude sites in exclusion zones (protected areas, city cores); they stay flagged")
+    r.add_argument("--no-town-setback", action="store_true", help="drop the profile's noise setback from towns")
     r.add_argument("--max-per-node", type=_int_range(0, 1000, "--max-per-node"), default=DEFAULT_MAX_PER_NODE,
                    help=f"at most this many sites per grid connection node, 0 = no limit (default: {DEFAULT_MAX_PER_NODE})")
     r.add_argument("--quiet", action="store_true", help="no progress messages")

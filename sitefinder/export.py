@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -15,7 +16,10 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .analysis import Study
+from .analysis import Study, pick_shortlist
+from .errors import Problem, ProfileError
+from .profiles import Profile
+from .scenario import Scenario
 from .criteria import CRITERIA
 from .io import dumps_geojson, feature_collection, write_csv
 from .scoring import ScoreResult
@@ -61,8 +65,9 @@ def shortlist_table(matrix: pd.DataFrame, result: ScoreResult, rows: np.ndarray)
     return out
 
 
-def run_metadata(study: Study, result: ScoreResult, *, top: int, max_per_node: int, province: str | None) -> dict[str, Any]:
-    """Everything needed to reproduce and to trust the run."""
+def run_metadata(study: Study, result: ScoreResult, *, top: int, max_per_node: int, province: str | None,
+                 scenario: dict[str, str] | None = None) -> dict[str, Any]:
+    """Everything needed to reproduce and to trust the run (``scenario``: the app's URL parameters)."""
     prof = result.profile
     params = prof.params()
     ds = study.dataset
@@ -97,6 +102,7 @@ def run_metadata(study: Study, result: ScoreResult, *, top: int, max_per_node: i
         "shortlist": {"top": top, "max_per_node": max_per_node, "province": province},
         "aggregation": "weighted sum (score, 0-100); TOPSIS closeness (topsis_score, 0-100) as a cross-check",
         "dataset": {"name": ds.name, "version": ds.version, "layers": sources},
+        "scenario": scenario or {},
         "estimates": "values in " + ", ".join(c for c, i in CRITERIA.items() if i.estimate)
                      + " are estimates; see the dataset README for how they were made",
     }
@@ -126,3 +132,33 @@ def write_shortlist(frame: gpd.GeoDataFrame, metadata: dict[str, Any], geojson_p
     if csv_path is not None:
         written.append(write_csv(pd.DataFrame(frame.drop(columns=frame.geometry.name)), csv_path))
     return written
+
+
+@dataclass
+class Shortlist:
+    """A ranked run: the criteria matrix, the scores, and the shortlist as table, frame and metadata."""
+
+    matrix: pd.DataFrame
+    result: ScoreResult
+    rows: np.ndarray
+    table: pd.DataFrame
+    frame: gpd.GeoDataFrame
+    metadata: dict[str, Any]
+
+
+def provinces(matrix: pd.DataFrame) -> list[str]:
+    return sorted({str(p) for p in matrix["province"].dropna().unique()})
+
+
+def make_shortlist(study: Study, scenario: Scenario, profile: Profile) -> Shortlist:
+    """Score ``study`` under ``profile`` and cut the shortlist ``scenario`` asks for (CLI and app share this)."""
+    matrix, result = study.rank(profile)
+    if scenario.province and scenario.province.lower() not in {p.lower() for p in provinces(matrix)}:
+        raise ProfileError("province", [Problem("province", f"'{scenario.province}' is not a province in this dataset.",
+                                                f"Use one of: {', '.join(provinces(matrix))}.")])
+    rows = pick_shortlist(matrix, result, scenario.top, max_per_node=scenario.max_per_node, province=scenario.province)
+    table = shortlist_table(matrix, result, rows)
+    frame = shortlist_frame(study, table, rows)
+    meta = run_metadata(study, result, top=scenario.top, max_per_node=scenario.max_per_node, province=scenario.province,
+                        scenario=scenario.settings().to_query())
+    return Shortlist(matrix, result, rows, table, frame, meta)

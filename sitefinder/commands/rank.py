@@ -8,13 +8,13 @@ import time
 
 import pandas as pd
 
-from ..analysis import Study, pick_shortlist
+from ..analysis import Study
 from ..cli import _progress
 from ..dataset import load_dataset, default_data_dir
-from ..errors import Problem, ProfileError
-from ..export import run_metadata, shortlist_frame, shortlist_table, write_shortlist
+from ..export import make_shortlist, write_shortlist
 from ..io import read_vector
 from ..profiles import load_profile
+from ..scenario import Scenario
 
 
 def _fmt(value: object, spec: str, unknown: str = "?") -> str:
@@ -37,17 +37,13 @@ def print_table(table: pd.DataFrame, out=sys.stdout) -> None:
 
 def run(args: argparse.Namespace) -> int:
     say = _progress(args.quiet)
-    profile = load_profile(args.profile)
-    if args.mw is not None:
-        profile = profile.with_facility_mw(args.mw)
-    if args.season:
-        profile = profile.with_season(args.season)
-    if args.weight:
-        profile = profile.with_weights(dict(args.weight))
-    if args.max_grid_km is not None:
-        profile = profile.with_constraint_value("grid_distance_km", args.max_grid_km)
-    if args.min_voltage is not None:
-        profile = profile.with_node_rule(min_voltage_kv=args.min_voltage)
+    scenario = Scenario(
+        profile=args.profile, mw=args.mw, season=args.season, weights=dict(args.weight),
+        max_grid_km=args.max_grid_km, min_voltage_kv=args.min_voltage,
+        land_exclusions=not args.allow_excluded_land, town_setback=not args.no_town_setback,
+        resolution=args.resolution, top=args.top, max_per_node=args.max_per_node, province=args.province,
+    )
+    profile = scenario.apply(load_profile(args.profile))
 
     t = time.perf_counter()
     data_dir = args.data or default_data_dir()
@@ -57,16 +53,9 @@ def run(args: argparse.Namespace) -> int:
         study = Study.on_sites(dataset, read_vector(args.candidates), str(args.candidates), progress=say)
     else:
         study = Study.on_h3(dataset, args.resolution, progress=say)
-    matrix, result = study.rank(profile)
+    short = make_shortlist(study, scenario, profile)
+    matrix, result, table = short.matrix, short.result, short.table
     say(f"scored {len(matrix):,} candidates: {result.n_feasible:,} pass the constraints")
-
-    if args.province:
-        known = sorted({str(p) for p in matrix["province"].dropna().unique()})
-        if args.province.lower() not in {k.lower() for k in known}:
-            raise ProfileError("--province", [Problem("--province", f"'{args.province}' is not a province in this dataset.",
-                                                      f"Use one of: {', '.join(known)}.")])
-    rows = pick_shortlist(matrix, result, args.top, max_per_node=args.max_per_node, province=args.province)
-    table = shortlist_table(matrix, result, rows)
 
     print(f"\n{profile.title}, {profile.facility_mw:g} MW, {profile.season.replace('_', '-')} surplus - "
           f"{result.n_feasible:,} of {len(matrix):,} candidates pass the constraints\n")
@@ -78,9 +67,7 @@ def run(args: argparse.Namespace) -> int:
         for label, count in result.failure_counts().items():
             print(f"  {count:>8,}  {label}")
     if args.out or args.csv:
-        meta = run_metadata(study, result, top=args.top, max_per_node=args.max_per_node, province=args.province)
-        frame = shortlist_frame(study, table, rows)
-        for path in write_shortlist(frame, meta, args.out, args.csv):
+        for path in write_shortlist(short.frame, short.metadata, args.out, args.csv):
             say(f"wrote {len(table)} sites to {path}")
     print("\nSurplus, climate and flood values are estimates; see data/pakistan/README.md. Grid headroom is "
           "unknown unless the grid layer gives it.")

@@ -1,0 +1,412 @@
+"""The map, built by pure functions: folium objects in, folium objects out, no streamlit, no network.
+
+* Every script and style the map needs comes from ``asset_base`` (served by the app itself), never a
+  CDN: see ``offline_map``. No branca colour maps (they pull d3 from a CDN); legends are plain HTML.
+* Every value that came from data is HTML-escaped before it reaches a popup, tooltip or label.
+* Only what a person can read is drawn as vectors (the shortlist, regions, nodes, zones); the score
+  and climate surfaces over all candidates are small PNG images (Web-Mercator rows, so they line up).
+
+All geometry is WGS84 lon/lat (EPSG:4326).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import geopandas as gpd
+import h3
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+from numpy.typing import NDArray
+
+from .candidates import Candidates
+from .colors import HEAT_RAMP, SCORE_RAMP, SURPLUS_RAMP, css_gradient, ramp_hex, ramp_rgb
+from .dataset import Dataset
+
+VOLTAGE_COLOURS = {765: "#54278f", 500: "#cb181d", 220: "#fd8d3c"}
+UNKNOWN_VOLTAGE_COLOUR = "#525252"
+SIMPLIFY_DEG = 0.01  # ~1 km: invisible at country zoom, cuts the payload
+DISPLAY_DIGITS = 4
+
+
+def esc(value: Any) -> str:
+    """Text for HTML: escaped, with blanks shown as an em dash."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    return html.escape(str(value), quote=True)
+
+
+def num(value: Any, fmt: str = ",.0f", unit: str = "", unknown: str = "unknown") -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return unknown
+    return unknown if np.isnan(v) else f"{format(v, fmt)}{(' ' + unit) if unit else ''}"
+
+
+def popup_html(title: str, rows: list[tuple[str, str]], note: str = "") -> str:
+    """A small table; ``title`` and every value must already be plain text (they are escaped here)."""
+    body = "".join(f"<tr><th style='text-align:left;padding-right:8px;white-space:nowrap'>{esc(k)}</th>"
+                   f"<td>{esc(v)}</td></tr>" for k, v in rows)
+    foot = f"<div style='margin-top:4px;color:#555;font-size:11px'>{esc(note)}</div>" if note else ""
+    return f"<div style='font:12px sans-serif;max-width:360px'><b>{esc(title)}</b><table>{body}</table>{foot}</div>"
+
+
+def _sources(text: Any, limit: int = 2) -> str:
+    parts = [p.strip() for p in str(text or "").replace(" | ", " ; ").split(" ; ") if p.strip()]
+    return " ; ".join(parts[:limit]) + (f" (+{len(parts) - limit} more)" if len(parts) > limit else "") if parts else "—"
+
+
+# ------------------------------------------------------------------------------------------------
+# Layers prepared once per dataset
+
+
+@dataclass
+class DisplayLayers:
+    """Display-ready copies of a dataset's layers: simplified, rounded, with escaped popup HTML."""
+
+    outline: dict[str, Any]
+    regions: gpd.GeoDataFrame
+    exclusions: gpd.GeoDataFrame
+    nodes: pd.DataFrame
+    connectivity: pd.DataFrame
+    bounds: tuple[float, float, float, float]
+
+
+def _round_geoms(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
+    simple = shapely.simplify(geoms, SIMPLIFY_DEG, preserve_topology=True)
+    return shapely.set_precision(simple, 10 ** -DISPLAY_DIGITS)
+
+
+def prepare_layers(dataset: Dataset) -> DisplayLayers:
+    """Everything static about the map for one dataset (cache this per dataset version)."""
+    study = dataset["study_area"]
+    outline_geom = _round_geoms(np.asarray(study.geometry.array))
+    outline = gpd.GeoDataFrame(geometry=list(outline_geom), crs=4326).__geo_interface__
+
+    reg = dataset["supply_regions"].copy()
+    reg["geometry"] = _round_geoms(np.asarray(reg.geometry.array))
+    reg["popup"] = [
+        popup_html(f"{r['name']} supply region", [
+            ("Full name", r.get("full_name") or r["name"]),
+            ("On national grid", "yes" if r["on_national_grid"] else "NO: not connected"),
+            ("Winter surplus", num(r["surplus_winter_mw"], unit="MW", unknown="not applicable")),
+            ("Summer surplus", num(r["surplus_summer_mw"], unit="MW", unknown="not applicable")),
+            ("Generation (winter / summer)", f"{num(r.get('generation_winter_mw'), unit='MW')} / {num(r.get('generation_summer_mw'), unit='MW')}"),
+            ("Share of national demand", num(r.get("demand_share", np.nan) * 100 if pd.notna(r.get("demand_share")) else np.nan, ".1f", "%")),
+            ("Boundary", r.get("boundary") or "as supplied"),
+            ("Source", _sources(r.get("source"))),
+        ], note=str(r.get("surplus_basis") or "")) for _, r in reg.iterrows()]
+    exc = dataset["exclusions"].copy()
+    exc["geometry"] = _round_geoms(np.asarray(exc.geometry.array))
+    exc["popup"] = [popup_html(str(r.get("name") or r["zone_id"]), [
+        ("Excluded because", r["reason"]), ("Category", r["category"]),
+        ("Outline", r.get("precision") or "as supplied"), ("Source", _sources(r.get("source"))),
+    ]) for _, r in exc.iterrows()]
+
+    gn = dataset["grid_nodes"]
+    kv = gn["voltage_kv"].to_numpy(float)
+    nodes = pd.DataFrame({
+        "lon": gn.geometry.x.round(5), "lat": gn.geometry.y.round(5),
+        "colour": [VOLTAGE_COLOURS.get(int(v), UNKNOWN_VOLTAGE_COLOUR) if not np.isnan(v) else UNKNOWN_VOLTAGE_COLOUR for v in kv],
+        "status": gn["status"].astype(str),
+        "approximate": gn["location_precision"].astype(str).isin(["town", "nearest_town", "approx_site"]) if "location_precision" in gn else False,
+        "tooltip": [esc(f"{n} ({num(v, '.0f', 'kV', 'voltage not published')}, {s.replace('_', ' ')})") for n, v, s in zip(gn["name"], kv, gn["status"])],
+    })
+    nodes["popup"] = [popup_html(str(r["name"]), [
+        ("Voltage", num(r["voltage_kv"], ".0f", "kV", "not published")),
+        ("Status", str(r["status"]).replace("_", " ") + (f" ({r['status_detail']})" if r.get("status_detail") else "")),
+        ("Transformation capacity", num(r.get("capacity_mva"), ",.0f", "MVA", "not published")),
+        ("Headroom", num(r.get("headroom_mw"), ",.0f", "MW", "unknown (not published)")),
+        ("Location", f"{r.get('location_precision') or 'as supplied'}: {r.get('location_note') or ''}".strip(": ")),
+        ("Source", _sources(r.get("source"))),
+    ], note=str(r.get("capacity_note") or "")) for _, r in gn.iterrows()]
+
+    cn = dataset["connectivity"]
+    conn = pd.DataFrame({
+        "lon": cn.geometry.x.round(5), "lat": cn.geometry.y.round(5),
+        "tooltip": [esc(f"{n} ({str(t).replace('_', ' ')})") for n, t in zip(cn["name"], cn["type"])],
+        "popup": [popup_html(str(r["name"]), [("Type", str(r["type"]).replace("_", " ")), ("Details", r.get("details")),
+                                              ("Status", r.get("status")), ("Location", r.get("precision") or "as supplied"),
+                                              ("Source", _sources(r.get("source")))]) for _, r in cn.iterrows()],
+    })
+    b = study.total_bounds
+    return DisplayLayers(outline, reg, exc, nodes, conn, (float(b[0]), float(b[1]), float(b[2]), float(b[3])))
+
+
+# ------------------------------------------------------------------------------------------------
+# Raster surfaces over all candidates
+
+
+def _merc_y(lat: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+
+def _merc_lat(y: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2)
+
+
+@dataclass(frozen=True)
+class RasterGrid:
+    """Which candidate each pixel of a Web-Mercator image falls in (-1 = none)."""
+
+    index: NDArray[np.intp]  # (height, width)
+    bounds: tuple[float, float, float, float]
+
+
+def candidate_raster(candidates: Candidates, bounds: tuple[float, float, float, float], width: int = 560) -> RasterGrid:
+    """Map pixels to H3 candidates (cache per candidate set: about 0.3 s for 560 px)."""
+    x0, y0, x1, y1 = bounds
+    my0, my1 = _merc_y(np.array([y0, y1]))
+    height = int(round(width * (my1 - my0) / np.radians(x1 - x0)))
+    lons = x0 + (np.arange(width) + 0.5) * (x1 - x0) / width
+    lats = _merc_lat(my1 - (np.arange(height) + 0.5) * (my1 - my0) / height)
+    index = np.full((height, width), -1, dtype=np.intp)
+    if candidates.kind != "h3" or candidates.resolution is None:
+        return RasterGrid(index, bounds)
+    ids = np.array([h3.str_to_int(c) for c in candidates.ids], dtype=np.uint64)
+    order = np.argsort(ids)
+    sorted_ids = ids[order]
+    res = candidates.resolution
+    for r, lat in enumerate(lats):
+        cells = np.array([h3.str_to_int(h3.latlng_to_cell(lat, lon, res)) for lon in lons], dtype=np.uint64)
+        pos = np.searchsorted(sorted_ids, cells)
+        pos = np.clip(pos, 0, len(sorted_ids) - 1)
+        hit = sorted_ids[pos] == cells
+        index[r, hit] = order[pos[hit]]
+    return RasterGrid(index, bounds)
+
+
+def raster_png(grid: RasterGrid, values: NDArray[np.float64], lo: float, hi: float, ramp: tuple[str, ...],
+               *, alpha: int = 200, show_nan: bool = False) -> str:
+    """A data-URL PNG colouring each pixel by its candidate's value (NaN transparent unless ``show_nan``)."""
+    from PIL import Image  # noqa: PLC0415  (pillow comes with the app extra)
+
+    h, w = grid.index.shape
+    flat = grid.index.ravel()
+    vals = np.full(flat.shape, np.nan)
+    inside = flat >= 0
+    vals[inside] = np.asarray(values, dtype=float)[flat[inside]]
+    rgba = np.zeros((flat.size, 4), dtype=np.uint8)
+    rgba[:, :3] = ramp_rgb(vals, lo, hi, ramp)
+    visible = inside & (~np.isnan(vals) | show_nan)
+    rgba[visible, 3] = alpha
+    img = Image.fromarray(rgba.reshape(h, w, 4), "RGBA")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=6)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+# ------------------------------------------------------------------------------------------------
+# The map
+
+
+class OfflineMap(folium.Map):
+    """A folium map whose scripts and styles come from ``asset_base`` (Leaflet only), not from CDNs."""
+
+    def __init__(self, asset_base: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        base = asset_base.rstrip("/")
+        self.default_js = [("leaflet", f"{base}/leaflet.js")]
+        self.default_css = [("leaflet_css", f"{base}/leaflet.css")]
+
+
+_LEGEND = Template("""
+{% macro html(this, kwargs) %}
+<div id="sf-legend" style="position:absolute;bottom:18px;right:10px;z-index:9999;background:rgba(255,255,255,.92);
+ padding:8px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:11px sans-serif;line-height:1.5;max-width:230px">
+{{ this.body }}
+</div>
+{% endmacro %}
+""")
+
+
+class Legend(MacroElement):
+    def __init__(self, body_html: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.body = body_html
+        self._template = _LEGEND
+
+
+def legend_html(season: str, score_range: tuple[float, float], climate_label: str, climate_range: tuple[float, float],
+                surplus_range: tuple[float, float]) -> str:
+    sw = "display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:4px;vertical-align:middle"
+    bar = "display:block;height:8px;border-radius:2px;margin:2px 0"
+    rows = [
+        "<b>Ranked sites</b> (score)",
+        f"<span style='{bar};background:{css_gradient(SCORE_RAMP)}'></span>"
+        f"<span>{score_range[0]:.0f}</span><span style='float:right'>{score_range[1]:.0f}</span>",
+        "<b>Grid nodes</b>",
+        *[f"<span style='{sw};background:{c}'></span>{kv} kV" for kv, c in sorted(VOLTAGE_COLOURS.items(), reverse=True)],
+        f"<span style='{sw};background:{UNKNOWN_VOLTAGE_COLOUR}'></span>voltage not published",
+        f"<span style='{sw};border:2px dashed #333;background:#fff'></span>planned / under construction",
+        "<span style='font-size:10px;color:#555'>dotted ring = town-level location (5-30 km off)</span>",
+        f"<b>Supply regions</b>: {esc(season.replace('_', '-'))} surplus, MW (estimate)",
+        f"<span style='{bar};background:{css_gradient(SURPLUS_RAMP)}'></span>"
+        f"<span>{surplus_range[0]:,.0f}</span><span style='float:right'>{surplus_range[1]:,.0f}</span>",
+        f"<b>Climate</b>: {esc(climate_label)} (estimate)",
+        f"<span style='{bar};background:{css_gradient(HEAT_RAMP)}'></span>"
+        f"<span>{climate_range[0]:,.0f}</span><span style='float:right'>{climate_range[1]:,.0f}</span>",
+        f"<span style='{sw};background:#2171b5;border:2px solid #fff;box-shadow:0 0 0 1px #2171b5'></span>connectivity",
+        "<span style='display:inline-block;width:12px;height:8px;background:#999;opacity:.6;margin-right:4px'></span>exclusion zone",
+    ]
+    return "<br>".join(rows)
+
+
+def _surplus_column(season: str) -> str:
+    return {"winter": "surplus_winter_mw", "summer": "surplus_summer_mw"}.get(season, "")
+
+
+def build_map(
+    layers: DisplayLayers,
+    shortlist: gpd.GeoDataFrame,
+    *,
+    asset_base: str,
+    season: str = "winter",
+    selected: str | None = None,
+    score_png: str | None = None,
+    climate_png: str | None = None,
+    climate_label: str = "hours above 35 °C",
+    climate_range: tuple[float, float] = (0, 2000),
+    score_range: tuple[float, float] = (0, 100),
+    label_top: int = 20,
+    online_tiles: bool = False,
+    height: int = 620,
+) -> folium.Map:
+    """The whole map. ``shortlist`` has one row per ranked site: rank, candidate_id, score, the
+    connection-point columns, and the site's polygon (or point) as geometry."""
+    x0, y0, x1, y1 = layers.bounds
+    m = OfflineMap(asset_base, location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=5, tiles=None,
+                   control_scale=True, prefer_canvas=True, height=height)
+    m.fit_bounds([[y0, x0], [y1, x1]])
+    if online_tiles:
+        folium.TileLayer("OpenStreetMap", name="Base map (online)", control=True).add_to(m)
+
+    folium.GeoJson(layers.outline, name="Study area", control=False,
+                   style_function=lambda _f: {"color": "#333", "weight": 1.5, "fill": True, "fillColor": "#f4f1ea", "fillOpacity": 1.0}
+                   ).add_to(m)
+
+    col = _surplus_column(season)
+    reg = layers.regions
+    if col:
+        values = reg[col].to_numpy(float)
+    else:
+        values = np.where(reg["surplus_winter_mw"].isna() | reg["surplus_summer_mw"].isna(), np.nan,
+                          np.minimum(reg["surplus_winter_mw"].to_numpy(float), reg["surplus_summer_mw"].to_numpy(float)))
+    finite = values[np.isfinite(values)]
+    lim = float(np.max(np.abs(finite))) if len(finite) else 1.0
+    surplus_range = (-lim, lim)
+    reg_fc = reg.assign(fill=[ramp_hex(v, -lim, lim, SURPLUS_RAMP) if np.isfinite(v) else "#bdbdbd" for v in values],
+                        tip=[esc(f"{n}: {num(v, ',.0f', 'MW', 'not on the national grid')}") for n, v in zip(reg["name"], values)])[
+        ["tip", "popup", "fill", "geometry"]]
+    folium.GeoJson(reg_fc.__geo_interface__, name=f"Supply regions: {season.replace('_', '-')} surplus (estimate)",
+                   style_function=lambda f: {"color": "#555", "weight": 1, "fillColor": f["properties"]["fill"], "fillOpacity": 0.45},
+                   popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+                   tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+                   ).add_to(m)
+
+    if climate_png:
+        folium.raster_layers.ImageOverlay(climate_png, bounds=[[y0, x0], [y1, x1]], name=f"Cooling climate: {climate_label} (estimate)",
+                                          opacity=0.75, show=False, pixelated=False).add_to(m)
+    if score_png:
+        folium.raster_layers.ImageOverlay(score_png, bounds=[[y0, x0], [y1, x1]], name="Score of every candidate",
+                                          opacity=0.8, show=True, pixelated=False).add_to(m)
+
+    exc = layers.exclusions[["popup", "category", "geometry"]]
+    folium.GeoJson(exc.__geo_interface__, name="Exclusion zones (approximate)", show=True,
+                   style_function=lambda f: {"color": "#636363", "weight": 0.5, "fillColor": "#969696", "fillOpacity": 0.55},
+                   popup=folium.GeoJsonPopup(fields=["popup"], labels=False)).add_to(m)
+
+    grid_fg = folium.FeatureGroup(name="Grid nodes (220 kV and above)")
+    for r in layers.nodes.itertuples(index=False):
+        planned = r.status in ("planned", "under_construction")
+        folium.CircleMarker(
+            [r.lat, r.lon], radius=6, color="#222" if not planned else r.colour, weight=1.5 if not planned else 2,
+            dash_array="3 3" if planned else None, fill=True, fill_color=r.colour if not planned else "#ffffff",
+            fill_opacity=0.95, popup=folium.Popup(r.popup, max_width=380), tooltip=r.tooltip,
+        ).add_to(grid_fg)
+        if r.approximate:
+            folium.CircleMarker([r.lat, r.lon], radius=11, color=r.colour, weight=1, dash_array="1 3", fill=False,
+                                interactive=False).add_to(grid_fg)
+    grid_fg.add_to(m)
+
+    conn_fg = folium.FeatureGroup(name="Connectivity (cable landings, IXPs, data centres)", show=True)
+    for r in layers.connectivity.itertuples(index=False):
+        folium.CircleMarker([r.lat, r.lon], radius=5, color="#ffffff", weight=2, fill=True, fill_color="#2171b5",
+                            fill_opacity=1.0, popup=folium.Popup(r.popup, max_width=380), tooltip=r.tooltip).add_to(conn_fg)
+    conn_fg.add_to(m)
+
+    if len(shortlist):
+        sl = shortlist.copy()
+        sl["fill"] = [ramp_hex(s, score_range[0], score_range[1], SCORE_RAMP) for s in sl["score"]]
+        sl["is_selected"] = sl["candidate_id"].astype(str) == str(selected)
+        sl["popup"] = [site_popup(r) for _, r in sl.iterrows()]
+        sl["tip"] = [esc(f"#{r['rank']}  score {r['score']:.1f}") for _, r in sl.iterrows()]
+        fc = sl[["candidate_id", "rank", "fill", "is_selected", "popup", "tip", "geometry"]]
+        folium.GeoJson(fc.__geo_interface__, name="Ranked sites",
+                       style_function=lambda f: {"color": "#00e5ff" if f["properties"]["is_selected"] else "#111",
+                                                 "weight": 4 if f["properties"]["is_selected"] else 1.5,
+                                                 "fillColor": f["properties"]["fill"], "fillOpacity": 0.9},
+                       popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+                       tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(m)
+        labels = folium.FeatureGroup(name="Rank labels")
+        for _, r in sl.head(label_top).iterrows():
+            c = r.geometry.centroid
+            style = ("background:#fff;border:2px solid #00e5ff" if r["is_selected"] else "background:#fff;border:1px solid #111")
+            folium.Marker([c.y, c.x], icon=folium.DivIcon(
+                html=f"<div class='sf-rank' style='{style};border-radius:9px;font:bold 11px sans-serif;padding:0 4px;"
+                     f"transform:translate(-50%,-130%);display:inline-block;white-space:nowrap'>{int(r['rank'])}</div>",
+                icon_size=(0, 0)), tooltip=esc(f"#{int(r['rank'])}")).add_to(labels)
+        labels.add_to(m)
+        if selected is not None and sl["is_selected"].any():
+            g = sl.loc[sl["is_selected"], "geometry"].iloc[0]
+            bx0, by0, bx1, by1 = g.bounds
+            pad = 0.6
+            m.fit_bounds([[by0 - pad, bx0 - pad], [by1 + pad, bx1 + pad]])
+
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    m.get_root().add_child(Legend(legend_html(season, score_range, climate_label, climate_range, surplus_range)))
+    return m
+
+
+def site_popup(r: pd.Series) -> str:
+    return popup_html(f"#{int(r['rank'])}: score {float(r['score']):.1f}", [
+        ("Place", ", ".join(str(v) for v in (r.get("district"), r.get("province")) if isinstance(v, str)) or r["candidate_id"]),
+        ("Connection", f"{r.get('grid_node') or '—'}"),
+        ("Voltage", num(r.get("grid_voltage_kv"), ".0f", "kV", "not published")),
+        ("Distance to node", num(r.get("grid_distance_km"), ".1f", "km")),
+        ("Headroom", num(r.get("grid_headroom_mw"), ",.0f", "MW", "unknown")),
+        ("Region surplus", f"{num(r.get('region_surplus_mw'), ',.0f', 'MW')} ({r.get('region') or '—'}, estimate)"),
+        ("Hours above 35 °C", f"{num(r.get('hours_above_35c'), ',.0f', 'h/yr')} (estimate)"),
+        ("Data gaps", r.get("data_gaps") or "none"),
+    ])
+
+
+def map_html(m: folium.Map) -> str:
+    """The full standalone HTML of a map (what a browser would load)."""
+    return m.get_root().render()
+
+
+def external_urls(m: folium.Map) -> list[str]:
+    """Every script/style URL the map would load from outside the app (should be empty)."""
+    rendered = map_html(m)
+    urls = [u for _, u in getattr(m, "default_js", [])] + [u for _, u in getattr(m, "default_css", [])]
+    for child in m._children.values():  # noqa: SLF001  (folium has no public walk)
+        urls += [u for _, u in getattr(child, "default_js", [])] + [u for _, u in getattr(child, "default_css", [])]
+    import re  # noqa: PLC0415
+
+    urls += re.findall(r"""(?:src|href)=["'](https?://[^"']+)""", rendered)
+    return sorted({u for u in urls if u.startswith(("http://", "https://", "//"))})
+
+
+__all__ = ["DisplayLayers", "Element", "RasterGrid", "build_map", "candidate_raster", "external_urls", "map_html",
+           "prepare_layers", "raster_png"]

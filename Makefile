@@ -15,10 +15,12 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[app,test]"
 
-## run: install everything and rank sites for a 100 MW Bitcoin mine and a 100 MW AI data centre
-run: install demo
+## run: install everything and start the web app on the built-in Pakistan data (http://localhost:8501)
+run: install
+	$(BIN)/streamlit run app.py
 
-demo:
+## demo: rank sites from the command line for a 100 MW Bitcoin mine and a 100 MW AI data centre
+demo: install
 	$(BIN)/sitefinder rank --profile bitcoin_mine --mw 100 --top 20 --out out/bitcoin_mine_100mw.geojson --csv out/bitcoin_mine_100mw.csv
 	$(BIN)/sitefinder rank --profile ai_datacenter --mw 100 --top 20 --out out/ai_datacenter_100mw.geojson --csv out/ai_datacenter_100mw.csv
 

@@ -221,10 +221,11 @@ class OfflineMap(folium.Map):
 
 _LEGEND = Template("""
 {% macro html(this, kwargs) %}
-<div id="sf-legend" style="position:absolute;bottom:18px;right:10px;z-index:9999;background:rgba(255,255,255,.92);
- padding:8px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:11px sans-serif;line-height:1.5;max-width:230px">
+<details id="sf-legend" open style="position:absolute;bottom:24px;left:10px;z-index:9999;background:rgba(255,255,255,.93);
+ padding:4px 8px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:10px sans-serif;line-height:1.45;width:175px">
+<summary style="cursor:pointer;font-weight:bold;font-size:11px">Legend</summary>
 {{ this.body }}
-</div>
+</details>
 {% endmacro %}
 """)
 
@@ -240,7 +241,7 @@ class Legend(MacroElement):
 def legend_html(season: str, score_range: tuple[float, float], climate_label: str, climate_range: tuple[float, float],
                 surplus_range: tuple[float, float]) -> str:
     sw = "display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:4px;vertical-align:middle"
-    bar = "display:block;height:8px;border-radius:2px;margin:2px 0"
+    bar = "display:block;height:6px;border-radius:2px;margin:1px 0"
     rows = [
         "<b>Ranked sites</b> (score)",
         f"<span style='{bar};background:{css_gradient(SCORE_RAMP)}'></span>"
@@ -279,6 +280,7 @@ def build_map(
     climate_range: tuple[float, float] = (0, 2000),
     score_range: tuple[float, float] = (0, 100),
     label_top: int = 20,
+    zoom_to_selected: bool = False,
     online_tiles: bool = False,
     height: int = 620,
 ) -> folium.Map:
@@ -309,7 +311,7 @@ def build_map(
                         tip=[esc(f"{n}: {num(v, ',.0f', 'MW', 'not on the national grid')}") for n, v in zip(reg["name"], values)])[
         ["tip", "popup", "fill", "geometry"]]
     folium.GeoJson(reg_fc.__geo_interface__, name=f"Supply regions: {season.replace('_', '-')} surplus (estimate)",
-                   style_function=lambda f: {"color": "#555", "weight": 1, "fillColor": f["properties"]["fill"], "fillOpacity": 0.45},
+                   style_function=lambda f: {"color": "#555", "weight": 1, "fillColor": f["properties"]["fill"], "fillOpacity": 0.35},
                    popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
                    tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
                    ).add_to(m)
@@ -326,24 +328,32 @@ def build_map(
                    style_function=lambda f: {"color": "#636363", "weight": 0.5, "fillColor": "#969696", "fillOpacity": 0.55},
                    popup=folium.GeoJsonPopup(fields=["popup"], labels=False)).add_to(m)
 
+    nodes = layers.nodes
+    planned = nodes["status"].isin(["planned", "under_construction"]).to_numpy()
+    node_fc = _points_fc(nodes, {
+        "stroke": np.where(planned, nodes["colour"], "#222222"), "fill": np.where(planned, "#ffffff", nodes["colour"]),
+        "dash": np.where(planned, "3 3", ""), "popup": nodes["popup"], "tip": nodes["tooltip"]})
     grid_fg = folium.FeatureGroup(name="Grid nodes (220 kV and above)")
-    for r in layers.nodes.itertuples(index=False):
-        planned = r.status in ("planned", "under_construction")
-        folium.CircleMarker(
-            [r.lat, r.lon], radius=6, color="#222" if not planned else r.colour, weight=1.5 if not planned else 2,
-            dash_array="3 3" if planned else None, fill=True, fill_color=r.colour if not planned else "#ffffff",
-            fill_opacity=0.95, popup=folium.Popup(r.popup, max_width=380), tooltip=r.tooltip,
-        ).add_to(grid_fg)
-        if r.approximate:
-            folium.CircleMarker([r.lat, r.lon], radius=11, color=r.colour, weight=1, dash_array="1 3", fill=False,
-                                interactive=False).add_to(grid_fg)
+    approx = nodes[nodes["approximate"].to_numpy(bool)]
+    if len(approx):
+        folium.GeoJson(_points_fc(approx, {"stroke": approx["colour"]}), marker=folium.CircleMarker(radius=11, fill=False),
+                       style_function=lambda f: {"color": f["properties"]["stroke"], "weight": 1, "dashArray": "1 3",
+                                                 "fill": False, "interactive": False}).add_to(grid_fg)
+    folium.GeoJson(node_fc, marker=folium.CircleMarker(radius=6, fill=True),
+                   style_function=lambda f: {"color": f["properties"]["stroke"], "fillColor": f["properties"]["fill"],
+                                             "weight": 2 if f["properties"]["dash"] else 1.5,
+                                             "dashArray": f["properties"]["dash"] or None, "fillOpacity": 0.95},
+                   popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+                   tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(grid_fg)
     grid_fg.add_to(m)
 
-    conn_fg = folium.FeatureGroup(name="Connectivity (cable landings, IXPs, data centres)", show=True)
-    for r in layers.connectivity.itertuples(index=False):
-        folium.CircleMarker([r.lat, r.lon], radius=5, color="#ffffff", weight=2, fill=True, fill_color="#2171b5",
-                            fill_opacity=1.0, popup=folium.Popup(r.popup, max_width=380), tooltip=r.tooltip).add_to(conn_fg)
-    conn_fg.add_to(m)
+    conn = layers.connectivity
+    folium.GeoJson(_points_fc(conn, {"popup": conn["popup"], "tip": conn["tooltip"]}),
+                   name="Connectivity (cable landings, IXPs, data centres)",
+                   marker=folium.CircleMarker(radius=5, fill=True),
+                   style_function=lambda f: {"color": "#ffffff", "weight": 2, "fillColor": "#2171b5", "fillOpacity": 1.0},
+                   popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+                   tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(m)
 
     if len(shortlist):
         sl = shortlist.copy()
@@ -367,7 +377,7 @@ def build_map(
                      f"transform:translate(-50%,-130%);display:inline-block;white-space:nowrap'>{int(r['rank'])}</div>",
                 icon_size=(0, 0)), tooltip=esc(f"#{int(r['rank'])}")).add_to(labels)
         labels.add_to(m)
-        if selected is not None and sl["is_selected"].any():
+        if zoom_to_selected and selected is not None and sl["is_selected"].any():
             g = sl.loc[sl["is_selected"], "geometry"].iloc[0]
             bx0, by0, bx1, by1 = g.bounds
             pad = 0.6
@@ -376,6 +386,15 @@ def build_map(
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     m.get_root().add_child(Legend(legend_html(season, score_range, climate_label, climate_range, surplus_range)))
     return m
+
+
+def _points_fc(frame: pd.DataFrame, props: dict[str, Any]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of points from ``lon``/``lat`` columns with the given properties."""
+    cols = {k: list(v) for k, v in props.items()}
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(x), float(y)]},
+         "properties": {k: (str(v[i]) if not isinstance(v[i], (int, float)) else v[i]) for k, v in cols.items()}}
+        for i, (x, y) in enumerate(zip(frame["lon"], frame["lat"]))]}
 
 
 def site_popup(r: pd.Series) -> str:

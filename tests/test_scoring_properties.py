@@ -245,16 +245,23 @@ def test_all_zero_weights_are_refused(sc):
         score(sc.matrix, zeroed)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="engine bug: normalise_weights divides by an overflowed (inf) sum and returns all zeros")
-@pytest.mark.filterwarnings("ignore:overflow encountered in reduce:RuntimeWarning")
-def test_normalise_weights_huge_finite_weights():
-    # Each weight is finite and non-negative, so the contract is: sum 1, or a ScoringError.
-    try:
-        out = normalise_weights([1e308, 1e308])
-    except ScoringError:
-        return
-    assert abs(out.sum() - 1) <= 1e-12, f"weights {out} do not sum to 1"
+@SETTINGS
+@given(st.lists(st.one_of(st.just(0.0), _finite(1e-6, 1.7e308)), min_size=1, max_size=12))
+def test_normalise_weights_huge_finite_weights_do_not_overflow(w):
+    """Finite weights whose plain sum overflows still normalise (no RuntimeWarning, no all-zero result)."""
+    assume(max(w) > 0)
+    out = normalise_weights(w)  # an overflow RuntimeWarning would be an error here (filterwarnings = error)
+    assert np.all(np.isfinite(out))
+    assert abs(out.sum() - 1.0) <= 1e-12
+    arr = np.asarray(w)
+    assert np.all(out[arr == 0] == 0)
+    assert out[int(np.argmax(arr))] > 0
+
+
+def test_normalise_weights_overflowing_sum_regression():
+    # regression: the first version divided by sum(w) = inf and returned [0, 0]
+    np.testing.assert_allclose(normalise_weights([1e308, 1e308]), [0.5, 0.5], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(normalise_weights([1.7e308, 0.0, 1.7e308 / 3]), [0.75, 0.0, 0.25], rtol=0, atol=1e-15)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -490,7 +497,8 @@ def test_scores_in_range_and_constraints_exclude_exactly_the_breakers(sc):
                 for c in sc.profile.constraints) > 1  # two identical rules share a key
 
     f = res.feasible
-    assert np.all((res.score[f] >= 0) & (res.score[f] <= 100))
+    # 0..100 up to float rounding (see test_perfect_candidate_scores_exactly_100 for the last ulp)
+    assert np.all((res.score[f] >= 0) & (res.score[f] <= 100 + 1e-9))
     assert np.all((res.values >= 0) & (res.values <= 1))
     assert np.all((res.topsis_score[f] >= 0) & (res.topsis_score[f] <= 100 + 1e-9))
     assert np.all(np.isnan(res.score[~f])) and np.all(np.isnan(res.topsis_score[~f]))
@@ -501,6 +509,31 @@ def test_scores_in_range_and_constraints_exclude_exactly_the_breakers(sc):
         labels = [c.label for b, c in enumerate(sc.profile.constraints) if fails[i, b]]
         for label in labels:
             assert any(label in r for r in reasons)
+
+
+def _perfect_candidate(weights):
+    names = POOL[:len(weights)]
+    crit = {nm: {"weight": w, "direction": "cost", "value": {"kind": "linear", "domain": [0, 1]}}
+            for nm, w in zip(names, weights)}
+    p = parse_profile({"name": "t", "facility_mw": 1, "season": "winter", "criteria": crit}, "t")
+    m = pd.DataFrame({"candidate_id": ["a"], **{nm: [0.0] for nm in names}})  # every criterion at its best end
+    res = score(m, p)
+    assert res.values.tolist() == [[1.0] * len(weights)]
+    return res
+
+
+@pytest.mark.parametrize("weights", [(1,), (1, 1, 1), (3, 7, 11, 13), (1, 1, 1, 1, 1, 1, 1), (1, 34)])
+def test_perfect_candidate_scores_100(weights):
+    assert _perfect_candidate(weights).score[0] == pytest.approx(100.0, abs=1e-9)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="engine flaw: contributions 100*w_i*v_i are rounded one by one, so a perfect candidate "
+                          "can score 100.00000000000001, above the documented 0..100 range")
+@pytest.mark.parametrize("weights", [(1, 34), (30, 25, 10, 5, 20, 5, 5)], ids=["1-34", "bitcoin_mine"])
+def test_perfect_candidate_never_scores_above_100(weights):
+    s = _perfect_candidate(weights).score[0]
+    assert s <= 100.0, repr(s)
 
 
 @SETTINGS
@@ -539,10 +572,12 @@ def test_constraint_with_facility_parameter_follows_with_facility_mw():
     assert "needs >= 200" in score(m, p.with_facility_mw(200)).reasons(1, m)[0]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="engine bug: a raw code outside a categorical value function's categories (no default) "
-                          "gives value NaN, which score() does not treat as missing -> feasible row with NaN score")
 def test_unlisted_category_never_gives_a_feasible_nan_score():
+    """Regression: a code a categorical value function does not list (and no default) is unknown, not NaN.
+
+    The first version let the value NaN through: a feasible row with score NaN, ranked last, and every
+    feasible row's TOPSIS closeness flattened to 0.5.
+    """
     data = {"name": "c", "facility_mw": 10, "season": "winter", "criteria": {
         "flood_2022": {"weight": 1, "value": {"kind": "categorical", "categories": {"0": 1.0, "1": 0.0}}},
         "grid_distance_km": {"weight": 1, "value": {"kind": "linear", "domain": [0, 100]}}}}
@@ -552,8 +587,40 @@ def test_unlisted_category_never_gives_a_feasible_nan_score():
     f = res.feasible
     assert not np.isnan(res.values[f]).any(), f"values {res.values.tolist()}"
     assert not np.isnan(res.score[f]).any(), f"feasible rows with NaN score: {res.score.tolist()}"
-    # and the NaN must not flatten every other row's TOPSIS closeness to 0.5
-    assert res.topsis_score[0] == 100.0
+    assert res.values[2, 0] == 0.5 and "flood_2022" in res.gaps(2)
+    assert res.score.tolist() == [95.0, 25.0, 30.0]
+    assert res.rank.tolist() == [1, 3, 2]
+    # and no NaN flattens the other rows' TOPSIS closeness to 0.5
+    assert np.all(np.isfinite(res.topsis_score)) and len(set(res.topsis_score.tolist())) == 3
+    assert res.topsis_score[0] == 100.0  # a dominates both others on the values 1/0.9 vs 0/0.5 and 0.5/0.1
+
+
+@SETTINGS
+@given(st.sampled_from(["neutral", "exclude", "worst"]), st.floats(0, 1),
+       st.lists(st.sampled_from([0.0, 1.0, 2.0, 7.0, -1.0, 0.5]), min_size=1, max_size=10), st.booleans())
+def test_unlisted_category_follows_the_missing_rule(mode, mv, codes, zero_weight):
+    table = {"weight": 0 if zero_weight else 2, "missing": mode, "missing_value": mv,
+             "value": {"kind": "categorical", "categories": {"0": 1.0, "1": 0.25}}}
+    data = {"name": "c", "facility_mw": 10, "season": "winter", "criteria": {
+        "flood_2022": table, "grid_distance_km": {"weight": 1, "value": {"kind": "linear", "domain": [0, 100]}}}}
+    m = pd.DataFrame({"candidate_id": [f"c{i:02d}" for i in range(len(codes))], "flood_2022": codes,
+                      "grid_distance_km": 40.0})
+    res = score(m, parse_profile(data, "c"))
+    unlisted = ~np.isin(np.asarray(codes), [0.0, 1.0])
+    assert not np.isnan(res.values).any()
+    assert not np.isnan(res.score[res.feasible]).any()
+    if zero_weight:  # ignored entirely
+        assert res.feasible.all()
+        assert all(res.gaps(i) == [] for i in range(len(codes)))
+        return
+    listed = {0.0: 1.0, 1.0: 0.25}
+    expected_value = {"neutral": mv, "worst": 0.0, "exclude": 0.0}[mode]
+    for i, code in enumerate(codes):
+        assert res.values[i, 0] == listed.get(code, expected_value)
+        assert ("flood_2022" in res.gaps(i)) == bool(unlisted[i])
+    np.testing.assert_array_equal(res.feasible, ~unlisted if mode == "exclude" else np.ones(len(codes), bool))
+    for i in np.flatnonzero(~res.feasible):
+        assert any("flood_2022" in r for r in res.reasons(i, m))
 
 
 # --------------------------------------------------------------------------------------------------

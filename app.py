@@ -1,0 +1,487 @@
+"""sitefinder's web app: a thin Streamlit shell over the core package.
+
+    streamlit run app.py        (or: make run)
+
+All computing happens in ``sitefinder``; this file only wires widgets, caches and the page layout.
+The whole scenario lives in the URL, so a copied link reopens the same view.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GDAL_SKIP", "OGR_VRT")  # before anything loads GDAL (sitefinder does this too)
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import streamlit as st  # noqa: E402
+from streamlit_folium import st_folium  # noqa: E402
+
+from sitefinder import __version__, mapview  # noqa: E402
+from sitefinder.analysis import Study  # noqa: E402
+from sitefinder.colors import HEAT_RAMP, SCORE_RAMP  # noqa: E402
+from sitefinder.criteria import CRITERIA, SEASONS  # noqa: E402
+from sitefinder.dataset import Dataset, default_data_dir, load_default  # noqa: E402
+from sitefinder.errors import SitefinderError  # noqa: E402
+from sitefinder.export import Shortlist, make_shortlist, provinces, shortlist_csv, shortlist_geojson  # noqa: E402
+from sitefinder.offline import install_leaflet  # noqa: E402
+from sitefinder.profiles import Profile, builtin_profile_names, load_profile  # noqa: E402
+from sitefinder.scenario import Scenario  # noqa: E402
+
+APP_DIR = Path(__file__).resolve().parent
+ASSET_BASE = "/app/static/leaflet"  # Streamlit serves ./static/ here (server.enableStaticServing)
+RESOLUTIONS = {5: "5 (~250 km² cells, 3,280)", 6: "6 (~36 km², 22,908)", 7: "7 (~5 km², 160,379)",
+               8: "8 (~0.7 km², 1.1 million: slow first time)"}
+VOLTAGES = [132, 220, 500, 765]
+CLIMATE_METRICS = {"hours_above_35c": ("hours above 35 °C", "h/yr", (0, 2500)),
+                   "cooling_degree_days": ("cooling degree days", "°C·day", (500, 4000)),
+                   "hottest_month_tmax_c": ("hottest-month max", "°C", (25, 46))}
+SEASON_LABELS = {"winter": "Winter (Oct-Mar)", "summer": "Summer (Apr-Sep)", "year_round": "Year-round (the leaner season)"}
+
+st.set_page_config(page_title="sitefinder: where surplus power can run a mine or a data centre", page_icon="⚡",
+                   layout="wide", initial_sidebar_state="expanded")
+
+
+# ------------------------------------------------------------------------------------------------
+# Cached heavy objects (keyed by data version and resolution; cache_resource never pickles)
+
+
+@st.cache_resource(show_spinner=False)
+def _assets() -> Path:
+    return install_leaflet(APP_DIR / "static" / "leaflet")
+
+
+@st.cache_resource(show_spinner="Loading the built-in Pakistan data ...")
+def _dataset() -> Dataset:
+    return load_default()
+
+
+@st.cache_resource(show_spinner="Measuring every candidate site (once per resolution) ...", max_entries=4)
+def _study(version: str, resolution: int) -> Study:
+    study = Study.on_h3(_dataset(), resolution)
+    _ = study.site  # compute and keep the expensive criteria now
+    return study
+
+
+@st.cache_resource(show_spinner=False)
+def _layers(version: str) -> mapview.DisplayLayers:
+    return mapview.prepare_layers(_dataset())
+
+
+@st.cache_resource(show_spinner="Preparing the map surfaces ...", max_entries=4)
+def _raster(version: str, resolution: int) -> mapview.RasterGrid:
+    return mapview.candidate_raster(_study(version, resolution).candidates, _layers(version).bounds)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _climate_png(version: str, resolution: int, metric: str) -> str:
+    lo, hi = CLIMATE_METRICS[metric][2]
+    values = _study(version, resolution).site[metric].to_numpy(float)
+    return mapview.raster_png(_raster(version, resolution), values, lo, hi, HEAT_RAMP, alpha=210)
+
+
+# ------------------------------------------------------------------------------------------------
+# Scenario <-> widgets <-> URL
+
+
+def _profile(name: str) -> Profile:
+    return load_profile(name)
+
+
+def _set_widgets_from(sc: Scenario) -> None:
+    """Put a scenario into the widgets' session state (URL on first load, a loaded file, a reset)."""
+    prof = _profile(sc.profile)
+    ss = st.session_state
+    ss["profile"] = sc.profile
+    ss["mw"] = float(sc.mw if sc.mw is not None else prof.facility_mw)
+    ss["season"] = sc.season or prof.season
+    for c in prof.criteria:
+        ss[f"w_{c.name}"] = float(sc.weights.get(c.name, c.weight))
+    grid_con = next((c for c in prof.constraints if c.column == "grid_distance_km"), None)
+    ss["max_km"] = float(sc.max_grid_km if sc.max_grid_km is not None else (grid_con.value if grid_con else 50))
+    ss["min_kv"] = int(sc.min_voltage_kv if sc.min_voltage_kv is not None else prof.node_rule.min_voltage_kv)
+    ss["excl"] = sc.land_exclusions
+    ss["setback"] = sc.town_setback
+    ss["res"] = sc.resolution
+    ss["top"] = sc.top
+    ss["per_node"] = sc.max_per_node
+    ss["province"] = sc.province or "All provinces"
+    ss["focus"] = sc.focus
+    ss["compare"] = list(sc.selected)
+
+
+def _scenario_from_widgets() -> Scenario:
+    ss = st.session_state
+    prof = _profile(ss["profile"])
+    weights = {c.name: float(ss[f"w_{c.name}"]) for c in prof.criteria if ss.get(f"w_{c.name}") is not None
+               and float(ss[f"w_{c.name}"]) != c.weight}
+    grid_con = next((c for c in prof.constraints if c.column == "grid_distance_km"), None)
+    return Scenario(
+        profile=ss["profile"],
+        mw=None if float(ss["mw"]) == prof.facility_mw else float(ss["mw"]),
+        season=None if ss["season"] == prof.season else ss["season"],
+        weights=weights,
+        max_grid_km=None if grid_con is not None and float(ss["max_km"]) == float(grid_con.value) else float(ss["max_km"]),
+        min_voltage_kv=None if int(ss["min_kv"]) == int(prof.node_rule.min_voltage_kv) else float(ss["min_kv"]),
+        land_exclusions=bool(ss["excl"]), town_setback=bool(ss["setback"]),
+        resolution=int(ss["res"]), top=int(ss["top"]), max_per_node=int(ss["per_node"]),
+        province=None if ss["province"] == "All provinces" else ss["province"],
+        focus=ss.get("focus"), selected=tuple(ss.get("compare") or ()),
+    )
+
+
+def _on_profile_change() -> None:
+    """A new profile brings its own size, season, weights and limits; resolution and view settings stay."""
+    ss = st.session_state
+    keep = Scenario(profile=ss["profile"], resolution=int(ss["res"]), top=int(ss["top"]),
+                    max_per_node=int(ss["per_node"]),
+                    province=None if ss["province"] == "All provinces" else ss["province"])
+    _set_widgets_from(keep)
+
+
+def _reset_weights() -> None:
+    for c in _profile(st.session_state["profile"]).criteria:
+        st.session_state[f"w_{c.name}"] = float(c.weight)
+
+
+def _load_scenario_file() -> None:
+    up = st.session_state.get("scenario_file")
+    if up is None:
+        return
+    try:
+        sc, problems = Scenario.from_json(up.getvalue(), source=up.name)
+        sc.apply()  # refuse a scenario the engine cannot run, before touching any widget
+    except SitefinderError as exc:
+        st.session_state["flash"] = ("error", f"Could not load the scenario. {exc}")
+        return
+    _set_widgets_from(sc)
+    msg = f"Loaded scenario from {up.name}."
+    if problems:
+        msg += " Some values were not usable and the defaults were kept: " + "; ".join(str(p) for p in problems)
+    st.session_state["flash"] = ("warning" if problems else "success", msg)
+
+
+def _first_load() -> None:
+    if "profile" in st.session_state:
+        return
+    sc, problems = Scenario.from_query(st.query_params.to_dict())
+    prof = _profile(sc.profile)
+    bad_weights = [k for k in sc.weights if k not in prof.weights]
+    if bad_weights:
+        sc = Scenario(**{**sc.__dict__, "weights": {k: v for k, v in sc.weights.items() if k in prof.weights}})
+        problems.append(f"the link sets weights for {', '.join(bad_weights)}, which {prof.title} does not use; ignored")
+    _set_widgets_from(sc)
+    st.session_state["_zoom_to_focus"] = bool(sc.focus)
+    if problems:
+        st.session_state["flash"] = ("warning", "The link had values that could not be used, so defaults were kept: "
+                                     + "; ".join(str(p) for p in problems))
+
+
+# ------------------------------------------------------------------------------------------------
+# Page parts
+
+
+def sidebar(prof: Profile, dataset: Dataset, known_provinces: list[str]) -> None:
+    sb = st.sidebar
+    sb.title("⚡ sitefinder")
+    sb.caption("Where can surplus electricity run a Bitcoin mine or an AI data centre?")
+    sb.selectbox("Facility profile", builtin_profile_names(), key="profile", on_change=_on_profile_change,
+                 format_func=lambda n: _profile(n).title, help="Each profile has its own criteria, weights and limits.")
+    sb.caption(prof.description)
+    sb.number_input("Facility size (MW)", min_value=1.0, max_value=10_000.0, step=10.0, key="mw",
+                    help=f"Typical {prof.title.lower()}: {prof.mw_range[0]:g}-{prof.mw_range[1]:g} MW. "
+                         "The region's surplus must cover it.")
+    sb.selectbox("Season whose surplus counts", SEASONS, key="season", format_func=SEASON_LABELS.get,
+                 help="A mine can curtail in summer peaks (winter); a data centre needs the surplus all year.")
+
+    sb.subheader("Weights")
+    total = sum(float(st.session_state.get(f"w_{c.name}", c.weight)) for c in prof.criteria) or 1.0
+    for c in prof.criteria:
+        info = CRITERIA[c.name]
+        share = float(st.session_state.get(f"w_{c.name}", c.weight)) / total
+        sb.slider(f"{info.label}: {share:.0%}", 0.0, 100.0, step=1.0, key=f"w_{c.name}",
+                  help=f"{info.description} ({info.unit}; {c.direction}; {c.value.describe()})"
+                       + (" Estimate." if info.estimate else ""))
+    sb.button("Reset weights to the profile", on_click=_reset_weights, width="stretch")
+
+    with sb.expander("Constraints", expanded=False):
+        st.slider("Maximum distance to a grid node (km)", 5.0, 200.0, step=5.0, key="max_km")
+        st.selectbox("Minimum grid node voltage (kV)", VOLTAGES, key="min_kv",
+                     help="Plant switchyards whose voltage is not published stay eligible, flagged.")
+        st.checkbox("Exclude protected areas and city cores", key="excl")
+        if any(c.column == "town_distance_km" for c in prof.constraints):
+            con = next(c for c in prof.constraints if c.column == "town_distance_km")
+            st.checkbox(f"Noise setback: at least {con.threshold(prof.params()):g} km from towns", key="setback")
+        st.caption("Other rules of this profile: " + "; ".join(
+            c.describe(prof.params()) for c in prof.constraints
+            if c.column not in ("grid_distance_km", "land_excluded", "town_distance_km")))
+
+    with sb.expander("Candidates and shortlist", expanded=False):
+        st.selectbox("Candidate cell resolution (H3)", list(RESOLUTIONS), key="res", format_func=RESOLUTIONS.get)
+        st.slider("Sites to show", 5, 100, step=5, key="top")
+        st.slider("At most this many sites per grid node (0 = no limit)", 0, 10, key="per_node",
+                  help="Keeps the shortlist to distinct places instead of neighbouring cells around one node.")
+        st.selectbox("Province", ["All provinces", *known_provinces], key="province")
+
+    with sb.expander("Map", expanded=False):
+        st.selectbox("Climate layer shows", list(CLIMATE_METRICS), key="climate_metric",
+                     format_func=lambda k: CLIMATE_METRICS[k][0])
+        st.checkbox("Street base map (needs internet)", key="tiles", value=False,
+                    help="Off by default: the map is complete without it and works offline.")
+
+    with sb.expander("Save or load a scenario", expanded=False):
+        st.download_button("Save scenario (.json)", _scenario_from_widgets().to_json(), file_name="sitefinder-scenario.json",
+                           mime="application/json", width="stretch")
+        st.file_uploader("Load a scenario", type=["json"], key="scenario_file", on_change=_load_scenario_file,
+                         help="A file saved with 'Save scenario'. It replaces the current settings.")
+        st.caption("The page address holds the whole scenario too: copy it to share this exact view.")
+    sb.caption(f"sitefinder {__version__} · data: {dataset.name} ({dataset.version[:8]})")
+
+
+def site_card(short: Shortlist, cid: str, prof: Profile) -> None:
+    t = short.table
+    row = t[t["candidate_id"] == cid]
+    if row.empty:
+        st.info("Select a site in the table or click one on the map to see why it ranks where it does.")
+        return
+    r = row.iloc[0]
+    place = ", ".join(str(v) for v in (r.get("district"), r.get("province")) if isinstance(v, str)) or cid
+    st.markdown(f"### #{int(r['rank'])} · {place}")
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Score", f"{r['score']:.1f}", help="Weighted sum, 0-100")
+    c2.metric("Overall rank", f"{int(r['overall_rank']):,}", help="Among every candidate that passes the constraints")
+    c3.metric("TOPSIS", f"{r['topsis_score']:.1f}", help="Cross-check score (relative to the passing candidates)")
+    contrib = pd.DataFrame({
+        "criterion": [CRITERIA[c].label for c in short.result.criteria],
+        "points": [float(r[f"contrib_{c}"]) for c in short.result.criteria],
+    })
+    st.caption("Contribution of each criterion to the score (points; they add up to the score)")
+    st.bar_chart(contrib, x="criterion", y="points", horizontal=True, height=230)
+
+    st.markdown("**Connection point**")
+    st.table(pd.DataFrame({"": [
+        str(r["grid_node"]), mapview.num(r["grid_voltage_kv"], ".0f", "kV", "not published"),
+        mapview.num(r["grid_distance_km"], ".1f", "km"), mapview.num(r["grid_headroom_mw"], ",.0f", "MW", "unknown (not published)"),
+        str(r.get("grid_location_precision") or "—")]},
+        index=["Node", "Voltage", "Distance", "Headroom", "Node location"]))
+    season = SEASON_LABELS.get(prof.season, prof.season)
+    st.markdown("**Region, climate and land**")
+    rows = {
+        f"Region surplus, {season.lower()} (estimate)": f"{mapview.num(r['region_surplus_mw'], ',.0f', 'MW')} in {r['region']}",
+        "Winter / summer surplus (estimate)": f"{mapview.num(r['surplus_winter_mw'], ',.0f')} / {mapview.num(r['surplus_summer_mw'], ',.0f')} MW",
+    }
+    for col in ("hottest_month_tmax_c", "cooling_degree_days", "hours_above_35c", "free_cooling_months"):
+        if col in r:
+            info = CRITERIA[col]
+            rows[f"{info.label} (estimate)"] = mapview.num(r[col], ",.1f" if col.endswith("_c") else ",.0f", info.unit)
+    if "climate_station_km" in r:
+        rows["Nearest weather station"] = mapview.num(r["climate_station_km"], ",.0f", "km away")
+    rows["2022 floods"] = "district named as worst hit" if r.get("flood_2022") == 1 else "district not named"
+    rows["Nearest town / large city"] = (f"{r.get('nearest_town', '—')} ({mapview.num(r.get('town_distance_km'), ',.0f', 'km')}) / "
+                                          f"{r.get('nearest_large_city', '—')} ({mapview.num(r.get('large_city_distance_km'), ',.0f', 'km')})")
+    rows["Connectivity"] = f"{r.get('connectivity_point', '—')} ({mapview.num(r.get('connectivity_distance_km'), ',.0f', 'km')})"
+    st.table(pd.DataFrame({"": list(rows.values())}, index=list(rows.keys())))
+    gaps = r.get("data_gaps") or ""
+    if gaps:
+        st.warning(f"Data gaps: {gaps}. Unknown values count as neutral (0.5) and are not zero.")
+    st.caption(f"Location {r['lat']:.4f}° N, {r['lon']:.4f}° E · cell {cid}")
+
+
+def compare_tab(short: Shortlist) -> None:
+    t = short.table
+    if len(t) < 2:
+        st.info("The shortlist needs at least two sites to compare.")
+        return
+    labels = {cid: f"#{rk} {d or cid}" for cid, rk, d in zip(t["candidate_id"], t["rank"], t["district"])}
+    current = [c for c in (st.session_state.get("compare") or []) if c in labels]
+    if "compare_pick" not in st.session_state or set(st.session_state["compare_pick"]) - set(labels):
+        st.session_state["compare_pick"] = current or list(t["candidate_id"].head(3))
+    picked = st.multiselect("Sites to compare (2 to 5)", list(labels), key="compare_pick", max_selections=5,
+                            format_func=labels.get)
+    st.session_state["compare"] = picked
+    if len(picked) < 2:
+        st.info("Pick at least two sites.")
+        return
+    sub = t.set_index("candidate_id").loc[picked]
+    show = {
+        "Rank": sub["rank"], "Score": sub["score"].round(1), "TOPSIS": sub["topsis_score"].round(1),
+        "Place": [", ".join(str(v) for v in (d, p) if isinstance(v, str)) for d, p in zip(sub["district"], sub["province"])],
+        "Grid node": sub["grid_node"], "Voltage (kV)": sub["grid_voltage_kv"], "Distance to node (km)": sub["grid_distance_km"],
+        "Headroom (MW)": sub["grid_headroom_mw"].map(lambda v: "unknown" if pd.isna(v) else f"{v:,.0f}"),
+        "Region": sub["region"], "Region surplus (MW, estimate)": sub["region_surplus_mw"],
+    }
+    for col in short.result.criteria:
+        if col in sub and CRITERIA[col].family == "climate":
+            show[f"{CRITERIA[col].label} ({CRITERIA[col].unit}, estimate)"] = sub[col].round(1)
+    show["Data gaps"] = sub["data_gaps"].replace("", "none")
+    table = pd.DataFrame(show).T
+    table.columns = [labels[c] for c in picked]
+    st.dataframe(table.astype(str), width="stretch")
+    long = pd.DataFrame([{"site": labels[c], "criterion": CRITERIA[k].label, "points": float(sub.loc[c, f"contrib_{k}"])}
+                         for c in picked for k in short.result.criteria])
+    st.caption("Score built up from each criterion's contribution (points)")
+    st.bar_chart(long, x="site", y="points", color="criterion", horizontal=True, height=80 + 45 * len(picked))
+
+
+def about_tab(dataset: Dataset, prof: Profile) -> None:
+    st.markdown("#### How the score is computed")
+    st.markdown(
+        "Every candidate cell gets raw values for each criterion (distance to the nearest eligible grid node, the "
+        "supply region's surplus in the chosen season, climate, connectivity, flood history). A **value function** "
+        "turns each into 0 to 1 over a fixed range that does not change with what is on screen, so a score means the "
+        "same everywhere. The **weights** you set are scaled to add up to 100 %; a weight of 0 ignores a criterion. "
+        "The **score** (0-100) is the weighted sum, and each criterion's **contribution** is its part of it. "
+        "**Constraints** are hard: a site that breaks one is left out and the reason is counted. A value that is "
+        "**unknown** (for example grid headroom, which is published for no station) is never taken as zero: the "
+        "profile says whether it counts as neutral (0.5, flagged as a data gap) or excludes the site. TOPSIS is "
+        "computed alongside as a cross-check.")
+    total = sum(c.weight for c in prof.criteria) or 1
+    st.dataframe(pd.DataFrame([{
+        "criterion": CRITERIA[c.name].label, "column": c.name, "unit": CRITERIA[c.name].unit, "direction": c.direction,
+        "weight": f"{c.weight / total:.0%}", "value function": c.value.describe(),
+        "if unknown": c.missing, "estimate?": "yes" if CRITERIA[c.name].estimate else "no"} for c in prof.criteria]),
+        width="stretch", hide_index=True)
+    st.markdown("Constraints of this profile: " + "; ".join(c.describe(prof.params()) for c in prof.constraints) + ".")
+    st.markdown("#### Layers and their sources")
+    rows = []
+    for kind, frame in dataset.layers.items():
+        src = frame["source"].dropna().astype(str) if "source" in frame else pd.Series(dtype=str)
+        parts = sorted({p.strip() for v in src for p in v.replace(" | ", " ; ").split(" ; ") if p.strip()})
+        rows.append({"layer": kind, "file": dataset.files[kind].name if kind in dataset.files else "",
+                     "features": len(frame), "sources": " ; ".join(parts[:4]) + (f" (+{len(parts) - 4} more)" if len(parts) > 4 else "")})
+    st.dataframe(pd.DataFrame(rows), width="stretch", hide_index=True)
+    readme = default_data_dir() / "README.md"
+    if readme.exists():
+        with st.expander("The dataset README: every layer, its sources, and which values are estimates", expanded=True):
+            st.markdown(readme.read_text(encoding="utf-8"))
+
+
+def _select_from_click(short: Shortlist, click: dict | None) -> str | None:
+    """The shortlisted site whose cell holds the clicked point (or the nearest within 5 km)."""
+    if not click or "lat" not in click or len(short.frame) == 0:
+        return None
+    lat, lng = float(click["lat"]), float(click["lng"])
+    import shapely  # noqa: PLC0415
+
+    pt = shapely.Point(lng, lat)
+    geoms = short.frame.geometry
+    inside = geoms.contains(pt) | geoms.touches(pt)
+    if inside.any():
+        return str(short.frame.loc[inside.idxmax(), "candidate_id"])
+    d = np.hypot(short.frame["lon"] - lng, short.frame["lat"] - lat)
+    return str(short.frame.loc[d.idxmin(), "candidate_id"]) if d.min() < 0.05 else None
+
+
+# ------------------------------------------------------------------------------------------------
+# Main
+
+
+def main() -> None:
+    _assets()
+    _first_load()
+    flash = st.session_state.pop("flash", None)
+    try:
+        dataset = _dataset()
+    except SitefinderError as exc:
+        st.error(f"The built-in data could not be loaded. {exc}")
+        st.stop()
+    prof_base = _profile(st.session_state["profile"])
+    study = _study(dataset.version, int(st.session_state["res"]))
+    sidebar(prof_base, dataset, provinces(study.site))
+
+    sc = _scenario_from_widgets()
+    try:
+        prof = sc.apply(prof_base)
+        if sum(c.weight for c in prof.criteria) <= 0:
+            raise SitefinderError("Every weight is zero: give at least one criterion a weight above zero.")
+        short = make_shortlist(study, sc, prof)
+    except SitefinderError as exc:
+        st.error(str(exc))
+        st.info("Your settings are kept: change the one named above, or reset the weights.")
+        st.stop()
+
+    # Selection from the table (its state is known before the page is drawn again).
+    table_state = st.session_state.get("table")
+    rows_sel = list(getattr(getattr(table_state, "selection", None), "rows", []) or []) if table_state is not None else []
+    if rows_sel and rows_sel[0] < len(short.table):
+        picked = str(short.table["candidate_id"].iloc[rows_sel[0]])
+        if picked != st.session_state.get("_last_table_pick"):
+            st.session_state["_last_table_pick"] = picked
+            st.session_state["focus"] = picked
+            st.session_state["_zoom_to_focus"] = True
+    ids = list(short.table["candidate_id"])
+    if st.session_state.get("focus") not in ids:
+        st.session_state["focus"] = ids[0] if ids else None
+        st.session_state["_zoom_to_focus"] = False
+    sc = _scenario_from_widgets()
+    st.query_params.from_dict(sc.to_query())
+
+    if flash:
+        getattr(st, flash[0])(flash[1])
+    res = short.result
+    st.markdown(f"## {prof.title}, {prof.facility_mw:g} MW · {SEASON_LABELS[prof.season].lower()} surplus")
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Candidate cells", f"{len(short.matrix):,}")
+    m2.metric("Pass every constraint", f"{res.n_feasible:,}")
+    m3.metric("Best score", f"{short.table['score'].iloc[0]:.1f}" if len(short.table) else "—")
+    m4.metric("Shortlist", f"{len(short.table)} sites")
+    with st.expander("Why were candidates excluded?"):
+        st.dataframe(pd.DataFrame([{"constraint": k, "candidates excluded": v} for k, v in res.failure_counts().items()]),
+                     hide_index=True, width="stretch")
+    if not len(short.table):
+        st.warning("No site passes every constraint. Relax a constraint (for example the maximum distance to a grid node) "
+                   "or choose a smaller facility size.")
+
+    tab_map, tab_cmp, tab_about = st.tabs(["Map and ranking", "Compare sites", "About the data"])
+    with tab_map:
+        col_map, col_card = st.columns([3, 2], gap="medium")
+        version, resn = dataset.version, int(st.session_state["res"])
+        metric = st.session_state.get("climate_metric", "hours_above_35c")
+        score_png = mapview.raster_png(_raster(version, resn), res.score, 0, 100, SCORE_RAMP, alpha=190)
+        fmap = mapview.build_map(
+            _layers(version), short.frame, asset_base=ASSET_BASE, season=prof.season, selected=st.session_state["focus"],
+            score_png=score_png, climate_png=_climate_png(version, resn, metric),
+            zoom_to_selected=bool(st.session_state.get("_zoom_to_focus")),
+            climate_label=f"{CLIMATE_METRICS[metric][0]} ({CLIMATE_METRICS[metric][1]})", climate_range=CLIMATE_METRICS[metric][2],
+            online_tiles=bool(st.session_state.get("tiles")))
+        with col_map:
+            out = st_folium(fmap, key="map", height=620, use_container_width=True, returned_objects=["last_object_clicked"])
+            st.caption("Click a ranked site for its card. Layers switch on and off at the top right. Grey areas are "
+                       "exclusion zones; the coloured surface is the score of every candidate (grey-free = excluded).")
+        clicked = _select_from_click(short, (out or {}).get("last_object_clicked"))
+        if clicked and clicked != st.session_state.get("_last_click") and clicked != st.session_state["focus"]:
+            st.session_state["_last_click"] = clicked
+            st.session_state["focus"] = clicked
+            st.rerun()
+        with col_card:
+            site_card(short, st.session_state["focus"], prof)
+
+        st.markdown("#### Ranked sites")
+        view = short.table[["rank", "score", "district", "province", "grid_node", "grid_voltage_kv", "grid_distance_km",
+                            "grid_headroom_mw", "region", "region_surplus_mw", "data_gaps", "candidate_id"]].copy()
+        view.insert(0, "", np.where(view["candidate_id"] == st.session_state["focus"], "▶", ""))
+        st.dataframe(view, key="table", on_select="rerun", selection_mode="single-row", hide_index=True,
+                     width="stretch", height=min(420, 38 + 35 * len(view)),
+                     column_config={"score": st.column_config.ProgressColumn("score", min_value=0, max_value=100, format="%.1f"),
+                                    "grid_voltage_kv": st.column_config.NumberColumn("kV", format="%.0f"),
+                                    "grid_distance_km": st.column_config.NumberColumn("km to node", format="%.1f"),
+                                    "grid_headroom_mw": st.column_config.NumberColumn("headroom MW", format="%.0f"),
+                                    "region_surplus_mw": st.column_config.NumberColumn("surplus MW (est.)", format="%.0f")})
+        c1, c2, _ = st.columns([1, 1, 3])
+        stem = f"sitefinder_{prof.name}_{prof.facility_mw:g}mw"
+        c1.download_button("Download GeoJSON", shortlist_geojson(short.frame, short.metadata), file_name=f"{stem}.geojson",
+                           mime="application/geo+json", width="stretch")
+        c2.download_button("Download CSV", shortlist_csv(short.table), file_name=f"{stem}.csv", mime="text/csv",
+                           width="stretch")
+        st.caption("Same content as `sitefinder rank` writes for the same settings. Surplus, climate and flood "
+                   "values are estimates; grid headroom is unknown unless your grid layer gives it.")
+    with tab_cmp:
+        compare_tab(short)
+        st.query_params.from_dict(_scenario_from_widgets().to_query())
+    with tab_about:
+        about_tab(dataset, prof)
+
+
+main()

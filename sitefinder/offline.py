@@ -29,5 +29,9 @@ def install_leaflet(target: Path) -> Path:
         if not d.exists() or d.stat().st_size != s.stat().st_size:
             shutil.copyfile(s, d)
     if (src / "images").is_dir():
-        shutil.copytree(src / "images", target / "images", dirs_exist_ok=True)
+        for image in (src / "images").iterdir():
+            dest = target / "images" / image.name
+            if not dest.exists():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(image, dest)
     return target

@@ -177,7 +177,7 @@ def score(matrix: pd.DataFrame, profile: Profile) -> ScoreResult:
     active = w > 0
     missing &= active  # a zero-weight criterion is ignored, so its gaps do not matter
     contributions = 100.0 * values * w
-    total = contributions.sum(axis=1)
+    total = np.clip(contributions.sum(axis=1), 0.0, 100.0)  # float rounding can overshoot 100 by ~1e-14
     feasible = failed == 0
     scores = np.where(feasible, total, np.nan)
 

@@ -497,8 +497,8 @@ def test_scores_in_range_and_constraints_exclude_exactly_the_breakers(sc):
                 for c in sc.profile.constraints) > 1  # two identical rules share a key
 
     f = res.feasible
-    # 0..100 up to float rounding (see test_perfect_candidate_scores_exactly_100 for the last ulp)
-    assert np.all((res.score[f] >= 0) & (res.score[f] <= 100 + 1e-9))
+    # exactly 0..100: the engine clips the ~1e-14 rounding overshoot (test_perfect_candidate_never_scores_above_100)
+    assert np.all((res.score[f] >= 0) & (res.score[f] <= 100))
     assert np.all((res.values >= 0) & (res.values <= 1))
     assert np.all((res.topsis_score[f] >= 0) & (res.topsis_score[f] <= 100 + 1e-9))
     assert np.all(np.isnan(res.score[~f])) and np.all(np.isnan(res.topsis_score[~f]))
@@ -529,8 +529,8 @@ def test_perfect_candidate_scores_100(weights):
 
 @pytest.mark.parametrize("weights", [(1, 23), (17, 7), (30, 25, 10, 5, 20, 5, 5), (1, 34)], ids=["1-23", "17-7", "bitcoin", "1-34"])
 def test_perfect_candidate_never_scores_above_100(weights):
-    # (1, 23) and (17, 7) overshoot under both w/sum(w) and (w/max)/sum normalisation; with the current
-    # normalisation the bitcoin_mine weights (30, 25, 10, 5, 20, 5, 5) and (1, 34) overshoot too.
+    # Regression: summing the rounded contributions 100*w_i*1 gives 100.00000000000001 for these weights
+    # ((1, 23) and (17, 7) under both w/sum(w) and (w/max)/sum normalisation); the engine must clip.
     s = _perfect_candidate(weights).score[0]
     assert s <= 100.0, repr(s)
 

@@ -258,7 +258,7 @@ def site_card(short: Shortlist, cid: str, prof: Profile) -> None:
         "points": [float(r[f"contrib_{c}"]) for c in short.result.criteria],
     })
     st.caption("Contribution of each criterion to the score (points; they add up to the score)")
-    st.bar_chart(contrib, x="criterion", y="points", horizontal=True, height=230)
+    st.bar_chart(contrib, x="criterion", y="points", horizontal=True, height=60 + 28 * len(contrib))
 
     st.markdown("**Connection point**")
     st.table(pd.DataFrame({"": [
@@ -308,9 +308,11 @@ def compare_tab(short: Shortlist) -> None:
     show = {
         "Rank": sub["rank"], "Score": sub["score"].round(1), "TOPSIS": sub["topsis_score"].round(1),
         "Place": [", ".join(str(v) for v in (d, p) if isinstance(v, str)) for d, p in zip(sub["district"], sub["province"])],
-        "Grid node": sub["grid_node"], "Voltage (kV)": sub["grid_voltage_kv"], "Distance to node (km)": sub["grid_distance_km"],
+        "Grid node": sub["grid_node"],
+        "Voltage (kV)": sub["grid_voltage_kv"].map(lambda v: mapview.num(v, ".0f", unknown="not published")),
+        "Distance to node (km)": sub["grid_distance_km"].map(lambda v: mapview.num(v, ".1f")),
         "Headroom (MW)": sub["grid_headroom_mw"].map(lambda v: "unknown" if pd.isna(v) else f"{v:,.0f}"),
-        "Region": sub["region"], "Region surplus (MW, estimate)": sub["region_surplus_mw"],
+        "Region": sub["region"], "Region surplus (MW, estimate)": sub["region_surplus_mw"].map(lambda v: mapview.num(v, ",.0f")),
     }
     for col in short.result.criteria:
         if col in sub and CRITERIA[col].family == "climate":

@@ -12,6 +12,7 @@ import os
 
 os.environ.setdefault("GDAL_SKIP", "OGR_VRT")  # before anything loads GDAL (sitefinder does this too)
 
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -90,6 +91,47 @@ def _profile(name: str) -> Profile:
     return load_profile(name)
 
 
+MW_MIN, MW_MAX = 0.1, 10_000.0
+KM_MIN, KM_MAX = 5.0, 200.0
+TOP_MIN, TOP_MAX = 5, 100
+PER_NODE_MAX = 10
+
+
+def _fit_to_widgets(sc: Scenario, known_provinces: list[str]) -> tuple[Scenario, list[str]]:
+    """Values a link or file may hold but the controls cannot show are replaced by defaults, and said."""
+    notes: list[str] = []
+    changes: dict[str, object] = {}
+
+    def drop(field: str, value: object, allowed: str) -> None:
+        notes.append(f"{field} = {value} is outside what the controls offer ({allowed}); the default is used")
+        changes[field] = Scenario.__dataclass_fields__[field].default
+
+    if sc.mw is not None and not MW_MIN <= sc.mw <= MW_MAX:
+        drop("mw", sc.mw, f"{MW_MIN:g}-{MW_MAX:,.0f} MW")
+    if sc.max_grid_km is not None and not KM_MIN <= sc.max_grid_km <= KM_MAX:
+        drop("max_grid_km", sc.max_grid_km, f"{KM_MIN:g}-{KM_MAX:g} km")
+    if sc.min_voltage_kv is not None and int(sc.min_voltage_kv) not in VOLTAGES:
+        drop("min_voltage_kv", sc.min_voltage_kv, ", ".join(f"{v} kV" for v in VOLTAGES))
+    if not TOP_MIN <= sc.top <= TOP_MAX:
+        drop("top", sc.top, f"{TOP_MIN}-{TOP_MAX} sites")
+    if not 0 <= sc.max_per_node <= PER_NODE_MAX:
+        drop("max_per_node", sc.max_per_node, f"0-{PER_NODE_MAX}")
+    if sc.province and known_provinces and sc.province not in known_provinces:
+        notes.append(f"province '{sc.province}' is not in this dataset (it has {', '.join(known_provinces)}); all provinces are shown")
+        changes["province"] = None
+    prof = _profile(sc.profile)
+    extra = [k for k in sc.weights if k not in prof.weights]
+    if extra:
+        notes.append(f"weights for {', '.join(extra)} are not used by {prof.title}; ignored")
+        changes["weights"] = {k: v for k, v in sc.weights.items() if k in prof.weights}
+    return (replace(sc, **changes) if changes else sc), notes
+
+
+def _known_provinces() -> list[str]:
+    districts = _dataset().get("districts")
+    return sorted({str(p) for p in districts["province"].dropna()}) if districts is not None else []
+
+
 def _set_widgets_from(sc: Scenario) -> None:
     """Put a scenario into the widgets' session state (URL on first load, a loaded file, a reset)."""
     prof = _profile(sc.profile)
@@ -152,26 +194,26 @@ def _load_scenario_file() -> None:
         return
     try:
         sc, problems = Scenario.from_json(up.getvalue(), source=up.name)
+        sc, notes = _fit_to_widgets(sc, _known_provinces())
         sc.apply()  # refuse a scenario the engine cannot run, before touching any widget
     except SitefinderError as exc:
         st.session_state["flash"] = ("error", f"Could not load the scenario. {exc}")
         return
     _set_widgets_from(sc)
+    st.session_state["_zoom_to_focus"] = bool(sc.focus)
+    problems = [str(p) for p in problems] + notes
     msg = f"Loaded scenario from {up.name}."
     if problems:
-        msg += " Some values were not usable and the defaults were kept: " + "; ".join(str(p) for p in problems)
+        msg += " Some values were not usable and the defaults were kept: " + "; ".join(problems)
     st.session_state["flash"] = ("warning" if problems else "success", msg)
 
 
 def _first_load() -> None:
     if "profile" in st.session_state:
         return
-    sc, problems = Scenario.from_query(st.query_params.to_dict())
-    prof = _profile(sc.profile)
-    bad_weights = [k for k in sc.weights if k not in prof.weights]
-    if bad_weights:
-        sc = Scenario(**{**sc.__dict__, "weights": {k: v for k, v in sc.weights.items() if k in prof.weights}})
-        problems.append(f"the link sets weights for {', '.join(bad_weights)}, which {prof.title} does not use; ignored")
+    sc, parsed = Scenario.from_query(st.query_params.to_dict())
+    sc, notes = _fit_to_widgets(sc, _known_provinces())
+    problems = [str(p) for p in parsed] + notes
     _set_widgets_from(sc)
     st.session_state["_zoom_to_focus"] = bool(sc.focus)
     if problems:
@@ -190,7 +232,7 @@ def sidebar(prof: Profile, dataset: Dataset, known_provinces: list[str]) -> None
     sb.selectbox("Facility profile", builtin_profile_names(), key="profile", on_change=_on_profile_change,
                  format_func=lambda n: _profile(n).title, help="Each profile has its own criteria, weights and limits.")
     sb.caption(prof.description)
-    sb.number_input("Facility size (MW)", min_value=1.0, max_value=10_000.0, step=10.0, key="mw",
+    sb.number_input("Facility size (MW)", min_value=MW_MIN, max_value=MW_MAX, step=10.0, key="mw",
                     help=f"Typical {prof.title.lower()}: {prof.mw_range[0]:g}-{prof.mw_range[1]:g} MW. "
                          "The region's surplus must cover it.")
     sb.selectbox("Season whose surplus counts", SEASONS, key="season", format_func=SEASON_LABELS.get,
@@ -207,7 +249,7 @@ def sidebar(prof: Profile, dataset: Dataset, known_provinces: list[str]) -> None
     sb.button("Reset weights to the profile", on_click=_reset_weights, width="stretch")
 
     with sb.expander("Constraints", expanded=False):
-        st.slider("Maximum distance to a grid node (km)", 5.0, 200.0, step=5.0, key="max_km")
+        st.slider("Maximum distance to a grid node (km)", KM_MIN, KM_MAX, step=1.0, key="max_km")
         st.selectbox("Minimum grid node voltage (kV)", VOLTAGES, key="min_kv",
                      help="Plant switchyards whose voltage is not published stay eligible, flagged.")
         st.checkbox("Exclude protected areas and city cores", key="excl")
@@ -220,8 +262,8 @@ def sidebar(prof: Profile, dataset: Dataset, known_provinces: list[str]) -> None
 
     with sb.expander("Candidates and shortlist", expanded=False):
         st.selectbox("Candidate cell resolution (H3)", list(RESOLUTIONS), key="res", format_func=RESOLUTIONS.get)
-        st.slider("Sites to show", 5, 100, step=5, key="top")
-        st.slider("At most this many sites per grid node (0 = no limit)", 0, 10, key="per_node",
+        st.slider("Sites to show", TOP_MIN, TOP_MAX, step=1, key="top")
+        st.slider("At most this many sites per grid node (0 = no limit)", 0, PER_NODE_MAX, key="per_node",
                   help="Keeps the shortlist to distinct places instead of neighbouring cells around one node.")
         st.selectbox("Province", ["All provinces", *known_provinces], key="province")
 
@@ -231,13 +273,17 @@ def sidebar(prof: Profile, dataset: Dataset, known_provinces: list[str]) -> None
         st.checkbox("Street base map (needs internet)", key="tiles", value=False,
                     help="Off by default: the map is complete without it and works offline.")
 
-    with sb.expander("Save or load a scenario", expanded=False):
+    sb.caption(f"sitefinder {__version__} · data: {dataset.name} ({dataset.version[:8]})")
+
+
+def scenario_io(slot: st.delta_generator.DeltaGenerator) -> None:
+    """Save/load, drawn last so the saved file holds the view as it is now (open card, comparison)."""
+    with slot.expander("Save or load a scenario", expanded=False):
         st.download_button("Save scenario (.json)", _scenario_from_widgets().to_json(), file_name="sitefinder-scenario.json",
                            mime="application/json", width="stretch")
         st.file_uploader("Load a scenario", type=["json"], key="scenario_file", on_change=_load_scenario_file,
                          help="A file saved with 'Save scenario'. It replaces the current settings.")
         st.caption("The page address holds the whole scenario too: copy it to share this exact view.")
-    sb.caption(f"sitefinder {__version__} · data: {dataset.name} ({dataset.version[:8]})")
 
 
 def site_card(short: Shortlist, cid: str, prof: Profile) -> None:
@@ -392,6 +438,7 @@ def main() -> None:
     prof_base = _profile(st.session_state["profile"])
     study = _study(dataset.version, int(st.session_state["res"]))
     sidebar(prof_base, dataset, provinces(study.site))
+    io_slot = st.sidebar.container()
 
     sc = _scenario_from_widgets()
     try:
@@ -484,6 +531,7 @@ def main() -> None:
         st.query_params.from_dict(_scenario_from_widgets().to_query())
     with tab_about:
         about_tab(dataset, prof)
+    scenario_io(io_slot)
 
 
 main()

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import __version__
 from .analysis import Study, pick_shortlist
-from .errors import Problem, ProfileError
+from .errors import Problem, ProfileError, SitefinderError
 from .profiles import Profile
 from .scenario import Scenario
 from .criteria import CRITERIA
@@ -150,6 +150,22 @@ def provinces(matrix: pd.DataFrame) -> list[str]:
     return sorted({str(p) for p in matrix["province"].dropna().unique()})
 
 
+def _base_profile(scenario: Scenario, profile: Profile) -> Profile | None:
+    """The unmodified profile the scenario starts from (built-in name or the profile's own file)."""
+    from .profiles import load_profile  # noqa: PLC0415
+
+    try:
+        return load_profile(scenario.profile)
+    except SitefinderError:
+        return None
+
+
+def _recorded(scenario: Scenario, profile: Profile) -> dict[str, str]:
+    base = _base_profile(scenario, profile)
+    settings = scenario.settings()
+    return (settings.canonical(base) if base is not None else settings).to_query()
+
+
 def make_shortlist(study: Study, scenario: Scenario, profile: Profile) -> Shortlist:
     """Score ``study`` under ``profile`` and cut the shortlist ``scenario`` asks for (CLI and app share this)."""
     matrix, result = study.rank(profile)
@@ -160,5 +176,5 @@ def make_shortlist(study: Study, scenario: Scenario, profile: Profile) -> Shortl
     table = shortlist_table(matrix, result, rows)
     frame = shortlist_frame(study, table, rows)
     meta = run_metadata(study, result, top=scenario.top, max_per_node=scenario.max_per_node, province=scenario.province,
-                        scenario=scenario.settings().to_query())
+                        scenario=_recorded(scenario, profile))
     return Shortlist(matrix, result, rows, table, frame, meta)

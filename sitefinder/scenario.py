@@ -22,6 +22,11 @@ LAND_EXCLUSION = "land_excluded"
 TOWN_SETBACK = "town_distance_km"
 
 
+def _fmt(value: float) -> str:
+    """A number for a URL: short, but exact enough to round-trip what a person typed."""
+    return format(float(value), ".12g")
+
+
 @dataclass(frozen=True)
 class Scenario:
     """All user settings. ``None`` means "the profile's default"."""
@@ -61,6 +66,22 @@ class Scenario:
             dropped.add(TOWN_SETBACK)
         return p.without_constraints(dropped) if dropped else p
 
+    def canonical(self, base: Profile | None = None) -> "Scenario":
+        """The same scenario with every value that equals the profile's default left out (so the app and
+        the command line describe identical settings identically)."""
+        p = base or load_profile(self.profile)
+        grid = next((c for c in p.constraints if c.column == "grid_distance_km"), None)
+        return replace(
+            self,
+            mw=None if self.mw is not None and float(self.mw) == p.facility_mw else self.mw,
+            season=None if self.season == p.season else self.season,
+            weights={k: v for k, v in self.weights.items() if p.weights.get(k) != float(v)},
+            max_grid_km=None if grid is not None and self.max_grid_km is not None
+            and float(self.max_grid_km) == grid.threshold(p.params()) else self.max_grid_km,
+            min_voltage_kv=None if self.min_voltage_kv is not None
+            and float(self.min_voltage_kv) == p.node_rule.min_voltage_kv else self.min_voltage_kv,
+        )
+
     def settings(self) -> "Scenario":
         """The same scenario without what is only a view (open card, comparison picks)."""
         return replace(self, focus=None, selected=())
@@ -71,15 +92,15 @@ class Scenario:
         d = Scenario()
         q: dict[str, str] = {"profile": self.profile}
         if self.mw is not None:
-            q["mw"] = f"{self.mw:g}"
+            q["mw"] = _fmt(self.mw)
         if self.season is not None:
             q["season"] = self.season
         for k, v in sorted(self.weights.items()):
-            q[f"w.{k}"] = f"{v:g}"
+            q[f"w.{k}"] = _fmt(v)
         if self.max_grid_km is not None:
-            q["max_km"] = f"{self.max_grid_km:g}"
+            q["max_km"] = _fmt(self.max_grid_km)
         if self.min_voltage_kv is not None:
-            q["min_kv"] = f"{self.min_voltage_kv:g}"
+            q["min_kv"] = _fmt(self.min_voltage_kv)
         if self.land_exclusions != d.land_exclusions:
             q["excl"] = "0"
         if self.town_setback != d.town_setback:

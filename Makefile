@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-test demo data bench clean
+.PHONY: run test install install-test demo data bench bench-app clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,8 @@ demo: install
 	$(BIN)/sitefinder rank --profile bitcoin_mine --mw 100 --top 20 --out out/bitcoin_mine_100mw.geojson --csv out/bitcoin_mine_100mw.csv
 	$(BIN)/sitefinder rank --profile ai_datacenter --mw 100 --top 20 --out out/ai_datacenter_100mw.geojson --csv out/ai_datacenter_100mw.csv
 
-## test: install everything and run the whole test suite
+## test: install everything and run the whole test suite (browser tests skip without /usr/bin/chromium;
+##       SITEFINDER_REQUIRE_BROWSER=1, as in .ci/run, makes them fail instead)
 test: install-test
 	$(BIN)/python -m pytest
 
@@ -36,6 +37,10 @@ data: install
 bench: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[app,test,bench]"
 	$(BIN)/python benchmarks/bench_scoring.py
+
+## bench-app: time the web app in headless Chromium (first map, update after a weight change, map payload)
+bench-app: install-test
+	$(BIN)/python benchmarks/bench_app.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -27,7 +27,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared helper module
 
 from appserver import (CHROMIUM, COUNT_RUNS_JS, MAP_IFRAME, AppServer, finished_runs, launch_chromium,  # noqa: E402
-                       set_slider, site_heading, wait_for_map, wait_for_runs, wait_until_idle)
+                       set_slider, site_heading, site_signature, wait_for_map, wait_for_runs,
+                       wait_for_sites_redrawn, wait_until_idle)
 
 TARGET_FIRST_MAP_S = 5.0
 TARGET_UPDATE_S = 1.0
@@ -85,14 +86,14 @@ def load(browser: Any, url: str) -> dict[str, Any]:
 
 def update(page: Any, step: int) -> dict[str, float]:
     """Move a weight to its maximum or minimum (alternating) and time the app's response."""
-    old_map = wait_for_map(page, timeout=30)
+    before = site_signature(wait_for_map(page, timeout=30))
     runs = finished_runs(page)
     heading = site_heading(page)
     t0 = time.perf_counter()
     set_slider(page, "Hours above 35 °C", "End" if step % 2 == 0 else "Home")
     wait_for_runs(page, runs + 1)
     t_run = time.perf_counter() - t0
-    wait_for_map(page, timeout=60, not_frame=old_map)
+    wait_for_sites_redrawn(page, before, timeout=60)
     t_map = time.perf_counter() - t0
     wait_until_idle(page)
     return {"run": t_run, "map": t_map, "card_changed": float(site_heading(page) != heading)}

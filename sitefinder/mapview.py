@@ -267,29 +267,28 @@ def _surplus_column(season: str) -> str:
     return {"winter": "surplus_winter_mw", "summer": "surplus_summer_mw"}.get(season, "")
 
 
-def build_map(
+SURFACE_PANE = "sf-surfaces"  # image surfaces sit under the vector layers and markers
+
+
+def base_map(
     layers: DisplayLayers,
-    shortlist: gpd.GeoDataFrame,
     *,
     asset_base: str,
     season: str = "winter",
-    selected: str | None = None,
-    score_png: str | None = None,
     climate_png: str | None = None,
     climate_label: str = "hours above 35 °C",
     climate_range: tuple[float, float] = (0, 2000),
     score_range: tuple[float, float] = (0, 100),
-    label_top: int = 20,
-    zoom_to_selected: bool = False,
     online_tiles: bool = False,
     height: int = 620,
 ) -> folium.Map:
-    """The whole map. ``shortlist`` has one row per ranked site: rank, candidate_id, score, the
-    connection-point columns, and the site's polygon (or point) as geometry."""
+    """Everything on the map that does not change when weights change: outline, supply regions,
+    climate surface, exclusion zones, grid nodes, connectivity and the legend."""
     x0, y0, x1, y1 = layers.bounds
     m = OfflineMap(asset_base, location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=5, tiles=None,
                    control_scale=True, prefer_canvas=True, height=height)
     m.fit_bounds([[y0, x0], [y1, x1]])
+    folium.map.CustomPane(SURFACE_PANE, z_index=390).add_to(m)
     if online_tiles:
         folium.TileLayer("OpenStreetMap", name="Base map (online)", control=True).add_to(m)
 
@@ -318,10 +317,7 @@ def build_map(
 
     if climate_png:
         folium.raster_layers.ImageOverlay(climate_png, bounds=[[y0, x0], [y1, x1]], name=f"Cooling climate: {climate_label} (estimate)",
-                                          opacity=0.75, show=False, pixelated=False).add_to(m)
-    if score_png:
-        folium.raster_layers.ImageOverlay(score_png, bounds=[[y0, x0], [y1, x1]], name="Score of every candidate",
-                                          opacity=0.8, show=True, pixelated=False).add_to(m)
+                                          opacity=0.75, show=False, pixelated=False, pane=SURFACE_PANE).add_to(m)
 
     exc = layers.exclusions[["popup", "category", "geometry"]]
     folium.GeoJson(exc.__geo_interface__, name="Exclusion zones (approximate)", show=True,
@@ -355,6 +351,27 @@ def build_map(
                    popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
                    tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(m)
 
+    m.get_root().add_child(Legend(legend_html(season, score_range, climate_label, climate_range, surplus_range)))
+    return m
+
+
+def site_layers(
+    layers: DisplayLayers,
+    shortlist: gpd.GeoDataFrame,
+    *,
+    selected: str | None = None,
+    score_png: str | None = None,
+    score_range: tuple[float, float] = (0, 100),
+    label_top: int = 20,
+) -> list[folium.FeatureGroup]:
+    """What changes with every weight: the score surface, the ranked sites and their rank labels."""
+    x0, y0, x1, y1 = layers.bounds
+    groups = []
+    if score_png:
+        surface = folium.FeatureGroup(name="Score of every candidate")
+        folium.raster_layers.ImageOverlay(score_png, bounds=[[y0, x0], [y1, x1]], opacity=0.8, pixelated=False,
+                                          pane=SURFACE_PANE).add_to(surface)
+        groups.append(surface)
     if len(shortlist):
         sl = shortlist.copy()
         sl["fill"] = [ramp_hex(s, score_range[0], score_range[1], SCORE_RAMP) for s in sl["score"]]
@@ -362,12 +379,14 @@ def build_map(
         sl["popup"] = [site_popup(r) for _, r in sl.iterrows()]
         sl["tip"] = [esc(f"#{r['rank']}  score {r['score']:.1f}") for _, r in sl.iterrows()]
         fc = sl[["candidate_id", "rank", "fill", "is_selected", "popup", "tip", "geometry"]]
-        folium.GeoJson(fc.__geo_interface__, name="Ranked sites",
+        sites = folium.FeatureGroup(name="Ranked sites")
+        folium.GeoJson(fc.__geo_interface__,
                        style_function=lambda f: {"color": "#00e5ff" if f["properties"]["is_selected"] else "#111",
                                                  "weight": 4 if f["properties"]["is_selected"] else 1.5,
                                                  "fillColor": f["properties"]["fill"], "fillOpacity": 0.9},
                        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
-                       tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(m)
+                       tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(sites)
+        groups.append(sites)
         labels = folium.FeatureGroup(name="Rank labels")
         for _, r in sl.head(label_top).iterrows():
             c = r.geometry.centroid
@@ -376,15 +395,51 @@ def build_map(
                 html=f"<div class='sf-rank' style='{style};border-radius:9px;font:bold 11px sans-serif;padding:0 4px;"
                      f"transform:translate(-50%,-130%);display:inline-block;white-space:nowrap'>{int(r['rank'])}</div>",
                 icon_size=(0, 0)), tooltip=esc(f"#{int(r['rank'])}")).add_to(labels)
-        labels.add_to(m)
-        if zoom_to_selected and selected is not None and sl["is_selected"].any():
-            g = sl.loc[sl["is_selected"], "geometry"].iloc[0]
-            bx0, by0, bx1, by1 = g.bounds
-            pad = 0.6
-            m.fit_bounds([[by0 - pad, bx0 - pad], [by1 + pad, bx1 + pad]])
+        groups.append(labels)
+    return groups
 
+
+def focus_view(shortlist: gpd.GeoDataFrame, selected: str | None, zoom: int = 9) -> tuple[tuple[float, float], int] | None:
+    """Centre (lat, lon) and zoom that show the selected site, or None."""
+    if selected is None or not len(shortlist):
+        return None
+    hit = shortlist[shortlist["candidate_id"].astype(str) == str(selected)]
+    if hit.empty:
+        return None
+    c = hit.geometry.iloc[0].centroid
+    return (float(c.y), float(c.x)), zoom
+
+
+def build_map(
+    layers: DisplayLayers,
+    shortlist: gpd.GeoDataFrame,
+    *,
+    asset_base: str,
+    season: str = "winter",
+    selected: str | None = None,
+    score_png: str | None = None,
+    climate_png: str | None = None,
+    climate_label: str = "hours above 35 °C",
+    climate_range: tuple[float, float] = (0, 2000),
+    score_range: tuple[float, float] = (0, 100),
+    label_top: int = 20,
+    zoom_to_selected: bool = False,
+    online_tiles: bool = False,
+    height: int = 620,
+) -> folium.Map:
+    """The whole map as one object (base layers, site layers, layer control): for standalone HTML and
+    tests. ``shortlist`` has one row per ranked site: rank, candidate_id, score, the connection-point
+    columns, and the site's polygon (or point) as geometry."""
+    m = base_map(layers, asset_base=asset_base, season=season, climate_png=climate_png, climate_label=climate_label,
+                 climate_range=climate_range, score_range=score_range, online_tiles=online_tiles, height=height)
+    for group in site_layers(layers, shortlist, selected=selected, score_png=score_png, score_range=score_range,
+                             label_top=label_top):
+        group.add_to(m)
+    view = focus_view(shortlist, selected) if zoom_to_selected else None
+    if view is not None:
+        (lat, lon), _zoom = view
+        m.fit_bounds([[lat - 0.6, lon - 0.6], [lat + 0.6, lon + 0.6]])
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
-    m.get_root().add_child(Legend(legend_html(season, score_range, climate_label, climate_range, surplus_range)))
     return m
 
 

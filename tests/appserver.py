@@ -37,7 +37,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 # Leaflet has drawn something: vector paths (SVG or the preferCanvas canvas) or the score image overlay.
-MAP_DRAWN = ".leaflet-container .leaflet-overlay-pane :is(canvas, path, img.leaflet-image-layer)"
+MAP_DRAWN = ".leaflet-container :is(.leaflet-overlay-pane canvas, .leaflet-overlay-pane path, img.leaflet-image-layer)"
 
 
 def free_port() -> int:
@@ -143,6 +143,36 @@ def wait_for_map(page: Any, timeout: float = 90.0, *, not_frame: Any = None) -> 
             return frames[-1]
         page.wait_for_timeout(50)
     raise TimeoutError(f"no {'new ' if not_frame is not None else ''}drawn Leaflet map within {timeout:.0f} s")
+
+
+# What the site layers look like now: the score image and where each rank label sits. The app swaps these
+# layers into the existing map on a weight change (st_folium feature groups) instead of rebuilding the iframe.
+SITE_SIGNATURE_JS = """() => {
+  let h = 0;
+  for (const img of document.querySelectorAll('img.leaflet-image-layer'))
+    for (let i = 0; i < img.src.length; i += 7) h = (h * 31 + img.src.charCodeAt(i)) | 0;
+  const labels = [...document.querySelectorAll('.sf-rank')].map(e => e.textContent + '@' + e.parentElement.style.transform);
+  return h + '|' + labels.join(';');
+}"""
+
+
+def site_signature(frame: Any) -> str:
+    """A fingerprint of the map's site layers (score surface and rank labels)."""
+    return str(frame.evaluate(SITE_SIGNATURE_JS))
+
+
+def wait_for_sites_redrawn(page: Any, old: str, timeout: float = 60.0) -> Any:
+    """Wait until the map's site layers differ from the fingerprint ``old``; returns the map frame."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for frame in drawn_map_frames(page):
+            try:
+                if frame.locator(".sf-rank").count() and site_signature(frame) != old:
+                    return frame
+            except Exception:  # noqa: BLE001  (the frame went away while we looked)
+                continue
+        page.wait_for_timeout(30)
+    raise TimeoutError(f"the site layers did not change within {timeout:.0f} s")
 
 
 # Counts the app's finished script runs in window.__sfRuns (Streamlit marks its root element with

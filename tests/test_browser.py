@@ -121,6 +121,23 @@ def test_map_draws_offline(app: Session, record_property: Any) -> None:
     assert site_heading(app.page).startswith("#1 · "), "the card shows the best site first"
 
 
+def test_panning_and_zooming_do_not_rerun_the_app(app: Session) -> None:
+    page = app.page
+    frame = wait_for_map(page, timeout=10)
+    wait_until_idle(page)
+    runs = finished_runs(page)
+    box = frame.locator(".leaflet-container").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 120, y + 60, steps=8)
+    page.mouse.up()
+    frame.locator(".leaflet-control-zoom-in").click()
+    frame.locator(".leaflet-control-zoom-out").click()
+    page.wait_for_timeout(2500)
+    assert finished_runs(page) == runs, "panning or zooming the map reran the app"
+
+
 def test_no_streamlit_exception(app: Session) -> None:
     assert _exceptions(app.page) == []
     assert "Traceback" not in app.server.log_tail(100_000)

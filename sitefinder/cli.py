@@ -62,6 +62,25 @@ def _weight(text: str) -> tuple[str, float]:
     return name, w
 
 
+def _layer_arg(text: str) -> tuple[str, Path]:
+    from .userdata import UPLOADABLE  # noqa: PLC0415
+
+    kind, sep, path = text.partition("=")
+    if not sep or not path:
+        raise argparse.ArgumentTypeError(f"'{text}' is not KIND=PATH (e.g. grid_nodes=my_substations.gpkg)")
+    if kind not in UPLOADABLE:
+        raise argparse.ArgumentTypeError(f"'{kind}' is not a layer you can supply; use one of: {', '.join(UPLOADABLE)}")
+    return kind, Path(path)
+
+
+def _mapping_arg(text: str) -> tuple[str, str, str]:
+    target, sep, source = text.partition("=")
+    kind, dot, column = target.partition(".")
+    if not sep or not dot or not column or not source:
+        raise argparse.ArgumentTypeError(f"'{text}' is not KIND.COLUMN=FILE_COLUMN (e.g. grid_nodes.voltage_kv=KV)")
+    return kind, column, source
+
+
 def _progress(quiet: bool):
     start = time.perf_counter()
 
@@ -87,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"H3 resolution of candidate cells, {MIN_RESOLUTION}-{MAX_RESOLUTION} (default: {DEFAULT_RESOLUTION}, ~36 km² cells)")
     r.add_argument("--candidates", type=Path, help="score your own candidate sites (points or polygons) instead of H3 cells")
     r.add_argument("--data", type=Path, help="dataset folder with a dataset.toml (default: built-in Pakistan data)")
+    r.add_argument("--layer", type=_layer_arg, action="append", default=[], metavar="KIND=PATH",
+                   help="replace a layer with your file (GeoJSON, GeoPackage, zipped shapefile, CSV); repeatable")
+    r.add_argument("--add-layer", type=_layer_arg, action="append", default=[], metavar="KIND=PATH",
+                   help="add your file's features to a layer (e.g. more exclusion zones); repeatable")
+    r.add_argument("--map", type=_mapping_arg, action="append", default=[], metavar="KIND.COLUMN=FILE_COLUMN",
+                   help="say which column of your file holds a schema column, e.g. grid_nodes.voltage_kv=KV")
+    r.add_argument("--power-factor", type=float, default=0.9,
+                   help="power factor to turn headroom in MVA into MW (default: 0.9, an assumption)")
     r.add_argument("--season", choices=SEASONS, help="which season's surplus counts (default: the profile's)")
     r.add_argument("--weight", type=_weight, action="append", default=[], metavar="NAME=W",
                    help="override a criterion weight; repeat for several")

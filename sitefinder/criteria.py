@@ -114,9 +114,12 @@ def _polygon_lookup(lon: NDArray[np.float64], lat: NDArray[np.float64], polygons
 
 def _take_cat(values: pd.Series, idx: NDArray[np.intp]) -> pd.Categorical:
     """Labels of the rows at ``idx`` as a categorical (-1 -> missing): cheap for millions of rows."""
-    labels = values.astype(str).to_numpy(dtype=object)
-    cats, codes = np.unique(labels, return_inverse=True)
-    return pd.Categorical.from_codes(np.where(idx >= 0, codes[np.maximum(idx, 0)], -1), categories=cats)
+    present = values.notna().to_numpy()
+    labels = np.array([str(v) if ok else "" for v, ok in zip(values, present)], dtype=object)
+    cats, codes = np.unique(labels[present], return_inverse=True) if present.any() else (np.array([], dtype=object), np.array([], dtype=int))
+    full = np.full(len(labels), -1)
+    full[present] = codes
+    return pd.Categorical.from_codes(np.where(idx >= 0, full[np.maximum(idx, 0)], -1), categories=cats)
 
 
 def _take(values: pd.Series, idx: NDArray[np.intp], fill: object = None) -> NDArray[np.object_]:

@@ -49,6 +49,22 @@ class FileFormatError(SitefinderError, ValueError):
     """A file is not one of the allowed formats, judged by its content."""
 
 
+class FileTooLargeError(FileFormatError):
+    """A file is larger than sitefinder accepts."""
+
+
+class UnsupportedFormatError(FileFormatError):
+    """A file's content is not one of the allowed formats (XML/VRT, unknown binary, non-GeoPackage SQLite, ...)."""
+
+
+class UnsafeArchiveError(FileFormatError):
+    """A zip that could harm the server or is not a single shapefile: path traversal, bomb, many members."""
+
+
+class TextEncodingError(FileFormatError):
+    """A text file (CSV, GeoJSON) that is not UTF-8."""
+
+
 class InputFileNotFoundError(SitefinderError, FileNotFoundError):
     """A file named by the user does not exist."""
 

@@ -23,7 +23,8 @@ import shapely
 from pyproj.exceptions import CRSError
 from shapely.geometry.polygon import orient
 
-from .errors import FileFormatError, InputFileNotFoundError, LayerError, Problem
+from .errors import (FileFormatError, FileTooLargeError, InputFileNotFoundError, LayerError, Problem, TextEncodingError,
+                     UnsafeArchiveError, UnsupportedFormatError)
 from .schema import validate_layer
 
 Format = Literal["geojson", "gpkg", "zip", "csv"]
@@ -41,17 +42,17 @@ def sniff_format(path: Path, head: bytes) -> Format:
     if head.startswith(b"SQLite format 3\x00"):
         if len(head) >= 72 and head[68:72] in (b"GPKG", b"GP10", b"GP11"):
             return "gpkg"
-        raise FileFormatError(f"{path.name}: is an SQLite database but not a GeoPackage. Export the layer as GeoPackage or GeoJSON.")
+        raise UnsupportedFormatError(f"{path.name}: is an SQLite database but not a GeoPackage. Export the layer as GeoPackage or GeoJSON.")
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return "zip"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"{"):
         return "geojson"
     if text.startswith(b"<"):
-        raise FileFormatError(f"{path.name}: looks like XML (KML, GML or a GDAL VRT), which sitefinder does not read. "
+        raise UnsupportedFormatError(f"{path.name}: looks like XML (KML, GML or a GDAL VRT), which sitefinder does not read. "
                               "Save the layer as GeoJSON, GeoPackage, a zipped shapefile or CSV.")
     if b"\x00" in head:
-        raise FileFormatError(f"{path.name}: is a binary file of a kind sitefinder does not read. "
+        raise UnsupportedFormatError(f"{path.name}: is a binary file of a kind sitefinder does not read. "
                               "Use GeoJSON, GeoPackage, a zipped shapefile or CSV with lon/lat columns.")
     return "csv"
 
@@ -63,7 +64,7 @@ def _check_file(path: Path, max_bytes: int) -> bytes:
         raise FileFormatError(f"{path}: is not a file.")
     size = path.stat().st_size
     if size > max_bytes:
-        raise FileFormatError(f"{path.name}: is {size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
+        raise FileTooLargeError(f"{path.name}: is {size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
                               "Clip the layer to your study area or simplify it.")
     if size == 0:
         raise FileFormatError(f"{path.name}: is empty.")
@@ -73,9 +74,14 @@ def _check_file(path: Path, max_bytes: int) -> bytes:
 
 def _read_geojson(path: Path) -> gpd.GeoDataFrame:
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FileFormatError(f"{path.name}: is not valid GeoJSON ({exc}). Check the file is complete UTF-8 JSON.") from None
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TextEncodingError(f"{path.name}: is not UTF-8 text (byte {exc.start} cannot be decoded). "
+                                "GeoJSON must be UTF-8: re-export it as UTF-8.") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FileFormatError(f"{path.name}: is not valid GeoJSON ({exc}). Check the file is complete JSON.") from None
     if not isinstance(data, dict) or data.get("type") not in ("FeatureCollection", "Feature"):
         raise FileFormatError(f"{path.name}: is JSON but not a GeoJSON FeatureCollection. Export the layer as GeoJSON.")
     features = data.get("features") if data["type"] == "FeatureCollection" else [data]
@@ -108,7 +114,8 @@ def _read_csv(path: Path) -> gpd.GeoDataFrame:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FileFormatError(f"{path.name}: is not UTF-8 text (byte {exc.start}). Save the CSV as UTF-8.") from None
+        raise TextEncodingError(f"{path.name}: is not UTF-8 text (byte {exc.start} cannot be decoded). "
+                                "Save the CSV as UTF-8 (in Excel: Save As, 'CSV UTF-8').") from None
     try:
         frame = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, csv.Error) as exc:
@@ -146,19 +153,19 @@ def _inspect_zip(path: Path) -> str:
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_ZIP_MEMBERS:
-            raise FileFormatError(f"{path.name}: holds {len(infos)} files; a zipped shapefile needs at most {MAX_ZIP_MEMBERS}.")
+            raise UnsafeArchiveError(f"{path.name}: holds {len(infos)} files; a zipped shapefile needs at most {MAX_ZIP_MEMBERS}.")
         total = sum(i.file_size for i in infos)
         packed = max(1, sum(i.compress_size for i in infos))
         if total > MAX_ZIP_TOTAL_BYTES or total / packed > MAX_ZIP_RATIO:
-            raise FileFormatError(f"{path.name}: unpacks to {total / 1e6:.0f} MB (ratio {total / packed:.0f}:1), "
+            raise UnsafeArchiveError(f"{path.name}: unpacks to {total / 1e6:.0f} MB (ratio {total / packed:.0f}:1), "
                                   "more than a layer needs; it is refused as a possible zip bomb.")
         for info in infos:
             name = PurePosixPath(info.filename.replace("\\", "/"))
             if name.is_absolute() or ".." in name.parts:
-                raise FileFormatError(f"{path.name}: contains the unsafe path '{info.filename}'. Re-zip the shapefile's files only.")
+                raise UnsafeArchiveError(f"{path.name}: contains the unsafe path '{info.filename}'. Re-zip the shapefile's files only.")
         shps = [i.filename for i in infos if i.filename.lower().endswith(".shp")]
     if len(shps) != 1:
-        raise FileFormatError(f"{path.name}: must hold exactly one shapefile (.shp); it holds {len(shps)}. "
+        raise UnsafeArchiveError(f"{path.name}: must hold exactly one shapefile (.shp); it holds {len(shps)}. "
                               "Zip one layer per file.")
     return shps[0]
 

@@ -79,6 +79,8 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("status", "category", "Operating status", allowed=NODE_STATUSES),
                 Column("headroom_mw", "float", "Spare capacity for a new load; blank = unknown", unit="MW", nullable=True, min=0, max=100_000),
                 Column("capacity_mva", "float", "Transformation capacity", unit="MVA", required=False, nullable=True, min=0, max=100_000),
+                Column("headroom_mva", "float", "Spare capacity as apparent power (converted to MW with a stated power factor)",
+                       unit="MVA", required=False, nullable=True, min=0, max=100_000),
                 Column("location_precision", "str", "How exact the point is", required=False, nullable=True),
                 Column("source", "str", "Where the facts come from", required=False, nullable=True),
             ),
@@ -95,6 +97,8 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("on_national_grid", "bool", "False where the region is not connected to the national grid"),
                 Column("surplus_basis", "str", "How the surplus figures were obtained", required=False, nullable=True),
                 Column("tariff_pkr_per_kwh", "float", "Tariff offered to large new loads", unit="PKR/kWh", required=False, nullable=True, min=0, max=1000),
+                *(Column(f"surplus_mw_{m:02d}", "float", f"Spare power in month {m:02d}; negative = deficit", unit="MW",
+                         required=False, nullable=True, min=-100_000, max=100_000) for m in range(1, 13)),
             ),
             id_column="region_id",
         ),
@@ -281,6 +285,14 @@ def validate_layer(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDa
         elif (np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any():
             problems.append(Problem("geometry", "has coordinates outside longitude -180..180 / latitude -90..90.",
                                     "The CRS is probably wrong: set the CRS the coordinates were measured in."))
+        else:
+            bounds = shapely.bounds(geoms[ok])
+            wide = np.flatnonzero(ok)[(bounds[:, 2] - bounds[:, 0]) > 180]
+            if len(wide):
+                problems.append(Problem(f"geometry, rows {_rows(wide)}",
+                                        "spans more than 180° of longitude: it crosses the antimeridian (±180°) and "
+                                        "would be drawn around the whole globe.",
+                                        "Split it at ±180° (RFC 7946 section 3.1.9), or clip the layer to your study area."))
     if schema.geometry == POLYGONAL and ok.any():
         invalid = ok & ~shapely.is_valid(geoms)
         if invalid.any():

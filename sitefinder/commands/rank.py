@@ -10,7 +10,9 @@ import pandas as pd
 
 from ..analysis import Study
 from ..cli import _progress
-from ..dataset import load_dataset, default_data_dir
+from ..dataset import Dataset, default_data_dir, load_dataset
+from ..errors import LayerError
+from ..userdata import combine_layers, load_user_layer
 from ..export import make_shortlist, write_shortlist
 from ..io import read_vector
 from ..profiles import load_profile
@@ -35,6 +37,34 @@ def print_table(table: pd.DataFrame, out=sys.stdout) -> None:
               f"{_fmt(r.get('hours_above_35c'), '.0f'):>6}  {r['data_gaps'] or '-'}", file=out)
 
 
+def apply_user_layers(dataset: Dataset, args: argparse.Namespace, say) -> Dataset:
+    """Replace or extend layers with the user's files (--layer / --add-layer), all problems reported at once."""
+    if not (args.layer or args.add_layer):
+        return dataset
+    mappings: dict[str, dict[str, str]] = {}
+    for kind, column, source in args.map:
+        mappings.setdefault(kind, {})[column] = source
+    problems = []
+    for (kind, path), add in [(lp, False) for lp in args.layer] + [(lp, True) for lp in args.add_layer]:
+        try:
+            frame = load_user_layer(path, kind, mapping=mappings.get(kind), study_area=dataset["study_area"],
+                                    power_factor=args.power_factor)
+            if add:
+                frame = combine_layers(dataset[kind], frame, kind, str(path))
+            dataset = dataset.with_layer(kind, frame, path)
+            for note in frame.attrs.get("notes", []):
+                say(f"{path}: {note}")
+            say(f"{'added' if add else 'replaced'} layer {kind} from {path} ({len(frame)} features)")
+        except LayerError as exc:
+            problems.append(exc)
+    if problems:
+        if len(problems) == 1:
+            raise problems[0]
+        raise LayerError("--layer", [p for e in problems for p in e.problems],
+                         summary="; ".join(str(e).splitlines()[0] for e in problems))
+    return dataset
+
+
 def run(args: argparse.Namespace) -> int:
     say = _progress(args.quiet)
     scenario = Scenario(
@@ -49,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     data_dir = args.data or default_data_dir()
     dataset = load_dataset(data_dir)
     say(f"dataset '{dataset.name}' loaded from {data_dir} ({time.perf_counter() - t:.1f} s)")
+    dataset = apply_user_layers(dataset, args, say)
     if args.candidates is not None:
         study = Study.on_sites(dataset, read_vector(args.candidates), str(args.candidates), progress=say)
     else:

@@ -21,6 +21,7 @@ COPY sitefinder ./sitefinder
 RUN pip install ".[app]"
 
 COPY app.py ./
+COPY webapp ./webapp
 COPY .streamlit ./.streamlit
 COPY data/pakistan ./data/pakistan
 # Leaflet for the offline map, from the xstatic-leaflet package (not from a CDN).

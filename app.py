@@ -13,10 +13,14 @@ import os
 os.environ.setdefault("GDAL_SKIP", "OGR_VRT")  # before anything loads GDAL (sitefinder does this too)
 
 from dataclasses import replace  # noqa: E402
+import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the app-side helpers in webapp/
 
 import numpy as np  # noqa: E402
 import folium  # noqa: E402
+import geopandas as gpd  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 from streamlit_folium import st_folium  # noqa: E402
@@ -31,6 +35,8 @@ from sitefinder.export import Shortlist, make_shortlist, provinces, shortlist_cs
 from sitefinder.offline import install_leaflet  # noqa: E402
 from sitefinder.profiles import Profile, builtin_profile_names, load_profile  # noqa: E402
 from sitefinder.scenario import Scenario  # noqa: E402
+from webapp.text import md_escape  # noqa: E402
+from webapp.userfiles import candidates_key, effective_dataset, your_data_tab  # noqa: E402
 
 APP_DIR = Path(__file__).resolve().parent
 ASSET_BASE = "/app/static/leaflet"  # Streamlit serves ./static/ here (server.enableStaticServing)
@@ -74,28 +80,35 @@ def _dataset() -> Dataset:
     return load_default()
 
 
-@st.cache_resource(show_spinner="Measuring every candidate site (once per resolution) ...", max_entries=4)
-def _study(version: str, resolution: int) -> Study:
-    study = Study.on_h3(_dataset(), resolution)
+@st.cache_resource(show_spinner="Measuring every candidate site (once per dataset and resolution) ...", max_entries=6)
+def _study(version: str, resolution: int, _ds: Dataset) -> Study:
+    study = Study.on_h3(_ds, resolution)
     _ = study.site  # compute and keep the expensive criteria now
     return study
 
 
-@st.cache_resource(show_spinner=False)
-def _layers(version: str) -> mapview.DisplayLayers:
-    return mapview.prepare_layers(_dataset())
+@st.cache_resource(show_spinner="Measuring your candidate sites ...", max_entries=6)
+def _site_study(version: str, sites_key: str, _ds: Dataset, _sites: gpd.GeoDataFrame, name: str) -> Study:
+    study = Study.on_sites(_ds, _sites, name)
+    _ = study.site
+    return study
 
 
-@st.cache_resource(show_spinner="Preparing the map surfaces ...", max_entries=4)
-def _raster(version: str, resolution: int) -> mapview.RasterGrid:
-    return mapview.candidate_raster(_study(version, resolution).candidates, _layers(version).bounds)
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _layers(version: str, _ds: Dataset) -> mapview.DisplayLayers:
+    return mapview.prepare_layers(_ds)
+
+
+@st.cache_resource(show_spinner="Preparing the map surfaces ...", max_entries=6)
+def _raster(version: str, candidates_key: str, _study_obj: Study, _bounds: tuple) -> mapview.RasterGrid:
+    return mapview.candidate_raster(_study_obj.candidates, _bounds)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _climate_png(version: str, resolution: int, metric: str) -> str:
+def _climate_png(version: str, candidates_key: str, metric: str, _study_obj: Study, _grid: mapview.RasterGrid) -> str:
     lo, hi = CLIMATE_METRICS[metric][2]
-    values = _study(version, resolution).site[metric].to_numpy(float)
-    return mapview.raster_png(_raster(version, resolution), values, lo, hi, HEAT_RAMP, alpha=210)
+    values = _study_obj.site[metric].to_numpy(float)
+    return mapview.raster_png(_grid, values, lo, hi, HEAT_RAMP, alpha=210)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -311,7 +324,7 @@ def site_card(short: Shortlist, cid: str, prof: Profile) -> None:
         return
     r = row.iloc[0]
     place = ", ".join(str(v) for v in (r.get("district"), r.get("province")) if isinstance(v, str)) or cid
-    st.markdown(f"### #{int(r['rank'])} · {place}")
+    st.markdown(f"### #{int(r['rank'])} · {md_escape(place)}")
     c1, c2, c3 = st.columns(3)
     c1.metric("Score", f"{r['score']:.1f}", help="Weighted sum, 0-100")
     c2.metric("Overall rank", f"{int(r['overall_rank']):,}", help="Among every candidate that passes the constraints")
@@ -327,7 +340,7 @@ def site_card(short: Shortlist, cid: str, prof: Profile) -> None:
     st.table(pd.DataFrame({"": [
         str(r["grid_node"]), mapview.num(r["grid_voltage_kv"], ".0f", "kV", "not published"),
         mapview.num(r["grid_distance_km"], ".1f", "km"), mapview.num(r["grid_headroom_mw"], ",.0f", "MW", "unknown (not published)"),
-        str(r.get("grid_location_precision") or "—")]},
+        str(mapview.text_or(r.get("grid_location_precision"), "—"))]},
         index=["Node", "Voltage", "Distance", "Headroom", "Node location"]))
     season = SEASON_LABELS.get(prof.season, prof.season)
     st.markdown("**Region, climate and land**")
@@ -346,10 +359,10 @@ def site_card(short: Shortlist, cid: str, prof: Profile) -> None:
                                           f"{r.get('nearest_large_city', '—')} ({mapview.num(r.get('large_city_distance_km'), ',.0f', 'km')})")
     rows["Connectivity"] = f"{r.get('connectivity_point', '—')} ({mapview.num(r.get('connectivity_distance_km'), ',.0f', 'km')})"
     st.table(pd.DataFrame({"": list(rows.values())}, index=list(rows.keys())))
-    gaps = r.get("data_gaps") or ""
+    gaps = mapview.text_or(r.get("data_gaps"), "")
     if gaps:
-        st.warning(f"Data gaps: {gaps}. Unknown values count as neutral (0.5) and are not zero.")
-    st.caption(f"Location {r['lat']:.4f}° N, {r['lon']:.4f}° E · cell {cid}")
+        st.warning(md_escape(f"Data gaps: {gaps}. Unknown values count as neutral (0.5) and are not zero."))
+    st.caption(md_escape(f"Location {r['lat']:.4f}° N, {r['lon']:.4f}° E · site {cid}"))
 
 
 def compare_tab(short: Shortlist) -> None:
@@ -452,10 +465,15 @@ def main() -> None:
     try:
         dataset = _dataset()
     except SitefinderError as exc:
-        st.error(f"The built-in data could not be loaded. {exc}")
+        st.error(md_escape(f"The built-in data could not be loaded. {exc}"))
         st.stop()
     prof_base = _profile(st.session_state["profile"])
-    study = _study(dataset.version, int(st.session_state["res"]))
+    dataset = effective_dataset(dataset)
+    sites = st.session_state.get("user_sites")
+    if sites is not None:
+        study = _site_study(dataset.version, sites["key"], dataset, sites["frame"], sites["name"])
+    else:
+        study = _study(dataset.version, int(st.session_state["res"]), dataset)
     sidebar(prof_base, dataset, provinces(study.site))
     io_slot = st.sidebar.container()
 
@@ -466,7 +484,7 @@ def main() -> None:
             raise SitefinderError("Every weight is zero: give at least one criterion a weight above zero.")
         short = make_shortlist(study, sc, prof)
     except SitefinderError as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)).replace("\n", "  \n"))
         st.info("Your settings are kept: change the one named above, or reset the weights.")
         st.stop()
 
@@ -490,7 +508,7 @@ def main() -> None:
     st.query_params.from_dict(sc.to_query())
 
     if flash:
-        getattr(st, flash[0])(flash[1])
+        getattr(st, flash[0])(md_escape(flash[1]))  # messages quote links, files and values: never Markdown
     res = short.result
     st.markdown(f"## {prof.title}, {prof.facility_mw:g} MW · {SEASON_LABELS[prof.season].lower()} surplus")
     m1, m2, m3, m4 = st.columns(4)
@@ -505,15 +523,17 @@ def main() -> None:
         st.warning("No site passes every constraint. Relax a constraint (for example the maximum distance to a grid node) "
                    "or choose a smaller facility size.")
 
-    tab_map, tab_cmp, tab_about = st.tabs(["Map and ranking", "Compare sites", "About the data"])
+    tab_map, tab_cmp, tab_data, tab_about = st.tabs(["Map and ranking", "Compare sites", "Your data", "About the data"])
     with tab_map:
         col_map, col_card = st.columns([3, 2], gap="medium")
-        version, resn = dataset.version, int(st.session_state["res"])
+        version, ckey = dataset.version, candidates_key(study, int(st.session_state["res"]))
         metric = st.session_state.get("climate_metric", "hours_above_35c")
-        score_png = mapview.raster_png(_raster(version, resn), res.score, 0, 100, SCORE_RAMP, alpha=190)
-        layers = _layers(version)
+        layers = _layers(version, dataset)
+        grid = _raster(version, ckey, study, layers.bounds)
+        score_png = mapview.raster_png(grid, res.score, 0, 100, SCORE_RAMP, alpha=190) if study.candidates.kind == "h3" else None
+        climate_png = _climate_png(version, ckey, metric, study, grid) if study.candidates.kind == "h3" else None
         base = mapview.base_map(
-            layers, asset_base=ASSET_BASE, season=prof.season, climate_png=_climate_png(version, resn, metric),
+            layers, asset_base=ASSET_BASE, season=prof.season, climate_png=climate_png,
             climate_label=f"{CLIMATE_METRICS[metric][0]} ({CLIMATE_METRICS[metric][1]})", climate_range=CLIMATE_METRICS[metric][2],
             online_tiles=bool(st.session_state.get("tiles")))
         # Only the site layers change with the weights: st_folium swaps them in without rebuilding the map.
@@ -558,6 +578,8 @@ def main() -> None:
     with tab_cmp:
         compare_tab(short)
         st.query_params.from_dict(_scenario_from_widgets().to_query())
+    with tab_data:
+        your_data_tab(_dataset())
     with tab_about:
         about_tab(dataset, prof)
     scenario_io(io_slot)

@@ -52,6 +52,13 @@ def num(value: Any, fmt: str = ",.0f", unit: str = "", unknown: str = "unknown")
     return unknown if np.isnan(v) else f"{format(v, fmt)}{(' ' + unit) if unit else ''}"
 
 
+def text_or(value: Any, default: Any = "") -> Any:
+    """``value`` unless it is missing (None, NaN, pandas NA) or empty, else ``default``."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return default
+    return value
+
+
 def popup_html(title: str, rows: list[tuple[str, str]], note: str = "") -> str:
     """A small table; ``title`` and every value must already be plain text (they are escaped here)."""
     body = "".join(f"<tr><th style='text-align:left;padding-right:8px;white-space:nowrap'>{esc(k)}</th>"
@@ -96,20 +103,20 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
     reg["geometry"] = _round_geoms(np.asarray(reg.geometry.array))
     reg["popup"] = [
         popup_html(f"{r['name']} supply region", [
-            ("Full name", r.get("full_name") or r["name"]),
+            ("Full name", text_or(r.get("full_name"), r["name"])),
             ("On national grid", "yes" if r["on_national_grid"] else "NO: not connected"),
             ("Winter surplus", num(r["surplus_winter_mw"], unit="MW", unknown="not applicable")),
             ("Summer surplus", num(r["surplus_summer_mw"], unit="MW", unknown="not applicable")),
             ("Generation (winter / summer)", f"{num(r.get('generation_winter_mw'), unit='MW')} / {num(r.get('generation_summer_mw'), unit='MW')}"),
             ("Share of national demand", num(r.get("demand_share", np.nan) * 100 if pd.notna(r.get("demand_share")) else np.nan, ".1f", "%")),
-            ("Boundary", r.get("boundary") or "as supplied"),
+            ("Boundary", text_or(r.get("boundary"), "as supplied")),
             ("Source", _sources(r.get("source"))),
-        ], note=str(r.get("surplus_basis") or "")) for _, r in reg.iterrows()]
+        ], note=str(text_or(r.get("surplus_basis"), ""))) for _, r in reg.iterrows()]
     exc = dataset["exclusions"].copy()
     exc["geometry"] = _round_geoms(np.asarray(exc.geometry.array))
-    exc["popup"] = [popup_html(str(r.get("name") or r["zone_id"]), [
+    exc["popup"] = [popup_html(str(text_or(r.get("name"), r["zone_id"])), [
         ("Excluded because", r["reason"]), ("Category", r["category"]),
-        ("Outline", r.get("precision") or "as supplied"), ("Source", _sources(r.get("source"))),
+        ("Outline", text_or(r.get("precision"), "as supplied")), ("Source", _sources(r.get("source"))),
     ]) for _, r in exc.iterrows()]
 
     gn = dataset["grid_nodes"]
@@ -123,19 +130,19 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
     })
     nodes["popup"] = [popup_html(str(r["name"]), [
         ("Voltage", num(r["voltage_kv"], ".0f", "kV", "not published")),
-        ("Status", str(r["status"]).replace("_", " ") + (f" ({r['status_detail']})" if r.get("status_detail") else "")),
+        ("Status", str(r["status"]).replace("_", " ") + (f" ({r['status_detail']})" if text_or(r.get("status_detail"), "") else "")),
         ("Transformation capacity", num(r.get("capacity_mva"), ",.0f", "MVA", "not published")),
         ("Headroom", num(r.get("headroom_mw"), ",.0f", "MW", "unknown (not published)")),
-        ("Location", f"{r.get('location_precision') or 'as supplied'}: {r.get('location_note') or ''}".strip(": ")),
+        ("Location", f"{text_or(r.get('location_precision'), 'as supplied')}: {text_or(r.get('location_note'), '')}".strip(": ")),
         ("Source", _sources(r.get("source"))),
-    ], note=str(r.get("capacity_note") or "")) for _, r in gn.iterrows()]
+    ], note=str(text_or(r.get("capacity_note"), ""))) for _, r in gn.iterrows()]
 
     cn = dataset["connectivity"]
     conn = pd.DataFrame({
         "lon": cn.geometry.x.round(5), "lat": cn.geometry.y.round(5),
         "tooltip": [esc(f"{n} ({str(t).replace('_', ' ')})") for n, t in zip(cn["name"], cn["type"])],
         "popup": [popup_html(str(r["name"]), [("Type", str(r["type"]).replace("_", " ")), ("Details", r.get("details")),
-                                              ("Status", r.get("status")), ("Location", r.get("precision") or "as supplied"),
+                                              ("Status", r.get("status")), ("Location", text_or(r.get("precision"), "as supplied")),
                                               ("Source", _sources(r.get("source")))]) for _, r in cn.iterrows()],
     })
     b = study.total_bounds
@@ -455,13 +462,13 @@ def _points_fc(frame: pd.DataFrame, props: dict[str, Any]) -> dict[str, Any]:
 def site_popup(r: pd.Series) -> str:
     return popup_html(f"#{int(r['rank'])}: score {float(r['score']):.1f}", [
         ("Place", ", ".join(str(v) for v in (r.get("district"), r.get("province")) if isinstance(v, str)) or r["candidate_id"]),
-        ("Connection", f"{r.get('grid_node') or '—'}"),
+        ("Connection", f"{text_or(r.get('grid_node'), '—')}"),
         ("Voltage", num(r.get("grid_voltage_kv"), ".0f", "kV", "not published")),
         ("Distance to node", num(r.get("grid_distance_km"), ".1f", "km")),
         ("Headroom", num(r.get("grid_headroom_mw"), ",.0f", "MW", "unknown")),
-        ("Region surplus", f"{num(r.get('region_surplus_mw'), ',.0f', 'MW')} ({r.get('region') or '—'}, estimate)"),
+        ("Region surplus", f"{num(r.get('region_surplus_mw'), ',.0f', 'MW')} ({text_or(r.get('region'), '—')}, estimate)"),
         ("Hours above 35 °C", f"{num(r.get('hours_above_35c'), ',.0f', 'h/yr')} (estimate)"),
-        ("Data gaps", r.get("data_gaps") or "none"),
+        ("Data gaps", text_or(r.get("data_gaps"), "none")),
     ])
 
 

@@ -214,8 +214,13 @@ def prepare_layer(frame: gpd.GeoDataFrame, kind: str, *, source: str, mapping: M
     except LayerError as exc:
         problems.extend(exc.problems)
         layer = None
-    if layer is not None and study_area is not None:
-        problems.extend(_study_area_problems(layer, study_area, kind, notes))
+    if study_area is not None:
+        checked = layer if layer is not None else (derived.to_crs(4326) if derived.crs is not None else None)
+        if checked is not None:
+            try:
+                problems.extend(_study_area_problems(checked, study_area, kind, notes))
+            except shapely.errors.ShapelyError:  # geometry too broken to place; the schema problems say why
+                pass
     if problems:
         unmatched = [c.name for c in get_schema(kind).columns if c.required and c.name not in raw.columns]
         hint = (f" Columns in the file: {', '.join(str(c) for c in frame.columns if c != frame.geometry.name)}."

@@ -1,0 +1,13 @@
+"""Text from data or from users, made safe for Streamlit's Markdown (no links, images or HTML)."""
+
+from __future__ import annotations
+
+import re
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&])")
+
+
+def md_escape(text: object) -> str:
+    """Escape every Markdown and HTML-significant character, so a file name or a value can never become a
+    link, an image (which the browser would fetch), a heading or markup."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))

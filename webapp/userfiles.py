@@ -1,0 +1,176 @@
+"""The "Your data" tab: upload a layer or candidate sites, map its columns, and use it.
+
+Uploaded files are hostile until proven otherwise: they are written under a private temporary folder
+with a generated name, their format is decided by content (sitefinder.io), and every message that
+quotes them is escaped before it reaches the page. Nothing the user had set up is lost on an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+import uuid
+from pathlib import Path
+
+import streamlit as st
+
+from sitefinder.candidates import user_candidates
+from sitefinder.dataset import Dataset
+from sitefinder.errors import SitefinderError
+from sitefinder.io import MAX_FILE_BYTES, read_vector
+from sitefinder.schema import get_schema
+from sitefinder.userdata import UPLOADABLE, combine_layers, prepare_layer, suggest_mapping
+
+from .text import md_escape
+
+SITES = "__sites__"
+LABELS = {
+    "grid_nodes": "Grid nodes (substations, switchyards)",
+    "supply_regions": "Supply regions or feeders (surplus by season or month)",
+    "climate_stations": "Climate stations (monthly temperatures)",
+    "exclusions": "Land exclusions (protected areas, no-build zones)",
+    "connectivity": "Connectivity (cable landings, exchanges, data centres)",
+    "cities": "Cities and towns",
+    "districts": "Districts (with 2022 flood flag)",
+    SITES: "Your own candidate sites (points or polygons)",
+}
+ADDABLE = {"grid_nodes", "exclusions", "connectivity", "cities", "climate_stations"}
+NONE = "(not in my file)"
+
+
+def _upload_dir() -> Path:
+    if "_upload_dir" not in st.session_state:
+        st.session_state["_upload_dir"] = tempfile.mkdtemp(prefix="sitefinder-upload-")
+    return Path(st.session_state["_upload_dir"])
+
+
+def _save(uploaded) -> tuple[Path, str]:
+    """Write an upload under a generated name (the user's file name is never used as a path)."""
+    data = uploaded.getvalue()
+    if len(data) > MAX_FILE_BYTES:
+        raise SitefinderError(f"{uploaded.name}: is {len(data) / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB.")
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    path = _upload_dir() / f"{uuid.uuid4().hex}.upload"
+    path.write_bytes(data)
+    return path, digest
+
+
+def effective_dataset(base: Dataset) -> Dataset:
+    """The built-in dataset with this session's uploaded layers applied (in the order they were added)."""
+    entries = st.session_state.get("user_layers") or {}
+    ds = base
+    for kind, entry in entries.items():
+        ds = ds.with_layer(kind, entry["frame"])
+    if entries:
+        key = base.version + "".join(f"|{k}:{e['key']}" for k, e in entries.items())
+        ds.version = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return ds
+
+
+def candidates_key(study, resolution: int) -> str:
+    sites = st.session_state.get("user_sites")
+    return f"sites-{sites['key']}" if sites is not None and study.candidates.kind == "user" else f"h3-{resolution}"
+
+
+def _show_error(exc: Exception) -> None:
+    st.error(md_escape(str(exc)).replace("\n", "  \n"))
+    st.caption("Nothing you had set up has changed. Fix the file (or the column mapping) and try again.")
+
+
+def _active_list(base: Dataset) -> None:
+    entries = st.session_state.get("user_layers") or {}
+    sites = st.session_state.get("user_sites")
+    if not entries and sites is None:
+        st.caption("Using the built-in Pakistan layers only.")
+        return
+    st.markdown("**In use now**")
+    for kind, e in list(entries.items()):
+        c1, c2 = st.columns([5, 1])
+        c1.markdown(f"{LABELS[kind]}: {md_escape(e['name'])}, {len(e['frame'])} features ({e['mode']})")
+        for note in e["notes"]:
+            c1.caption(md_escape(note))
+        if c2.button("Remove", key=f"rm_{kind}"):
+            del st.session_state["user_layers"][kind]
+            st.rerun()
+    if sites is not None:
+        c1, c2 = st.columns([5, 1])
+        c1.markdown(f"{LABELS[SITES]}: {md_escape(sites['name'])}, {len(sites['frame'])} sites (instead of H3 cells)")
+        if c2.button("Remove", key="rm_sites"):
+            del st.session_state["user_sites"]
+            st.rerun()
+
+
+def your_data_tab(base: Dataset) -> None:
+    st.markdown("Replace or add a layer with your own data, or score your own candidate sites. Files are read by "
+                "their content: GeoJSON, GeoPackage, a zip holding one shapefile (with its .prj), or CSV with "
+                "longitude/latitude or WKT columns (UTF-8). Each layer's columns and units are listed in the README "
+                "(`sitefinder schema` prints them too).")
+    _active_list(base)
+    kind = st.selectbox("What does your file hold?", [*UPLOADABLE, SITES], format_func=LABELS.get, key="upload_kind")
+    mode = "replace"
+    if kind in ADDABLE:
+        mode = st.radio("Use it to", ["replace", "add"], horizontal=True, key=f"upload_mode_{kind}",
+                        format_func=lambda m: "replace the built-in layer" if m == "replace" else "add to the built-in layer")
+    uploaded = st.file_uploader("Your file", key=f"upload_{kind}",
+                                type=["geojson", "json", "gpkg", "zip", "csv", "txt"],
+                                help="At most 50 MB through the page; larger layers: use the command line.")
+    if uploaded is None:
+        return
+    try:
+        path, digest = _save(uploaded)
+        frame = read_vector(path)
+    except SitefinderError as exc:
+        _show_error(_renamed(exc, uploaded.name))
+        return
+    cols = [str(c) for c in frame.columns if c != frame.geometry.name]
+    st.caption(md_escape(f"{uploaded.name}: {len(frame)} features; columns: {', '.join(cols) or 'none'}"))
+
+    if kind == SITES:
+        if st.button("Score these sites", type="primary"):
+            try:
+                cands = user_candidates(frame, source=uploaded.name)
+            except SitefinderError as exc:
+                _show_error(exc)
+                return
+            st.session_state["user_sites"] = {"frame": frame, "name": uploaded.name, "key": digest, "count": len(cands)}
+            st.session_state["flash"] = ("success", f"Scoring {len(cands)} sites from {uploaded.name}.")
+            st.rerun()
+        return
+
+    schema = get_schema(kind)
+    suggested = suggest_mapping(cols, kind)
+    st.markdown("**Which column holds what?** Columns with the same name are matched for you.")
+    mapping: dict[str, str | None] = {}
+    grid = st.columns(3)
+    for i, col in enumerate(schema.columns):
+        options = [NONE, *cols]
+        default = suggested.get(col.name)
+        label = f"{col.name}{' (' + col.unit + ')' if col.unit else ''}{'' if col.required else ' · optional'}"
+        choice = grid[i % 3].selectbox(label, options, index=options.index(default) if default in options else 0,
+                                       key=f"map_{kind}_{col.name}_{digest}", help=col.description)
+        mapping[col.name] = None if choice == NONE else choice
+    if st.button("Use this file", type="primary"):
+        try:
+            layer = prepare_layer(frame, kind, source=uploaded.name, mapping=mapping, study_area=base["study_area"])
+            notes = list(layer.attrs.get("notes", []))
+            if mode == "add":
+                layer = combine_layers(base[kind], layer, kind, uploaded.name)
+        except SitefinderError as exc:
+            _show_error(exc)
+            return
+        entries = dict(st.session_state.get("user_layers") or {})
+        entries[kind] = {"frame": layer, "name": uploaded.name, "key": digest + mode + repr(sorted(mapping.items())),
+                         "mode": mode, "notes": notes}
+        st.session_state["user_layers"] = entries
+        st.session_state["flash"] = ("success", f"{LABELS[kind]} now {'include' if mode == 'add' else 'come from'} "
+                                                f"{uploaded.name} ({len(layer)} features).")
+        st.rerun()
+
+
+def _renamed(exc: SitefinderError, display: str) -> SitefinderError:
+    """Errors from reading name the generated temporary file; show the user's file name instead."""
+    return SitefinderError(re.sub(r"[0-9a-f]{32}\.upload", display, str(exc)))
+
+
+__all__ = ["candidates_key", "effective_dataset", "your_data_tab"]

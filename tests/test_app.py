@@ -10,6 +10,8 @@ storage, keyed by that id: the tests compare exactly the bytes a user would down
 
 from __future__ import annotations
 
+import re
+
 import json
 import os
 import subprocess
@@ -114,9 +116,15 @@ def table_ids(at: AppTest) -> list[str]:
     return list(at.dataframe(key="table").value["candidate_id"])
 
 
+def shown(markdown: str) -> str:
+    """The text a person sees: the app escapes Markdown in every message (``\\(`` shows as ``(``)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def warnings_text(at: AppTest) -> str:
     """Every warning on the page except the site card's data-gap note (which always mentions 0.5)."""
-    return "\n".join(w.value for w in at.warning if not w.value.startswith("Data gaps:"))
+    texts = [shown(w.value) for w in at.warning]
+    return "\n".join(t for t in texts if not t.startswith("Data gaps:"))
 
 
 @pytest.fixture(scope="module")

@@ -112,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add your file's features to a layer (e.g. more exclusion zones); repeatable")
     r.add_argument("--map", type=_mapping_arg, action="append", default=[], metavar="KIND.COLUMN=FILE_COLUMN",
                    help="say which column of your file holds a schema column, e.g. grid_nodes.voltage_kv=KV")
+    r.add_argument("--climate-raster", type=Path, metavar="GEOTIFF",
+                   help="climate from a GeoTIFF: 24 bands (tmax Jan..Dec, tmin Jan..Dec, °C) or one metric band")
+    r.add_argument("--climate-raster-metric", default="monthly",
+                   help="what a one-band raster holds, e.g. cooling_degree_days (default: monthly, 24 bands)")
     r.add_argument("--power-factor", type=float, default=0.9,
                    help="power factor to turn headroom in MVA into MW (default: 0.9, an assumption)")
     r.add_argument("--season", choices=SEASONS, help="which season's surplus counts (default: the profile's)")

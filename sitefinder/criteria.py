@@ -20,7 +20,7 @@ import shapely
 from numpy.typing import NDArray
 
 from .candidates import Candidates
-from .climate import METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUMNS, interpolate_metrics
+from .climate import METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUMNS, interpolate_metrics, metrics_from_monthly
 from .dataset import Dataset
 from .errors import ScoringError
 from .geodesy import NearestFinder
@@ -167,8 +167,22 @@ def site_criteria(dataset: Dataset, candidates: Candidates, *, idw_power: float 
         stations[list(TMAX_COLUMNS)].to_numpy(float), stations[list(TMIN_COLUMNS)].to_numpy(float),
         power=idw_power, neighbours=idw_neighbours,
     )
+    source = np.full(n, "stations (IDW estimate)", dtype=object)
+    raster = getattr(dataset, "climate_raster", None)
+    if raster is not None:
+        sampled = raster.sample(lon, lat)
+        if raster.meaning == "monthly":
+            from_raster = metrics_from_monthly(sampled[:, :12], sampled[:, 12:])
+            have = np.isfinite(sampled).all(axis=1)
+            for key in METRIC_COLUMNS:
+                climate[key] = np.where(have, from_raster[key], climate[key])
+        else:
+            have = np.isfinite(sampled[:, 0])
+            climate[raster.meaning] = np.where(have, sampled[:, 0], climate[raster.meaning])
+        source[have] = f"raster {raster.source}"
     for key in (*METRIC_COLUMNS, "climate_station_km"):
         out[key] = climate[key]
+    out["climate_source"] = pd.Categorical(source)
 
     zones = dataset["exclusions"]
     if candidates.user_geometry is not None:

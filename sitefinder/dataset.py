@@ -11,12 +11,17 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 
 from .errors import LayerError, Problem, SitefinderError
 from .io import read_layer
 from .schema import SCHEMAS
+
+if TYPE_CHECKING:
+    from .climate_raster import ClimateRaster
 
 DATA_ENV = "SITEFINDER_DATA"
 
@@ -30,6 +35,7 @@ class Dataset:
     files: dict[str, Path] = field(default_factory=dict)
     version: str = ""
     manifest: dict = field(default_factory=dict)
+    climate_raster: "ClimateRaster | None" = None
 
     def __getitem__(self, kind: str) -> gpd.GeoDataFrame:
         return self.layers[kind]
@@ -42,7 +48,13 @@ class Dataset:
         layers = {**self.layers, kind: frame}
         files = {**self.files, **({kind: path} if path else {})}
         digest = hashlib.sha256((self.version + kind + str(len(frame)) + str(frame.total_bounds)).encode()).hexdigest()[:16]
-        return Dataset(self.name, layers, files, digest, self.manifest)
+        return Dataset(self.name, layers, files, digest, self.manifest, self.climate_raster)
+
+    def with_climate_raster(self, raster: "ClimateRaster") -> "Dataset":
+        """A copy whose climate comes from ``raster`` where it has values (stations elsewhere)."""
+        digest = hashlib.sha256((self.version + "raster" + raster.source + raster.meaning + str(raster.data.shape)
+                                 + str(float(np.nansum(raster.data)))).encode()).hexdigest()[:16]
+        return Dataset(self.name, self.layers, self.files, digest, self.manifest, raster)
 
 
 def default_data_dir() -> Path:

@@ -30,7 +30,7 @@ PLACE = ["province", "district", "nearest_town", "town_distance_km", "nearest_la
          "connectivity_point", "connectivity_distance_km"]
 REGION = ["region", "region_surplus_mw", "surplus_winter_mw", "surplus_summer_mw"]
 CLIMATE = ["hottest_month_tmax_c", "cooling_degree_days", "hours_above_35c", "free_cooling_months",
-           "annual_mean_temp_c", "climate_station_km"]
+           "annual_mean_temp_c", "climate_station_km", "climate_source"]
 LAND = ["flood_2022", "land_excluded"]
 DECIMALS = {"score": 2, "topsis_score": 2, "lon": 6, "lat": 6}
 

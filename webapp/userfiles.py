@@ -16,6 +16,8 @@ from pathlib import Path
 import streamlit as st
 
 from sitefinder.candidates import user_candidates
+from sitefinder.climate import METRIC_COLUMNS
+from sitefinder.climate_raster import read_climate_raster
 from sitefinder.dataset import Dataset
 from sitefinder.errors import SitefinderError
 from sitefinder.io import MAX_FILE_BYTES, read_vector
@@ -25,6 +27,7 @@ from sitefinder.userdata import UPLOADABLE, combine_layers, prepare_layer, sugge
 from .text import md_escape
 
 SITES = "__sites__"
+RASTER = "__raster__"
 LABELS = {
     "grid_nodes": "Grid nodes (substations, switchyards)",
     "supply_regions": "Supply regions or feeders (surplus by season or month)",
@@ -34,6 +37,7 @@ LABELS = {
     "cities": "Cities and towns",
     "districts": "Districts (with 2022 flood flag)",
     SITES: "Your own candidate sites (points or polygons)",
+    RASTER: "Climate raster (GeoTIFF: 24 monthly bands, or one metric)",
 }
 ADDABLE = {"grid_nodes", "exclusions", "connectivity", "cities", "climate_stations"}
 NONE = "(not in my file)"
@@ -62,8 +66,11 @@ def effective_dataset(base: Dataset) -> Dataset:
     ds = base
     for kind, entry in entries.items():
         ds = ds.with_layer(kind, entry["frame"])
-    if entries:
-        key = base.version + "".join(f"|{k}:{e['key']}" for k, e in entries.items())
+    raster = st.session_state.get("user_raster")
+    if raster is not None:
+        ds = ds.with_climate_raster(raster["raster"])
+    if entries or raster is not None:
+        key = base.version + "".join(f"|{k}:{e['key']}" for k, e in entries.items()) + (raster["key"] if raster else "")
         ds.version = hashlib.sha256(key.encode()).hexdigest()[:16]
     return ds
 
@@ -81,7 +88,8 @@ def _show_error(exc: Exception) -> None:
 def _active_list(base: Dataset) -> None:
     entries = st.session_state.get("user_layers") or {}
     sites = st.session_state.get("user_sites")
-    if not entries and sites is None:
+    raster = st.session_state.get("user_raster")
+    if not entries and sites is None and raster is None:
         st.caption("Using the built-in Pakistan layers only.")
         return
     st.markdown("**In use now**")
@@ -92,6 +100,14 @@ def _active_list(base: Dataset) -> None:
             c1.caption(md_escape(note))
         if c2.button("Remove", key=f"rm_{kind}"):
             del st.session_state["user_layers"][kind]
+            st.rerun()
+    if raster is not None:
+        c1, c2 = st.columns([5, 1])
+        r = raster["raster"]
+        c1.markdown(md_escape(f"Climate raster: {raster['name']}, {r.meaning}, {r.data.shape[2]} x {r.data.shape[1]} pixels, "
+                              f"{r.crs.to_string()}; stations fill in outside it"))
+        if c2.button("Remove", key="rm_raster"):
+            del st.session_state["user_raster"]
             st.rerun()
     if sites is not None:
         c1, c2 = st.columns([5, 1])
@@ -107,7 +123,10 @@ def your_data_tab(base: Dataset) -> None:
                 "longitude/latitude or WKT columns (UTF-8). Each layer's columns and units are listed in the README "
                 "(`sitefinder schema` prints them too).")
     _active_list(base)
-    kind = st.selectbox("What does your file hold?", [*UPLOADABLE, SITES], format_func=LABELS.get, key="upload_kind")
+    kind = st.selectbox("What does your file hold?", [*UPLOADABLE, SITES, RASTER], format_func=LABELS.get, key="upload_kind")
+    if kind == RASTER:
+        _raster_upload()
+        return
     mode = "replace"
     if kind in ADDABLE:
         mode = st.radio("Use it to", ["replace", "add"], horizontal=True, key=f"upload_mode_{kind}",
@@ -165,6 +184,26 @@ def your_data_tab(base: Dataset) -> None:
         st.session_state["user_layers"] = entries
         st.session_state["flash"] = ("success", f"{LABELS[kind]} now {'include' if mode == 'add' else 'come from'} "
                                                 f"{uploaded.name} ({len(layer)} features).")
+        st.rerun()
+
+
+def _raster_upload() -> None:
+    meaning = st.selectbox("The raster holds", ["monthly", *METRIC_COLUMNS], key="raster_meaning",
+                           format_func=lambda m: "24 bands: tmax Jan..Dec then tmin Jan..Dec (°C)" if m == "monthly" else f"one band: {m}")
+    uploaded = st.file_uploader("Your GeoTIFF", key="upload_raster", type=["tif", "tiff"])
+    if uploaded is None:
+        return
+    try:
+        path, digest = _save(uploaded)
+        raster = read_climate_raster(path, meaning=meaning, display_name=uploaded.name)
+    except SitefinderError as exc:
+        _show_error(_renamed(exc, uploaded.name))
+        return
+    st.caption(md_escape(f"{uploaded.name}: {raster.data.shape[0]} band(s), {raster.data.shape[2]} x {raster.data.shape[1]} "
+                         f"pixels, {raster.crs.to_string()}"))
+    if st.button("Use this raster", type="primary"):
+        st.session_state["user_raster"] = {"raster": raster, "name": uploaded.name, "key": digest + meaning}
+        st.session_state["flash"] = ("success", f"Climate now comes from {uploaded.name} where it has values.")
         st.rerun()
 
 

@@ -12,6 +12,7 @@ from ..analysis import Study
 from ..cli import _progress
 from ..dataset import Dataset, default_data_dir, load_dataset
 from ..errors import LayerError
+from ..climate_raster import read_climate_raster
 from ..userdata import combine_layers, load_user_layer
 from ..export import make_shortlist, write_shortlist
 from ..io import read_vector
@@ -39,6 +40,10 @@ def print_table(table: pd.DataFrame, out=sys.stdout) -> None:
 
 def apply_user_layers(dataset: Dataset, args: argparse.Namespace, say) -> Dataset:
     """Replace or extend layers with the user's files (--layer / --add-layer), all problems reported at once."""
+    if args.climate_raster is not None:
+        raster = read_climate_raster(args.climate_raster, meaning=args.climate_raster_metric)
+        dataset = dataset.with_climate_raster(raster)
+        say(f"climate from {args.climate_raster} ({raster.meaning}, {raster.data.shape[2]}x{raster.data.shape[1]} pixels, {raster.crs.to_string()})")
     if not (args.layer or args.add_layer):
         return dataset
     mappings: dict[str, dict[str, str]] = {}

@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, help="output folder (default: the built-in data folder)")
     b.add_argument("--facts", type=Path, help="fact tables folder (default: <data>/facts)")
     b.add_argument("--config", type=Path, help="build parameters (default: <data>/build.toml)")
+    from .commands import schema as schema_command  # noqa: PLC0415
+
+    schema_command.add_parser(sub)
     return parser
 
 
@@ -151,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .commands.profiles import run
         elif args.command == "layers":
             from .commands.layers import run
+        elif args.command == "schema":
+            from .commands.schema import run
         else:
             from .commands.build_data import run
         return run(args)

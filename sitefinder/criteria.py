@@ -203,7 +203,10 @@ def site_criteria(dataset: Dataset, candidates: Candidates, *, idw_power: float 
     town_idx, town_km = _nearest(candidates, cities)
     out["town_distance_km"] = town_km
     out["nearest_town"] = _take_cat(cities["name"], town_idx)
-    large = cities[cities["large_city"].astype(bool)] if "large_city" in cities else cities[cities["population"] >= 1e6]
+    flag = cities["large_city"] if "large_city" in cities else pd.Series(np.nan, index=cities.index)
+    # A blank flag (e.g. a user's added towns) is decided by population, never read as "large".
+    is_large = flag.astype(object).where(flag.notna(), cities["population"] >= 1e6).astype(bool)
+    large = cities[is_large.to_numpy()]
     big_idx, big_km = _nearest(candidates, large)
     out["large_city_distance_km"] = big_km
     out["nearest_large_city"] = _take_cat(large["name"], big_idx) if len(large) else np.full(n, None, dtype=object)

@@ -32,6 +32,7 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_ZIP_MEMBERS = 20
 MAX_ZIP_TOTAL_BYTES = 500 * 1024 * 1024
 MAX_ZIP_RATIO = 100
+SHAPEFILE_MAGIC = b"\x00\x00\x27\x0a"  # every .shp starts with file code 9994, big-endian
 LON_NAMES = ("lon", "longitude", "lng", "long", "x")
 LAT_NAMES = ("lat", "latitude", "y")
 WKT_NAMES = ("wkt", "geometry", "geom", "the_geom")
@@ -45,8 +46,10 @@ def sniff_format(path: Path, head: bytes) -> Format:
         raise UnsupportedFormatError(f"{path.name}: is an SQLite database but not a GeoPackage. Export the layer as GeoPackage or GeoJSON.")
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return "zip"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) > 8 and head[1::2].count(0) > len(head) // 4):
+        raise TextEncodingError(f"{path.name}: is UTF-16 text. Save it as UTF-8 (in Excel: Save As, 'CSV UTF-8').")
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"{"):
+    if text.startswith((b"{", b"[")):
         return "geojson"
     if text.startswith(b"<"):
         raise UnsupportedFormatError(f"{path.name}: looks like XML (KML, GML or a GDAL VRT), which sitefinder does not read. "
@@ -61,13 +64,13 @@ def _check_file(path: Path, max_bytes: int) -> bytes:
     if not path.exists():
         raise InputFileNotFoundError(f"{path}: no such file. Check the path.")
     if not path.is_file():
-        raise FileFormatError(f"{path}: is not a file.")
+        raise FileFormatError(f"{path}: is not a file (a folder?). Give the path of the layer file itself.")
     size = path.stat().st_size
     if size > max_bytes:
-        raise FileTooLargeError(f"{path.name}: is {size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
-                              "Clip the layer to your study area or simplify it.")
+        raise FileTooLargeError(f"{path.name}: is {size / 2**20:,.0f} MiB; the limit is {max_bytes / 2**20:,.0f} MiB. "
+                                "Clip the layer to your study area or simplify it.")
     if size == 0:
-        raise FileFormatError(f"{path.name}: is empty.")
+        raise FileFormatError(f"{path.name}: is empty (0 bytes). Export the layer again; the file was probably not written.")
     with path.open("rb") as fh:
         return fh.read(4096)
 
@@ -81,7 +84,11 @@ def _read_geojson(path: Path) -> gpd.GeoDataFrame:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FileFormatError(f"{path.name}: is not valid GeoJSON ({exc}). Check the file is complete JSON.") from None
+        raise FileFormatError(f"{path.name}: is not valid GeoJSON ({exc}). Check the file is complete JSON "
+                              "(it may have been cut off); export it again.") from None
+    except RecursionError:
+        raise FileFormatError(f"{path.name}: is nested too deeply to be a GeoJSON layer. Export it again as a plain "
+                              "FeatureCollection.") from None
     if not isinstance(data, dict) or data.get("type") not in ("FeatureCollection", "Feature"):
         raise FileFormatError(f"{path.name}: is JSON but not a GeoJSON FeatureCollection. Export the layer as GeoJSON.")
     features = data.get("features") if data["type"] == "FeatureCollection" else [data]
@@ -119,7 +126,8 @@ def _read_csv(path: Path) -> gpd.GeoDataFrame:
     try:
         frame = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, csv.Error) as exc:
-        raise FileFormatError(f"{path.name}: could not be read as CSV ({exc}).") from None
+        raise FileFormatError(f"{path.name}: could not be read as CSV ({exc}). Check quoting and that every row has "
+                              "the same number of comma-separated fields.") from None
     cols = {c.lower().strip(): c for c in frame.columns}
     lon = next((cols[n] for n in LON_NAMES if n in cols), None)
     lat = next((cols[n] for n in LAT_NAMES if n in cols), None)
@@ -135,10 +143,13 @@ def _read_csv(path: Path) -> gpd.GeoDataFrame:
         geom = gpd.points_from_xy(x, y)
         return gpd.GeoDataFrame(frame.drop(columns=[lon, lat]), geometry=geom, crs="EPSG:4326")
     if wkt:
-        try:
-            geom = shapely.from_wkt(frame[wkt].to_numpy(dtype=object))
-        except shapely.errors.GEOSException as exc:
-            raise FileFormatError(f"{path.name}: column '{wkt}' holds text that is not WKT ({exc}).") from None
+        texts = frame[wkt].to_numpy(dtype=object)
+        geom = shapely.from_wkt(texts, on_invalid="ignore")
+        bad = [i for i, (t, g) in enumerate(zip(texts, geom)) if g is None and str(t).strip()]
+        if bad:
+            lines = ", ".join(str(i + 2) for i in bad[:8])
+            raise FileFormatError(f"{path.name}: column '{wkt}' holds text that is not WKT on line(s) {lines}. "
+                                  "Write geometries as WKT, e.g. POINT (67.0 24.9) or POLYGON ((...)), longitude first.")
         return gpd.GeoDataFrame(frame.drop(columns=[wkt]), geometry=geom, crs="EPSG:4326")
     raise FileFormatError(f"{path.name}: a CSV needs longitude and latitude columns (named one of {', '.join(LON_NAMES)} "
                           f"and {', '.join(LAT_NAMES)}) or a WKT column ({', '.join(WKT_NAMES)}); it has {list(frame.columns)}.")
@@ -149,7 +160,8 @@ def _inspect_zip(path: Path) -> str:
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise FileFormatError(f"{path.name}: is not a readable zip archive.") from None
+        raise FileFormatError(f"{path.name}: is not a readable zip archive (damaged or cut off). Zip the shapefile's "
+                              "files (.shp, .shx, .dbf, .prj) again.") from None
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_ZIP_MEMBERS:
@@ -158,7 +170,8 @@ def _inspect_zip(path: Path) -> str:
         packed = max(1, sum(i.compress_size for i in infos))
         if total > MAX_ZIP_TOTAL_BYTES or total / packed > MAX_ZIP_RATIO:
             raise UnsafeArchiveError(f"{path.name}: unpacks to {total / 1e6:.0f} MB (ratio {total / packed:.0f}:1), "
-                                  "more than a layer needs; it is refused as a possible zip bomb.")
+                                     "more than a layer needs; it is refused as a possible zip bomb. Zip only the "
+                                     "shapefile's own files, or send the layer as a GeoPackage.")
         for info in infos:
             name = PurePosixPath(info.filename.replace("\\", "/"))
             if name.is_absolute() or ".." in name.parts:
@@ -166,7 +179,12 @@ def _inspect_zip(path: Path) -> str:
         shps = [i.filename for i in infos if i.filename.lower().endswith(".shp")]
     if len(shps) != 1:
         raise UnsafeArchiveError(f"{path.name}: must hold exactly one shapefile (.shp); it holds {len(shps)}. "
-                              "Zip one layer per file.")
+                                 "Zip one layer per file.")
+    with zipfile.ZipFile(path) as zf, zf.open(shps[0]) as member:
+        magic = member.read(4)
+    if magic != SHAPEFILE_MAGIC:
+        raise UnsupportedFormatError(f"{path.name}: its '{shps[0]}' is not a shapefile (wrong file header); it is refused "
+                                     "without being opened. Zip the real .shp, .shx, .dbf and .prj files.")
     return shps[0]
 
 
@@ -179,13 +197,27 @@ def read_vector(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> gpd.Geo
         return _read_geojson(p)
     if fmt == "csv":
         return _read_csv(p)
-    import pyogrio  # noqa: PLC0415  (GDAL only for binary formats, after the VRT driver is disabled)
+    import pyogrio  # noqa: PLC0415  (GDAL only for binary formats whose header was checked above)
 
+    if "OGR_VRT" in pyogrio.list_drivers():
+        raise UnsupportedFormatError(
+            f"{p.name}: not read, because GDAL's VRT driver is enabled in this process and could be made to read "
+            "server files. Start the program with GDAL_SKIP=OGR_VRT set (importing sitefinder before pyogrio does this).")
     target = str(p) if fmt == "gpkg" else f"/vsizip/{p.resolve()}/{_inspect_zip(p)}"
     try:
-        return pyogrio.read_dataframe(target)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise FileFormatError(f"{p.name}: GDAL could not read it ({exc}).") from None
+        if fmt == "gpkg":
+            layers = pyogrio.list_layers(target)
+            if len(layers) != 1:
+                names = ", ".join(str(n) for n in layers[:, 0][:6])
+                raise FileFormatError(f"{p.name}: holds {len(layers)} layers ({names}); sitefinder needs one layer per file. "
+                                      "Export the layer you mean into a GeoPackage of its own.")
+        frame = pyogrio.read_dataframe(target)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
+        detail = str(exc).replace(str(p.resolve()), p.name).replace(f"/vsizip/{p.name}/", "")
+        raise FileFormatError(f"{p.name}: could not be read ({detail}). Export the layer again as GeoPackage or GeoJSON.") from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise FileFormatError(f"{p.name}: holds a table without geometry. Export a layer with points or polygons.")
+    return frame
 
 
 def read_layer(path: str | Path, kind: str, *, max_bytes: int = MAX_FILE_BYTES) -> gpd.GeoDataFrame:

@@ -169,11 +169,24 @@ def get_schema(kind: str) -> LayerSchema:
         ) from None
 
 
+def _safe_float(value: object) -> float:
+    """A number, +/-inf for one too large for a float (so the range check names it), NaN for text."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return float("inf") if str(value).strip()[:1] != "-" else float("-inf")
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def _coerce(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
     """Convert a column to its dtype; return the new series and the positions that failed."""
     raw_missing = series.isna().to_numpy() | series.astype("string").str.strip().isin(["", "nan", "NaN", "null", "None"]).fillna(True).to_numpy()
     if col.dtype == "float":
-        values = pd.to_numeric(series.where(~raw_missing), errors="coerce").astype(float)
+        try:
+            values = pd.to_numeric(series.where(~raw_missing), errors="coerce").astype(float)
+        except (OverflowError, ValueError, TypeError):  # e.g. a 400-digit integer
+            values = pd.Series([_safe_float(v) for v in series.where(~raw_missing)], index=series.index, dtype=float)
         bad = values.isna().to_numpy() & ~raw_missing
         return values, bad
     if col.dtype == "bool":
@@ -274,7 +287,8 @@ def validate_layer(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDa
     wrong = ~np.isin(gtype, schema.geometry) & ~empty
     if wrong.any():
         problems.append(Problem(f"geometry, rows {_rows(np.flatnonzero(wrong))}",
-                                f"is {sorted(set(gtype[wrong]))}, but {schema.title.lower()} must be {' or '.join(schema.geometry)}.",
+                                f"is {', '.join(sorted({str(t) for t in gtype[wrong]}))}, but {schema.title.lower()} must be "
+                                f"{' or '.join(schema.geometry)}.",
                                 "Export the layer with the right geometry type."))
     ok = ~empty & ~wrong
     if gdf.crs is not None and ok.any():

@@ -129,10 +129,14 @@ def _derive(frame: gpd.GeoDataFrame, kind: str, source: str, notes: list[str], p
         if "source" not in gdf.columns:
             gdf["source"] = stem
     elif kind == "grid_nodes":
-        if "headroom_mw" not in gdf.columns and "headroom_mva" in gdf.columns:
-            gdf["headroom_mw"] = pd.to_numeric(gdf["headroom_mva"], errors="coerce") * power_factor
-            notes.append(f"headroom_mw = headroom_mva x power factor {power_factor:g} (an assumption; change it if your "
-                         "loads differ)")
+        if "headroom_mva" in gdf.columns:
+            mva = pd.to_numeric(gdf["headroom_mva"], errors="coerce")
+            mw = pd.to_numeric(gdf["headroom_mw"], errors="coerce") if "headroom_mw" in gdf.columns else pd.Series(np.nan, index=gdf.index)
+            fill = mw.isna() & mva.notna()
+            if fill.any():
+                gdf["headroom_mw"] = mw.where(~fill, mva * power_factor)
+                notes.append(f"headroom_mw = headroom_mva x power factor {power_factor:g} for {int(fill.sum())} node(s) that "
+                             "give only MVA (an assumption; change it with --power-factor if your loads differ)")
         if "headroom_mw" not in gdf.columns:
             gdf["headroom_mw"] = np.nan
             notes.append("no headroom column: headroom is unknown for every node (not zero)")
@@ -169,6 +173,9 @@ def _study_area_problems(gdf: gpd.GeoDataFrame, study_area: gpd.GeoDataFrame, ki
     area = shapely.union_all(study_area.to_crs(4326).geometry.array)
     geoms = np.asarray(gdf.geometry.array)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if ok.any():  # NaN coordinates are the schema's problem to report; keep them out of the geometry tests
+        with np.errstate(invalid="ignore"):
+            ok[ok] = np.isfinite(shapely.bounds(geoms[ok])).all(axis=1)
     if not ok.any():
         return []
     reps = shapely.point_on_surface(geoms[ok])
@@ -223,8 +230,8 @@ def prepare_layer(frame: gpd.GeoDataFrame, kind: str, *, source: str, mapping: M
                 pass
     if problems:
         unmatched = [c.name for c in get_schema(kind).columns if c.required and c.name not in raw.columns]
-        hint = (f" Columns in the file: {', '.join(str(c) for c in frame.columns if c != frame.geometry.name)}."
-                if unmatched else "")
+        file_cols = [str(c) for c in frame.columns if c != frame.geometry.name]
+        hint = f" Columns in the file: {', '.join(file_cols)}." if unmatched and file_cols else ""
         raise LayerError(source, problems,
                          summary=f"{source}: this {SCHEMAS[kind].title.lower()} layer has {len(problems)} problem(s).{hint}")
     assert layer is not None
@@ -249,5 +256,11 @@ def combine_layers(existing: gpd.GeoDataFrame, added: gpd.GeoDataFrame, kind: st
         clash = new[schema.id_column].isin(set(existing[schema.id_column]))
         if clash.any():
             new.loc[clash, schema.id_column] = "user:" + new.loc[clash, schema.id_column].astype(str)
-    out = gpd.GeoDataFrame(pd.concat([existing, new], ignore_index=True), geometry="geometry", crs=4326)
-    return validate_layer(out, kind, f"{kind} + {source}")
+    if kind == "cities" and "large_city" in existing.columns:
+        threshold = existing.loc[existing["large_city"].astype(bool), "population"].min() if existing["large_city"].any() else 1e6
+        new["large_city"] = pd.to_numeric(new["population"], errors="coerce") >= threshold
+    # The user's features come first: where polygons overlap, the first one containing a site wins.
+    out = gpd.GeoDataFrame(pd.concat([new, existing], ignore_index=True), geometry="geometry", crs=4326)
+    combined = validate_layer(out, kind, f"{kind} + {source}")
+    combined.attrs["notes"] = list(added.attrs.get("notes", []))
+    return combined

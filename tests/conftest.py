@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+import sitefinder  # noqa: F401  (first: sets GDAL_SKIP=OGR_VRT before any test module can load GDAL)
+
 import pytest
 
 _browser_passed = 0

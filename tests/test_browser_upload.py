@@ -72,8 +72,10 @@ def test_script_payload_upload_runs_no_script_and_shows_escaped(page: Any, tmp_p
     page.get_by_role("tab", name="Your data").click()
     page.get_by_text("What does your file hold?").wait_for()
     page.get_by_role("combobox", name="What does your file hold?").click()
+    runs = finished_runs(page)
     page.get_by_role("option", name="Connectivity (cable landings, exchanges, data centres)").click()
-    wait_until_idle(page)
+    wait_for_runs(page, runs + 1)  # the uploader for this kind exists only after the rerun
+    page.get_by_text("add to the built-in layer").wait_for()
     runs = finished_runs(page)
     page.get_by_test_id("stTabs").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
     wait_for_runs(page, runs + 1)

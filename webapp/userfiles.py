@@ -19,7 +19,7 @@ from sitefinder.candidates import user_candidates
 from sitefinder.climate import METRIC_COLUMNS
 from sitefinder.climate_raster import read_climate_raster
 from sitefinder.dataset import Dataset
-from sitefinder.errors import SitefinderError
+from sitefinder.errors import FileTooLargeError, SitefinderError
 from sitefinder.io import MAX_FILE_BYTES, read_vector
 from sitefinder.schema import get_schema
 from sitefinder.userdata import UPLOADABLE, combine_layers, prepare_layer, suggest_mapping
@@ -53,7 +53,8 @@ def _save(uploaded) -> tuple[Path, str]:
     """Write an upload under a generated name (the user's file name is never used as a path)."""
     data = uploaded.getvalue()
     if len(data) > MAX_FILE_BYTES:
-        raise SitefinderError(f"{uploaded.name}: is {len(data) / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB.")
+        raise FileTooLargeError(f"{uploaded.name}: is {len(data) / 2**20:,.0f} MiB; the limit is {MAX_FILE_BYTES / 2**20:,.0f} MiB. "
+                                "Clip the layer to your study area, or use the command line.")
     digest = hashlib.sha256(data).hexdigest()[:16]
     path = _upload_dir() / f"{uuid.uuid4().hex}.upload"
     path.write_bytes(data)

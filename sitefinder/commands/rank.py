@@ -54,12 +54,14 @@ def apply_user_layers(dataset: Dataset, args: argparse.Namespace, say) -> Datase
         try:
             frame = load_user_layer(path, kind, mapping=mappings.get(kind), study_area=dataset["study_area"],
                                     power_factor=args.power_factor)
+            count = len(frame)
             if add:
                 frame = combine_layers(dataset[kind], frame, kind, str(path))
             dataset = dataset.with_layer(kind, frame, path)
             for note in frame.attrs.get("notes", []):
                 say(f"{path}: {note}")
-            say(f"{'added' if add else 'replaced'} layer {kind} from {path} ({len(frame)} features)")
+            say(f"{'added' if add else 'replaced'} layer {kind} from {path} ({count} features"
+                + (f", {len(frame)} in the layer now)" if add else ")"))
         except LayerError as exc:
             problems.append(exc)
     if problems:

@@ -17,7 +17,7 @@ install-test: $(BIN)/python
 
 ## run: install everything and start the web app on the built-in Pakistan data (http://localhost:8501)
 run: install
-	$(BIN)/streamlit run app.py
+	GDAL_SKIP=OGR_VRT $(BIN)/streamlit run app.py
 
 ## demo: rank sites from the command line for a 100 MW Bitcoin mine and a 100 MW AI data centre
 demo: install

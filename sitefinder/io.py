@@ -203,7 +203,8 @@ def read_vector(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> gpd.Geo
         raise UnsupportedFormatError(
             f"{p.name}: not read, because GDAL's VRT driver is enabled in this process and could be made to read "
             "server files. Start the program with GDAL_SKIP=OGR_VRT set (importing sitefinder before pyogrio does this).")
-    target = str(p) if fmt == "gpkg" else f"/vsizip/{p.resolve()}/{_inspect_zip(p)}"
+    # Braces let GDAL open an archive whatever its name (uploads are stored under generated names).
+    target = str(p) if fmt == "gpkg" else f"/vsizip/{{{p.resolve()}}}/{_inspect_zip(p)}"
     try:
         if fmt == "gpkg":
             layers = pyogrio.list_layers(target)
@@ -213,7 +214,7 @@ def read_vector(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> gpd.Geo
                                       "Export the layer you mean into a GeoPackage of its own.")
         frame = pyogrio.read_dataframe(target)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
-        detail = str(exc).replace(str(p.resolve()), p.name).replace(f"/vsizip/{p.name}/", "")
+        detail = str(exc).replace(str(p.resolve()), p.name).replace(f"/vsizip/{{{p.name}}}/", "").replace(f"/vsizip/{p.name}/", "")
         raise FileFormatError(f"{p.name}: could not be read ({detail}). Export the layer again as GeoPackage or GeoJSON.") from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
         raise FileFormatError(f"{p.name}: holds a table without geometry. Export a layer with points or polygons.")

@@ -56,7 +56,10 @@ def _save(uploaded) -> tuple[Path, str]:
         raise FileTooLargeError(f"{uploaded.name}: is {len(data) / 2**20:,.0f} MiB; the limit is {MAX_FILE_BYTES / 2**20:,.0f} MiB. "
                                 "Clip the layer to your study area, or use the command line.")
     digest = hashlib.sha256(data).hexdigest()[:16]
-    path = _upload_dir() / f"{uuid.uuid4().hex}.upload"
+    # A generated name; the suffix follows the content (GDAL warns about a GeoPackage named otherwise).
+    suffix = (".gpkg" if data.startswith(b"SQLite format 3\x00") else ".zip" if data.startswith(b"PK")
+              else ".tif" if data[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+") else ".upload")
+    path = _upload_dir() / f"{uuid.uuid4().hex}{suffix}"
     path.write_bytes(data)
     return path, digest
 
@@ -133,8 +136,8 @@ def your_data_tab(base: Dataset) -> None:
         mode = st.radio("Use it to", ["replace", "add"], horizontal=True, key=f"upload_mode_{kind}",
                         format_func=lambda m: "replace the built-in layer" if m == "replace" else "add to the built-in layer")
     uploaded = st.file_uploader("Your file", key=f"upload_{kind}",
-                                type=["geojson", "json", "gpkg", "zip", "csv", "txt"],
-                                help="At most 50 MB through the page; larger layers: use the command line.")
+                                help="GeoJSON, GeoPackage, zipped shapefile or CSV, recognised by content (the name does "
+                                     "not matter). At most 50 MB through the page; larger layers: use the command line.")
     if uploaded is None:
         return
     try:
@@ -191,7 +194,7 @@ def your_data_tab(base: Dataset) -> None:
 def _raster_upload() -> None:
     meaning = st.selectbox("The raster holds", ["monthly", *METRIC_COLUMNS], key="raster_meaning",
                            format_func=lambda m: "24 bands: tmax Jan..Dec then tmin Jan..Dec (°C)" if m == "monthly" else f"one band: {m}")
-    uploaded = st.file_uploader("Your GeoTIFF", key="upload_raster", type=["tif", "tiff"])
+    uploaded = st.file_uploader("Your GeoTIFF", key="upload_raster", help="Recognised by content; at most 50 MB here.")
     if uploaded is None:
         return
     try:
@@ -210,7 +213,7 @@ def _raster_upload() -> None:
 
 def _renamed(exc: SitefinderError, display: str) -> SitefinderError:
     """Errors from reading name the generated temporary file; show the user's file name instead."""
-    return SitefinderError(re.sub(r"[0-9a-f]{32}\.upload", display, str(exc)))
+    return SitefinderError(re.sub(r"[0-9a-f]{32}\.(?:upload|gpkg|zip|tif)", display, str(exc)))
 
 
 __all__ = ["candidates_key", "effective_dataset", "your_data_tab"]

@@ -20,7 +20,8 @@ from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 
 from .climate import METRIC_COLUMNS
-from .errors import FileTooLargeError, InputFileNotFoundError, LayerError, Problem, UnsupportedFormatError
+from .errors import FileTooLargeError, LayerError, Problem, UnsupportedFormatError
+from .io import check_file
 
 MAX_RASTER_BYTES = 200 * 1024 * 1024
 MAX_PIXELS = 60_000_000
@@ -63,14 +64,7 @@ def read_climate_raster(path: str | Path, *, meaning: str = "monthly", display_n
 
     p = Path(path)
     name = display_name or p.name
-    if not p.exists():
-        raise InputFileNotFoundError(f"{p}: no such file. Check the path.")
-    size = p.stat().st_size
-    if size > MAX_RASTER_BYTES:
-        raise FileTooLargeError(f"{name}: is {size / 1e6:.0f} MB; the limit is {MAX_RASTER_BYTES / 1e6:.0f} MB. "
-                                "Clip the raster to your study area or coarsen it.")
-    with p.open("rb") as fh:
-        head = fh.read(4)
+    head = check_file(p, MAX_RASTER_BYTES, name=name)[:4]
     if head not in TIFF_MAGIC:
         raise UnsupportedFormatError(f"{name}: is not a TIFF file. A climate raster must be a GeoTIFF.")
     if meaning != "monthly" and meaning not in METRIC_COLUMNS:

@@ -60,17 +60,19 @@ def sniff_format(path: Path, head: bytes) -> Format:
     return "csv"
 
 
-def _check_file(path: Path, max_bytes: int) -> bytes:
+def check_file(path: Path, max_bytes: int, *, name: str | None = None) -> bytes:
+    """Exists, is a file, not empty, not over ``max_bytes``: then its first 4 KiB (to sniff the format)."""
+    shown = name or path.name
     if not path.exists():
         raise InputFileNotFoundError(f"{path}: no such file. Check the path.")
     if not path.is_file():
         raise FileFormatError(f"{path}: is not a file (a folder?). Give the path of the layer file itself.")
     size = path.stat().st_size
     if size > max_bytes:
-        raise FileTooLargeError(f"{path.name}: is {size / 2**20:,.0f} MiB; the limit is {max_bytes / 2**20:,.0f} MiB. "
+        raise FileTooLargeError(f"{shown}: is {size / 2**20:,.0f} MiB; the limit is {max_bytes / 2**20:,.0f} MiB. "
                                 "Clip the layer to your study area or simplify it.")
     if size == 0:
-        raise FileFormatError(f"{path.name}: is empty (0 bytes). Export the layer again; the file was probably not written.")
+        raise FileFormatError(f"{shown}: is empty (0 bytes). Export the layer again; the file was probably not written.")
     with path.open("rb") as fh:
         return fh.read(4096)
 
@@ -191,7 +193,7 @@ def _inspect_zip(path: Path) -> str:
 def read_vector(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> gpd.GeoDataFrame:
     """Read any allowed vector file into a GeoDataFrame without validating its attributes."""
     p = Path(path)
-    head = _check_file(p, max_bytes)
+    head = check_file(p, max_bytes)
     fmt = sniff_format(p, head)
     if fmt == "geojson":
         return _read_geojson(p)

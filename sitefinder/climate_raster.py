@@ -71,7 +71,7 @@ def read_climate_raster(path: str | Path, *, meaning: str = "monthly", display_n
         raise _problem(name, f"'{meaning}' is not a climate metric.", f"Use 'monthly' or one of: {', '.join(METRIC_COLUMNS)}.")
     try:
         with tifffile.TiffFile(p) as tif:
-            page = tif.pages[0]
+            page = tif.pages.first  # a TiffPage (the first page always is)
             tags = {t.name: t.value for t in page.tags.values()}
             shape = tif.series[0].shape
             if int(np.prod(shape)) > MAX_PIXELS:

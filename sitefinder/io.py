@@ -146,13 +146,13 @@ def _read_csv(path: Path) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame(frame.drop(columns=[lon, lat]), geometry=geom, crs="EPSG:4326")
     if wkt:
         texts = frame[wkt].to_numpy(dtype=object)
-        geom = shapely.from_wkt(texts, on_invalid="ignore")
-        bad = [i for i, (t, g) in enumerate(zip(texts, geom)) if g is None and str(t).strip()]
-        if bad:
-            lines = ", ".join(str(i + 2) for i in bad[:8])
+        parsed = shapely.from_wkt(texts, on_invalid="ignore")
+        bad_rows = [i for i, (t, g) in enumerate(zip(texts, parsed)) if g is None and str(t).strip()]
+        if bad_rows:
+            lines = ", ".join(str(i + 2) for i in bad_rows[:8])
             raise FileFormatError(f"{path.name}: column '{wkt}' holds text that is not WKT on line(s) {lines}. "
                                   "Write geometries as WKT, e.g. POINT (67.0 24.9) or POLYGON ((...)), longitude first.")
-        return gpd.GeoDataFrame(frame.drop(columns=[wkt]), geometry=geom, crs="EPSG:4326")
+        return gpd.GeoDataFrame(frame.drop(columns=[wkt]), geometry=parsed, crs="EPSG:4326")
     raise FileFormatError(f"{path.name}: a CSV needs longitude and latitude columns (named one of {', '.join(LON_NAMES)} "
                           f"and {', '.join(LAT_NAMES)}) or a WKT column ({', '.join(WKT_NAMES)}); it has {list(frame.columns)}.")
 

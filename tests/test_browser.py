@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from appserver import (CHROMIUM, COUNT_RUNS_JS, AppServer, download, finished_runs, is_local, launch_chromium,
+from appserver import (CHROMIUM, COUNT_RUNS_JS, AppServer, PlaywrightError, download, finished_runs, is_local, launch_chromium,
                        set_slider, site_heading, site_signature, slider, wait_for_map, wait_for_runs,
                        wait_for_sites_redrawn, wait_until_idle)
 
@@ -80,7 +80,7 @@ def app() -> Iterator[Session]:
             wait_until_idle(page)
             print(f"\nfirst map after {first_map:.1f} s (cold server)")
             yield Session(server, page, first_map, urls)
-        except Exception:
+        except (PlaywrightError, TimeoutError, AssertionError, OSError):
             print("--- streamlit log (tail) ---\n" + server.log_tail())
             raise
         finally:

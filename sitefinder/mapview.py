@@ -228,7 +228,7 @@ class OfflineMap(folium.Map):
 
 _LEGEND = Template("""
 {% macro html(this, kwargs) %}
-<details id="sf-legend" open style="position:absolute;bottom:24px;left:10px;z-index:9999;background:rgba(255,255,255,.93);
+<details id="sf-legend" open style="position:absolute;bottom:26px;right:10px;z-index:9999;background:rgba(255,255,255,.93);
  padding:4px 8px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:10px sans-serif;line-height:1.45;width:175px">
 <summary style="cursor:pointer;font-weight:bold;font-size:11px">Legend</summary>
 {{ this.body }}

@@ -23,7 +23,7 @@ import h3
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 from numpy.typing import NDArray
 
@@ -300,7 +300,9 @@ def base_map(
                    control_scale=True, prefer_canvas=True, height=height)
     m.fit_bounds([[y0, x0], [y1, x1]])
     folium.map.CustomPane(SURFACE_PANE, z_index=390).add_to(m)
-    m.get_root().header.add_child(Element(POPUP_CSS), name="sf_popup_css")
+    figure = m.get_root()
+    assert isinstance(figure, Figure)  # a map's root is always its Figure (which has a <head>)
+    figure.header.add_child(Element(POPUP_CSS), name="sf_popup_css")
     if online_tiles:
         folium.TileLayer("OpenStreetMap", name="Base map (online)", control=True).add_to(m)
 

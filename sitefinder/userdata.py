@@ -97,6 +97,19 @@ def _apply_mapping(frame: gpd.GeoDataFrame, mapping: Mapping[str, str | None], k
     return out.rename(columns=renames)
 
 
+def _numbered(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}-{i + 1}" for i in range(n)]
+
+
+def _fill(gdf: gpd.GeoDataFrame, column: str, value: object, notes: list[str] | None = None, note: str = "") -> None:
+    """Give ``gdf`` a ``column`` it lacks (a constant or one value per row), saying so in ``notes``."""
+    if column in gdf.columns:
+        return
+    gdf[column] = value
+    if notes is not None and note:
+        notes.append(note)
+
+
 def _derive(frame: gpd.GeoDataFrame, kind: str, source: str, notes: list[str], power_factor: float) -> gpd.GeoDataFrame:
     """Fill schema columns from the accepted alternatives, saying what was done."""
     gdf = frame.copy()
@@ -118,16 +131,10 @@ def _derive(frame: gpd.GeoDataFrame, kind: str, source: str, notes: list[str], p
                          "(winter Oct-Mar, summer Apr-Sep)")
             if "surplus_basis" not in gdf.columns:
                 gdf["surplus_basis"] = f"monthly surplus from {stem}; season = its lowest month"
-        if "on_national_grid" not in gdf.columns:
-            gdf["on_national_grid"] = True
-            notes.append("no on_national_grid column: every region is taken to be on the national grid")
-        if "region_id" not in gdf.columns:
-            gdf["region_id"] = [f"region-{i + 1}" for i in range(len(gdf))]
-            notes.append("no region_id column: regions numbered region-1, region-2, ...")
-        if "name" not in gdf.columns:
-            gdf["name"] = gdf["region_id"].astype(str)
-        if "source" not in gdf.columns:
-            gdf["source"] = stem
+        _fill(gdf, "on_national_grid", True, notes, "no on_national_grid column: every region is taken to be on the national grid")
+        _fill(gdf, "region_id", _numbered("region", len(gdf)), notes,
+              "no region_id column: regions numbered region-1, region-2, ...")
+        _fill(gdf, "name", gdf["region_id"].astype(str))
     elif kind == "grid_nodes":
         if "headroom_mva" in gdf.columns:
             mva = pd.to_numeric(gdf["headroom_mva"], errors="coerce")
@@ -137,33 +144,19 @@ def _derive(frame: gpd.GeoDataFrame, kind: str, source: str, notes: list[str], p
                 gdf["headroom_mw"] = mw.where(~fill, mva * power_factor)
                 notes.append(f"headroom_mw = headroom_mva x power factor {power_factor:g} for {int(fill.sum())} node(s) that "
                              "give only MVA (an assumption; change it with --power-factor if your loads differ)")
-        if "headroom_mw" not in gdf.columns:
-            gdf["headroom_mw"] = np.nan
-            notes.append("no headroom column: headroom is unknown for every node (not zero)")
-        if "node_id" not in gdf.columns:
-            gdf["node_id"] = [f"node-{i + 1}" for i in range(len(gdf))]
-            notes.append("no node_id column: nodes numbered node-1, node-2, ...")
-        if "status" not in gdf.columns:
-            gdf["status"] = "operational"
-            notes.append("no status column: every node is taken to be operational")
-        if "source" not in gdf.columns:
-            gdf["source"] = stem
+        _fill(gdf, "headroom_mw", np.nan, notes, "no headroom column: headroom is unknown for every node (not zero)")
+        _fill(gdf, "node_id", _numbered("node", len(gdf)), notes, "no node_id column: nodes numbered node-1, node-2, ...")
+        _fill(gdf, "status", "operational", notes, "no status column: every node is taken to be operational")
     elif kind == "exclusions":
-        if "zone_id" not in gdf.columns:
-            gdf["zone_id"] = [f"zone-{i + 1}" for i in range(len(gdf))]
-        if "category" not in gdf.columns:
-            gdf["category"] = "user_exclusion"
-        if "reason" not in gdf.columns:
-            label = gdf["name"].astype(str) if "name" in gdf.columns else pd.Series([f"zone {i + 1}" for i in range(len(gdf))])
-            gdf["reason"] = [f"inside {n} (exclusion zone from {stem})" for n in label]
-            notes.append("no reason column: each zone's reason names the file")
-        if "source" not in gdf.columns:
-            gdf["source"] = stem
+        _fill(gdf, "zone_id", _numbered("zone", len(gdf)))
+        _fill(gdf, "category", "user_exclusion")
+        label = gdf["name"].astype(str) if "name" in gdf.columns else pd.Series([f"zone {i + 1}" for i in range(len(gdf))])
+        _fill(gdf, "reason", [f"inside {n} (exclusion zone from {stem})" for n in label], notes,
+              "no reason column: each zone's reason names the file")
     elif kind == "climate_stations":
-        if "station_id" not in gdf.columns:
-            gdf["station_id"] = [f"station-{i + 1}" for i in range(len(gdf))]
-    elif kind in ("connectivity", "cities") and "source" not in gdf.columns:
-        gdf["source"] = stem
+        _fill(gdf, "station_id", _numbered("station", len(gdf)))
+    if kind in ("supply_regions", "grid_nodes", "exclusions", "connectivity", "cities"):
+        _fill(gdf, "source", stem)
     return gdf
 
 

@@ -20,10 +20,13 @@ import shapely
 from numpy.typing import NDArray
 
 from .candidates import Candidates
-from .climate import METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUMNS, interpolate_metrics, metrics_from_monthly
+from .climate import (METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUMNS, ClimateSettings, error_summary, interpolate_metrics,
+                      leave_one_out, metric_ranges, metrics_from_monthly)
 from .dataset import Dataset
+from .elevation import elevation_m
 from .errors import ScoringError
 from .geodesy import NearestFinder
+from .ranges import high, low
 
 SEASONS = ("winter", "summer", "year_round")
 
@@ -65,7 +68,8 @@ CRITERIA: dict[str, CriterionInfo] = {c.name: c for c in (
     CriterionInfo("town_distance_km", "km", "land", "benefit", "Distance to nearest town",
                   "Distance to the nearest town or city in the cities layer (noise setback)."),
     CriterionInfo("flood_2022", "0/1", "land", "cost", "2022 flood district",
-                  "1 if the site's district was named as worst hit in the 2022 floods.", estimate=True),
+                  "1 if the site's district was declared calamity-hit or named most affected in the 2022 floods "
+                  "(official lists; press where none exists)."),
     CriterionInfo("land_excluded", "0/1", "land", "cost", "Inside an exclusion zone",
                   "1 if the site lies in a protected area, city core or other exclusion zone."),
     CriterionInfo("on_national_grid", "0/1", "grid", "benefit", "On the national grid",
@@ -153,35 +157,41 @@ def site_criteria(dataset: Dataset, candidates: Candidates, *, idw_power: float 
     ridx = _polygon_lookup(lon, lat, regions.geometry.to_numpy())
     out["region_id"] = _take_cat(regions["region_id"], ridx)
     out["region"] = _take_cat(regions["name"], ridx)
-    out["surplus_winter_mw"] = _take_float(regions["surplus_winter_mw"], ridx)
-    out["surplus_summer_mw"] = _take_float(regions["surplus_summer_mw"], ridx)
+    for season in ("winter", "summer"):
+        col = f"surplus_{season}_mw"
+        out[col] = _take_float(regions[col], ridx)
+        for end in (low(col), high(col)):
+            out[end] = _take_float(regions[end], ridx) if end in regions else np.full(n, np.nan)
     grid_flag = regions["on_national_grid"].astype(float)
     out["on_national_grid"] = _take_float(grid_flag, ridx)
     out["region_surplus_basis"] = _take_cat(regions["surplus_basis"], ridx)
     if "tariff_pkr_per_kwh" in regions:
         out["region_tariff_pkr_per_kwh"] = _take_float(regions["tariff_pkr_per_kwh"], ridx)
 
-    stations = dataset["climate_stations"]
-    climate = interpolate_metrics(
-        candidates.lon, candidates.lat, stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy(),
-        stations[list(TMAX_COLUMNS)].to_numpy(float), stations[list(TMIN_COLUMNS)].to_numpy(float),
-        power=idw_power, neighbours=idw_neighbours,
-    )
-    source = np.full(n, "stations (IDW estimate)", dtype=object)
+    out["elevation_m"] = elevation_m(lon, lat)
+    climate, ranges = station_climate(dataset, lon, lat, out["elevation_m"])  # type: ignore[arg-type]
+    source = np.full(n, "stations (estimate)", dtype=object)
     raster = getattr(dataset, "climate_raster", None)
     if raster is not None:
         sampled = raster.sample(lon, lat)
         if raster.meaning == "monthly":
             from_raster = metrics_from_monthly(sampled[:, :12], sampled[:, 12:])
             have = np.isfinite(sampled).all(axis=1)
+            replaced = list(METRIC_COLUMNS)
             for key in METRIC_COLUMNS:
                 climate[key] = np.where(have, from_raster[key], climate[key])
         else:
             have = np.isfinite(sampled[:, 0])
+            replaced = [raster.meaning]
             climate[raster.meaning] = np.where(have, sampled[:, 0], climate[raster.meaning])
+        for key in replaced:  # the raster states no error, so where it is used there is no range
+            lo_, hi_ = ranges[key]
+            ranges[key] = (np.where(have, np.nan, lo_), np.where(have, np.nan, hi_))
         source[have] = f"raster {raster.source}"
     for key in (*METRIC_COLUMNS, "climate_station_km"):
         out[key] = climate[key]
+    for key, (lo_, hi_) in ranges.items():
+        out[low(key)], out[high(key)] = lo_, hi_
     out["climate_source"] = pd.Categorical(source)
 
     zones = dataset["exclusions"]
@@ -196,9 +206,10 @@ def site_criteria(dataset: Dataset, candidates: Candidates, *, idw_power: float 
     out["land_excluded"] = (zidx >= 0).astype(float)
     out["land_exclusion_reason"] = _take_cat(zones["reason"], zidx) if len(zones) else np.full(n, "", dtype=object)
 
-    conn_idx, conn_km = _nearest(candidates, dataset["connectivity"])
+    conn = existing_connectivity(dataset["connectivity"])
+    conn_idx, conn_km = _nearest(candidates, conn)
     out["connectivity_distance_km"] = conn_km
-    out["connectivity_point"] = _take_cat(dataset["connectivity"]["name"], conn_idx)
+    out["connectivity_point"] = _take_cat(conn["name"], conn_idx)
     cities = dataset["cities"]
     town_idx, town_km = _nearest(candidates, cities)
     out["town_distance_km"] = town_km
@@ -217,11 +228,74 @@ def site_criteria(dataset: Dataset, candidates: Candidates, *, idw_power: float 
         out["district"] = _take_cat(districts["district"], didx)
         out["province"] = _take_cat(districts["province"], didx)
         out["flood_2022"] = _take_float(districts["flood_2022"].astype(float), didx)
+        if "flood_2022_basis" in districts:
+            out["flood_2022_basis"] = _take_cat(districts["flood_2022_basis"], didx)
     else:
         out["district"] = np.full(n, None, dtype=object)
         out["province"] = np.full(n, None, dtype=object)
         out["flood_2022"] = np.full(n, np.nan)
     return pd.DataFrame(out)
+
+
+def connectivity_exists(points: pd.DataFrame) -> NDArray[np.bool_]:
+    """True for connectivity that exists: ``operational`` not false (blank = operating; planned = false)."""
+    if "operational" not in points:
+        return np.ones(len(points), dtype=bool)
+    flag = points["operational"].astype(object)
+    return np.array([not (v is False or v == 0) if v is not None and not pd.isna(v) else True for v in flag], dtype=bool)
+
+
+def existing_connectivity(points: pd.DataFrame) -> pd.DataFrame:
+    """Connectivity that exists (planned items are shown on the map but not scored)."""
+    return points[connectivity_exists(points)]
+
+
+def station_elevations(stations: pd.DataFrame) -> NDArray[np.float64]:
+    """Each station's elevation (m): the published one, else the elevation map's at its point."""
+    mapped = elevation_m(stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy())
+    if "elevation_m" not in stations:
+        return mapped
+    given = pd.to_numeric(stations["elevation_m"], errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isfinite(given), given, mapped)
+
+
+@dataclass(frozen=True)
+class ClimateCheck:
+    """How well the station interpolation predicts each station from the others (leave-one-out)."""
+
+    settings: ClimateSettings
+    stations: int
+    errors: dict[str, dict[str, float]]  # metric -> mae, rmse, bias, max_abs
+
+    def half_width(self) -> dict[str, float]:
+        """The range given to each estimated metric: +/- its leave-one-out RMSE."""
+        return {k: v["rmse"] for k, v in self.errors.items()}
+
+
+def climate_check(stations: pd.DataFrame, settings: ClimateSettings) -> ClimateCheck:
+    """Leave-one-out errors of the interpolation as configured, on the dataset's own stations."""
+    lon, lat = stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy()
+    errors = leave_one_out(lon, lat, stations[list(TMAX_COLUMNS)].to_numpy(float),
+                           stations[list(TMIN_COLUMNS)].to_numpy(float), power=settings.power,
+                           neighbours=settings.neighbours, lapse_c_per_km=settings.lapse_c_per_km,
+                           station_elevation_m=station_elevations(stations), target_elevation_m=elevation_m(lon, lat))
+    return ClimateCheck(settings, len(stations), error_summary(errors))
+
+
+def station_climate(dataset: Dataset, lon: NDArray[np.float64], lat: NDArray[np.float64],
+                    site_elevation_m: NDArray[np.float64]) -> tuple[dict[str, NDArray[np.float64]],
+                                                                   dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]]]:
+    """Climate metrics at points from the dataset's stations, and each metric's (low, high) range from the
+    leave-one-out error of the same interpolation."""
+    stations = dataset["climate_stations"]
+    settings = ClimateSettings.from_manifest(dataset.manifest)
+    metrics = interpolate_metrics(
+        lon, lat, stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy(),
+        stations[list(TMAX_COLUMNS)].to_numpy(float), stations[list(TMIN_COLUMNS)].to_numpy(float),
+        power=settings.power, neighbours=settings.neighbours, lapse_c_per_km=settings.lapse_c_per_km,
+        station_elevation_m=station_elevations(stations), target_elevation_m=site_elevation_m)
+    check = climate_check(stations, settings)
+    return metrics, metric_ranges(metrics, check.half_width())
 
 
 def eligible_nodes(nodes: pd.DataFrame, rule: NodeRule) -> pd.DataFrame:
@@ -237,10 +311,17 @@ def grid_criteria(dataset: Dataset, candidates: Candidates, rule: NodeRule) -> p
     """The connection point of every candidate: nearest eligible node, its voltage, distance and headroom."""
     nodes = eligible_nodes(dataset["grid_nodes"], rule)
     idx, km = _nearest(candidates, nodes)
+    # The node may lie up to its location error from its mapped point, so the true distance lies within
+    # distance -/+ that error. No stated error: no range (unknown, not zero).
+    err = (_take_float(nodes["location_error_km"], idx) if "location_error_km" in nodes
+           else np.full(len(idx), np.nan))
     out = pd.DataFrame({
         "grid_node_id": _take_cat(nodes["node_id"], idx),
         "grid_node": _take_cat(nodes["name"], idx),
         "grid_distance_km": km,
+        "grid_distance_km_low": np.maximum(km - err, 0.0),
+        "grid_distance_km_high": km + err,
+        "grid_location_error_km": err,
         "grid_voltage_kv": _take_float(nodes["voltage_kv"], idx),
         "grid_headroom_mw": _take_float(nodes["headroom_mw"], idx),
         "grid_status": _take_cat(nodes["status"], idx),
@@ -264,9 +345,20 @@ def region_surplus(site: pd.DataFrame, season: str) -> NDArray[np.float64]:
     raise ScoringError(f"season '{season}' is not known. Use one of: {', '.join(SEASONS)}.")
 
 
+def region_surplus_range(site: pd.DataFrame, season: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(low, high) of the region's surplus for ``season`` (MW); year-round takes the lower season at each end."""
+    ends = []
+    for end in (low, high):
+        w = site[end("surplus_winter_mw")].to_numpy(float) if end("surplus_winter_mw") in site else np.full(len(site), np.nan)
+        s = site[end("surplus_summer_mw")].to_numpy(float) if end("surplus_summer_mw") in site else np.full(len(site), np.nan)
+        ends.append({"winter": w, "summer": s}.get(season, np.where(np.isnan(w) | np.isnan(s), np.nan, np.minimum(w, s))))
+    return ends[0], ends[1]
+
+
 def combine(site: pd.DataFrame, grid: pd.DataFrame, season: str) -> pd.DataFrame:
-    """The full criteria matrix: site and grid columns plus ``region_surplus_mw`` for ``season``."""
+    """The full criteria matrix: site and grid columns plus ``region_surplus_mw`` (and its range) for ``season``."""
     matrix = pd.concat([site.reset_index(drop=True), grid.reset_index(drop=True)], axis=1)
     matrix["region_surplus_mw"] = region_surplus(site, season)
+    matrix["region_surplus_mw_low"], matrix["region_surplus_mw_high"] = region_surplus_range(site, season)
     matrix.attrs["season"] = season
     return matrix

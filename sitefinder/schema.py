@@ -16,6 +16,7 @@ import shapely
 
 from .climate import TMAX_COLUMNS, TMIN_COLUMNS
 from .errors import LayerError, Problem
+from .ranges import HIGH, LOW, out_of_order
 
 DType = Literal["str", "float", "bool", "category"]
 POINT = ("Point",)
@@ -82,6 +83,8 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("headroom_mva", "float", "Spare capacity as apparent power (converted to MW with a stated power factor)",
                        unit="MVA", required=False, nullable=True, min=0, max=100_000),
                 Column("location_precision", "str", "How exact the point is", required=False, nullable=True),
+                Column("location_error_km", "float", "How far the point may be from the real station; blank = not stated",
+                       unit="km", required=False, nullable=True, min=0, max=500),
                 Column("source", "str", "Where the facts come from", required=False, nullable=True),
             ),
             id_column="node_id",
@@ -95,6 +98,10 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("surplus_winter_mw", "float", "Spare power in winter (Oct-Mar); negative = deficit", unit="MW", nullable=True, min=-100_000, max=100_000),
                 Column("surplus_summer_mw", "float", "Spare power in summer (Apr-Sep); negative = deficit", unit="MW", nullable=True, min=-100_000, max=100_000),
                 Column("on_national_grid", "bool", "False where the region is not connected to the national grid"),
+                *(Column(f"surplus_{season}_mw_{end}", "float",
+                         f"{'Low' if end == 'low' else 'High'} end of the {season} surplus estimate's range", unit="MW",
+                         required=False, nullable=True, min=-100_000, max=100_000)
+                  for season in ("winter", "summer") for end in ("low", "high")),
                 Column("surplus_basis", "str", "How the surplus figures were obtained", required=False, nullable=True),
                 Column("tariff_pkr_per_kwh", "float", "Tariff offered to large new loads", unit="PKR/kWh", required=False, nullable=True, min=0, max=1000),
                 *(Column(f"surplus_mw_{m:02d}", "float", f"Spare power in month {m:02d}; negative = deficit", unit="MW",
@@ -108,6 +115,8 @@ SCHEMAS: dict[str, LayerSchema] = {
             (
                 Column("station_id", "str", "Unique identifier (WMO number where there is one)", unique=True),
                 Column("name", "str", "Station name"),
+                Column("elevation_m", "float", "Station elevation; blank = taken from the elevation map", unit="m",
+                       required=False, nullable=True, min=-500, max=9000),
                 *_temps("tmax", "Mean daily maximum", TMAX_COLUMNS),
                 *_temps("tmin", "Mean daily minimum", TMIN_COLUMNS),
             ),
@@ -130,6 +139,8 @@ SCHEMAS: dict[str, LayerSchema] = {
             (
                 Column("name", "str", "Name"),
                 Column("type", "str", "e.g. submarine_cable_landing_point, internet_exchange, data_centre"),
+                Column("operational", "bool", "False for planned or proposed items: shown on the map, not scored; "
+                       "blank = operating", required=False, nullable=True),
             ),
         ),
         LayerSchema(
@@ -145,7 +156,10 @@ SCHEMAS: dict[str, LayerSchema] = {
             (
                 Column("district", "str", "District name"),
                 Column("province", "str", "Province or territory"),
-                Column("flood_2022", "bool", "Named by sources as worst hit in the 2022 floods"),
+                Column("flood_2022", "bool", "Declared calamity-hit (or, where no official list exists, named by the "
+                       "press as worst hit) in the 2022 floods"),
+                Column("flood_2022_basis", "str", "Official list or press report behind the flood flag",
+                       required=False, nullable=True),
             ),
             required_layer=False,
         ),
@@ -273,6 +287,16 @@ def validate_layer(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDa
                 problems.append(Problem(f"column '{col.name}', rows {_rows(np.flatnonzero(dup))}",
                                         f"duplicate ids {sorted(set(values[dup]))[:5]}.", "Give every feature its own id."))
         gdf[col.name] = values
+
+    # Ranges: where a column and its _low/_high are all given, low <= value <= high.
+    for col in schema.columns:
+        if col.name.endswith((LOW, HIGH)) or col.dtype != "float":
+            continue
+        bad = out_of_order(gdf, col.name)
+        if bad.any():
+            problems.append(Problem(f"columns '{col.name}{LOW}', '{col.name}', '{col.name}{HIGH}', rows {_rows(np.flatnonzero(bad))}",
+                                    "the range is out of order: the low end must not exceed the value, nor the value the high end.",
+                                    "Check which column holds which end of the range."))
 
     # Geometry.
     geoms = gdf.geometry.array

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -43,7 +45,10 @@ def test_cli_build_data_writes_the_same_files(tmp_path: Path) -> None:
 
 def test_changing_a_build_parameter_changes_the_estimate(tmp_path: Path) -> None:
     """The surplus estimate really comes from build.toml: double winter demand, surplus falls."""
-    config = (DATA / "build.toml").read_text(encoding="utf-8").replace("winter_demand_mw = 12500", "winter_demand_mw = 25000")
+    text = (DATA / "build.toml").read_text(encoding="utf-8")
+    old = "[surplus.demand.winter]\nvalue = 12500\nlow = 12000\nhigh = 13000\n"
+    assert old in text
+    config = text.replace(old, "[surplus.demand.winter]\nvalue = 25000\nlow = 25000\nhigh = 25000\n")
     (tmp_path / "build.toml").write_text(config, encoding="utf-8")
     build_dataset(DATA / "facts", tmp_path / "out", tmp_path / "build.toml")
     base = gpd.read_file(DATA / "supply_regions.geojson").set_index("region_id")
@@ -62,7 +67,7 @@ def test_built_layers_load_and_validate() -> None:
     assert nodes["headroom_mw"].isna().all(), "no headroom is published: it must stay unknown, not zero"
     regions = ds["supply_regions"]
     off = regions[~regions["on_national_grid"].astype(bool)]
-    assert list(off["region_id"]) == ["gb-pd"] and off["surplus_winter_mw"].isna().all()
+    assert sorted(off["region_id"]) == ["gb-pd", "qesco-makran"] and off["surplus_winter_mw"].isna().all()
     assert regions.loc[regions["on_national_grid"].astype(bool), "surplus_basis"].str.startswith("ESTIMATE").all()
 
 
@@ -75,13 +80,50 @@ def test_supply_regions_tile_the_study_area_without_overlap() -> None:
     assert regions.geometry.union_all().area == pytest.approx(total, rel=1e-3)
 
 
-def test_fact_tables_are_copies_with_sources() -> None:
+KEYS = {"grid_stations.csv": "name", "power_plants.csv": "name", "districts.csv": "district", "discos.csv": "short_name",
+        "connectivity.csv": "name", "cities.csv": "name", "climate_stations.csv": "name", "protected_areas.csv": "name"}
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))
+
+
+def test_every_change_to_a_shared_fact_table_is_logged_with_a_source() -> None:
+    """facts/ starts from the shared fact collection; every cell changed since, every new row and column,
+    is a row of facts/revisions.csv that names its source."""
     shared = ROOT.parent / "shared" / "data" / "pakistan"
+    if not shared.exists():
+        pytest.skip("the shared fact collection is not next to this checkout")
     facts = DATA / "facts"
-    if shared.exists():
-        for p in shared.glob("*.csv"):
-            if (facts / p.name).exists():
-                assert (facts / p.name).read_bytes() == p.read_bytes(), f"{p.name} was edited after copying"
-    for name in ("grid_stations.csv", "power_plants.csv", "protected_areas.csv", "connectivity.csv", "flood_2022_districts.csv"):
+    log = _read(facts / "revisions.csv")
+    assert log and all(r["source_url"].strip() or r["column"] != "(new row)" for r in log)
+    assert all(r["why"].strip() for r in log), "every revision says why"
+    logged = {(r["file"], r["key"], r["column"], r["new_value"]) for r in log}
+    new_rows = {(r["file"], r["key"]) for r in log if r["column"] == "(new row)"}
+    new_cols = {(r["file"], r["column"]) for r in log if r["new_value"] == "(new column)"}
+    unlogged = []
+    for name, key in KEYS.items():
+        before = {r[key]: r for r in _read(shared / name)}
+        after = {r[key]: r for r in _read(facts / name)}
+        assert set(before) <= set(after), f"{name}: rows removed: {sorted(set(before) - set(after))}"
+        for k, row in after.items():
+            if k not in before:
+                if (name, k) not in new_rows:
+                    unlogged.append((name, k, "(new row)"))
+                continue
+            for col, value in row.items():
+                old = before[k].get(col)
+                if old is None:
+                    if (name, col) not in new_cols:
+                        unlogged.append((name, k, col))
+                elif old != value and (name, k, col, value) not in logged:
+                    unlogged.append((name, k, col))
+    assert not unlogged, f"changes not in facts/revisions.csv: {unlogged[:10]}"
+
+
+def test_fact_tables_keep_their_source_columns() -> None:
+    facts = DATA / "facts"
+    for name in ("grid_stations.csv", "power_plants.csv", "protected_areas.csv", "connectivity.csv",
+                 "flood_2022_districts.csv", "off_grid_areas.csv", "demand_by_company.csv", "revisions.csv"):
         header = (facts / name).read_text(encoding="utf-8").splitlines()[0]
         assert "source" in header, f"{name} lost its source column"

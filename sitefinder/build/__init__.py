@@ -19,9 +19,12 @@ import shapely
 
 from .. import __version__
 from ..candidates import h3_candidates
-from ..climate import METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUMNS, interpolate_metrics
+from ..climate import METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUMNS, ClimateSettings, interpolate_metrics
+from ..criteria import station_elevations
+from ..elevation import elevation_m
 from ..errors import BuildError
 from ..io import write_csv, write_geojson
+from .assumptions import assumption_rows, climate_check_table
 from .facts import read_outline, read_table
 from .grid_nodes import build_grid_nodes
 from .layers import build_cities, build_climate_stations, build_connectivity, build_exclusions
@@ -93,26 +96,35 @@ def build_dataset(facts_dir: Path, out_dir: Path, config_path: Path,
     _write(build_grid_nodes(stations, plants, cfg["grid"]), out_dir / LAYER_FILES["grid_nodes"], "node_id")
 
     progress("districts and supply regions")
+    off_grid = read_table(facts_dir, "off_grid_areas.csv")
     districts = build_districts(read_table(facts_dir, "districts.csv"), outline,
-                                read_table(facts_dir, "flood_2022_districts.csv"))
+                                read_table(facts_dir, "flood_2022_districts.csv"), off_grid)
     _write(districts, out_dir / LAYER_FILES["districts"], "district")
-    regions = build_supply_regions(districts, read_table(facts_dir, "discos.csv"), plants,
-                                   read_table(facts_dir, "cities.csv"), cfg["surplus"])
+    regions, counted = build_supply_regions(districts, read_table(facts_dir, "discos.csv"), plants,
+                                            read_table(facts_dir, "demand_by_company.csv"), off_grid, cfg["surplus"])
     _write(regions, out_dir / LAYER_FILES["supply_regions"], "region_id")
+    plants_path = out_dir / "plants_counted.csv"
+    write_csv(counted.sort_values(["region", "name"], na_position="last"), plants_path)
 
     progress("climate stations and surface")
     climate = build_climate_stations(read_table(facts_dir, "climate_stations.csv"))
     _write(climate, out_dir / LAYER_FILES["climate_stations"], "station_id")
+    settings = climate_settings(cfg)
     cells = h3_candidates(study, int(cfg["climate"]["surface_resolution"]))
     metrics = interpolate_metrics(
         cells.lon, cells.lat, climate.geometry.x.to_numpy(), climate.geometry.y.to_numpy(),
         climate[list(TMAX_COLUMNS)].to_numpy(float), climate[list(TMIN_COLUMNS)].to_numpy(float),
-        power=float(cfg["climate"]["idw_power"]), neighbours=int(cfg["climate"]["idw_neighbours"]),
+        power=settings.power, neighbours=settings.neighbours, lapse_c_per_km=settings.lapse_c_per_km,
+        station_elevation_m=station_elevations(climate), target_elevation_m=elevation_m(cells.lon, cells.lat),
     )
     surface = pd.DataFrame({"h3_cell": cells.ids, "lon": np.round(cells.lon, 5), "lat": np.round(cells.lat, 5),
+                            "elevation_m": elevation_m(cells.lon, cells.lat),
                             **{k: np.round(metrics[k], 1) for k in (*METRIC_COLUMNS, "climate_station_km")}})
     surface_path = out_dir / f"climate_surface_r{cells.resolution}.csv"
     write_csv(surface.sort_values("h3_cell"), surface_path)
+    loo_path = out_dir / "climate_loo.csv"
+    loo_table, loo_summary = climate_check_table(climate, settings)
+    write_csv(loo_table, loo_path)
 
     progress("land exclusions")
     cities = read_table(facts_dir, "cities.csv")
@@ -123,9 +135,10 @@ def build_dataset(facts_dir: Path, out_dir: Path, config_path: Path,
     _write(build_connectivity(read_table(facts_dir, "connectivity.csv")), out_dir / LAYER_FILES["connectivity"], "name")
     _write(build_cities(cities, cfg["connectivity"]), out_dir / LAYER_FILES["cities"], "name")
 
-    written = [out_dir / f for f in LAYER_FILES.values()] + [surface_path]
+    written = [out_dir / f for f in LAYER_FILES.values()] + [surface_path, plants_path, loo_path]
     manifest = out_dir / "dataset.toml"
-    manifest.write_text(_manifest(facts_dir, config_path, written, unmapped, cells.resolution), encoding="utf-8")
+    manifest.write_text(_manifest(facts_dir, config_path, written, unmapped, cells.resolution, settings, loo_summary,
+                                  assumption_rows(cfg)), encoding="utf-8")
     written.append(manifest)
     return written
 
@@ -134,14 +147,38 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def _manifest(facts_dir: Path, config_path: Path, files: list[Path], unmapped: list[str], surface_res: int | None) -> str:
+def climate_settings(cfg: dict) -> ClimateSettings:
+    """The interpolation settings of ``build.toml`` [climate]."""
+    c = cfg["climate"]
+    return ClimateSettings(power=float(c["idw_power"]), neighbours=int(c["idw_neighbours"]),
+                           lapse_c_per_km=float(c.get("lapse_rate_c_per_km", 0.0)))
+
+
+def _manifest(facts_dir: Path, config_path: Path, files: list[Path], unmapped: list[str], surface_res: int | None,
+              settings: ClimateSettings, loo: dict[str, dict[str, dict[str, float]]],
+              assumptions: list[dict[str, object]]) -> str:
     s = json.dumps
+
+    def num(v: object) -> str:
+        return s(round(float(v), 4)) if isinstance(v, (int, float)) else s(v)
+
     lines = [
         "# Written by `sitefinder build-data`; do not edit by hand (edit build.toml and rebuild).",
         'name = "Pakistan (built-in)"',
         f"built_with = {s('sitefinder ' + __version__)}",
         f"climate_surface = {s(f'climate_surface_r{surface_res}.csv')}",
         "",
+        "[climate]  # how station normals are spread onto sites (read by the criteria)",
+        f"idw_power = {num(settings.power)}",
+        f"idw_neighbours = {settings.neighbours}",
+        f"lapse_rate_c_per_km = {num(settings.lapse_c_per_km)}",
+        "",
+        "# Leave-one-out errors of the station interpolation (estimate minus the station's own normal):",
+        "# 'plain' without elevation correction, 'corrected' as configured above.",
+        *[line for variant, metrics in loo.items() for metric, stats in metrics.items()
+          for line in ("", f"[climate_check.{variant}.{metric}]", *[f"{k} = {num(v)}" for k, v in stats.items()])],
+        "",
+        *[line for a in assumptions for line in ("[[assumptions]]", *[f"{k} = {num(v)}" for k, v in a.items()], "")],
         "[layers]",
         *[f"{kind} = {s(name)}" for kind, name in LAYER_FILES.items()],
         "",

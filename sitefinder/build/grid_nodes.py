@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..errors import BuildError
 from ..geodesy import NearestFinder
 from .facts import number, points
 
@@ -40,12 +41,34 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48]
 
 
+def location_errors(stations: pd.DataFrame, config: dict) -> tuple[list[str], np.ndarray]:
+    """How far each station's point may be from the real station (km), and a readable precision.
+
+    A row's own ``location_error_km`` (stated with its source in the facts) wins; otherwise the error of
+    its ``location_precision`` class in ``build.toml`` [grid.location_error_km]. An unknown class is an error.
+    """
+    classes = {k: float(v["value"] if isinstance(v, dict) else v) for k, v in config["location_error_km"].items()}
+    own = number(stations, "location_error_km") if "location_error_km" in stations else pd.Series(np.nan, index=stations.index)
+    errors, texts = [], []
+    for name, klass, km in zip(stations["name"], stations["location_precision"], own):
+        if not np.isfinite(km):
+            if klass not in classes:
+                raise BuildError(f"grid_stations.csv: '{name}' has location_precision '{klass}', which has no error in "
+                                 f"build.toml [grid.location_error_km] (known: {', '.join(classes)}).")
+            km = classes[klass]
+        errors.append(float(km))
+        texts.append(f"{klass} (up to {km:g} km off)")
+    return texts, np.asarray(errors, dtype=float)
+
+
 def build_grid_nodes(stations: pd.DataFrame, plants: pd.DataFrame, config: dict) -> gpd.GeoDataFrame:
     """Stations (all statuses, flagged) plus plant switchyards of ``plant_switchyard_min_mw`` and more.
 
     Headroom is not published for any station, so ``headroom_mw`` is left unknown (null), never zero.
+    Each node says how far its point may be from the real place (``location_error_km``).
     """
     st = points(stations)
+    precision, error_km = location_errors(stations, config)
     nodes = pd.DataFrame({
         "node_id": ["gs-" + _slug(n) for n in st["name"]],
         "name": st["name"],
@@ -59,7 +82,8 @@ def build_grid_nodes(stations: pd.DataFrame, plants: pd.DataFrame, config: dict)
         "capacity_note": st["capacity_note"],
         "operator": st["operator"],
         "province": st["province"],
-        "location_precision": st["location_precision"],
+        "location_precision": precision,
+        "location_error_km": error_km,
         "location_note": st["location_note"],
         "year_commissioned": st["year_commissioned"],
         "source": st["source_url"],
@@ -77,6 +101,7 @@ def build_grid_nodes(stations: pd.DataFrame, plants: pd.DataFrame, config: dict)
     # Plants that share a site (e.g. Bin Qasim I-III) share one switchyard.
     big["site"] = _cluster_sites(big, config["merge_distance_km"])
     rows = []
+    plant_err = float(location_errors(pd.DataFrame({"name": ["plant"], "location_precision": ["plant_site"]}), config)[1][0])
     for _, group in big.sort_values(["site", "name"]).groupby("site", sort=True):
         first = group.iloc[0]
         names = "; ".join(group["name"])
@@ -95,7 +120,8 @@ def build_grid_nodes(stations: pd.DataFrame, plants: pd.DataFrame, config: dict)
             "capacity_note": f"plant(s) at this site: {names} ({total:,.0f} MW); switchyard voltage not in the facts",
             "operator": None,
             "province": first["province"],
-            "location_precision": "plant_site",
+            "location_precision": f"plant_site (up to {plant_err:g} km off)",
+            "location_error_km": plant_err,
             "location_note": "plant coordinate (Global Energy Monitor); the switchyard is at or near the plant",
             "year_commissioned": None,
             "source": "; ".join(dict.fromkeys(group["source_url"])),

@@ -22,6 +22,8 @@ def build_climate_stations(stations: pd.DataFrame) -> gpd.GeoDataFrame:
         "station_id": [w if w else f"stn-{n.lower().replace(' ', '-')}" for w, n in zip(stations["wmo_id"], stations["name"])],
         "name": stations["name"],
         "elevation_m": number(stations, "elevation_m"),
+        "elevation_source": np.where(number(stations, "elevation_m").notna(), "published with the normals",
+                                     "not published: the elevation map's value is used"),
         **{c: tmax[:, i] for i, c in enumerate(TMAX_COLUMNS)},
         **{c: tmin[:, i] for i, c in enumerate(TMIN_COLUMNS)},
         **{k: np.round(v, 1) for k, v in metrics.items()},
@@ -82,14 +84,21 @@ def build_exclusions(protected: pd.DataFrame, cities: pd.DataFrame, config: dict
 
 
 def build_connectivity(connectivity: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Mappable connectivity points: cable landing points, internet exchanges and data centres."""
+    """Mappable connectivity points: cable landing points, internet exchanges and data centres.
+
+    Only what exists counts as connectivity: a row whose ``operational`` column says "no" (or whose type
+    ends in ``_planned``) is kept on the map with ``operational`` false and is not scored.
+    """
     mappable = connectivity[connectivity["latitude"].notna() & connectivity["longitude"].notna()]
     mappable = mappable[mappable["type"].isin(["submarine_cable_landing_point", "internet_exchange", "data_centre",
                                                "data_centre_planned"])]
     gdf = points(mappable)
+    said = mappable["operational"].fillna("").str.strip().str.lower() if "operational" in mappable else pd.Series("", index=mappable.index)
+    operational = (said != "no") & ~mappable["type"].str.endswith("_planned")
     frame = pd.DataFrame({
         "name": mappable["name"],
         "type": mappable["type"],
+        "operational": operational.to_numpy(),
         "city": mappable["city"],
         "details": mappable["cables_or_details"],
         "status": mappable["status_or_rfs"],

@@ -1,0 +1,76 @@
+"""Estimates with their ranges: column names, checks and the words people read.
+
+Every estimated figure travels as three columns: ``<name>`` (the central value), ``<name>_low`` and
+``<name>_high``. A blank low/high means no range is known (for example a user's layer that gives none):
+it is never read as zero, and an unknown value stays unknown.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+LOW, HIGH = "_low", "_high"
+
+# Columns that carry a range wherever they appear (layers, criteria matrix, exports).
+RANGED_COLUMNS = (
+    "region_surplus_mw", "surplus_winter_mw", "surplus_summer_mw",
+    "hottest_month_tmax_c", "cooling_degree_days", "hours_above_35c", "free_cooling_months", "annual_mean_temp_c",
+    "grid_distance_km",
+)
+
+
+def low(name: str) -> str:
+    """The column holding the low end of ``name``'s range."""
+    return name + LOW
+
+
+def high(name: str) -> str:
+    """The column holding the high end of ``name``'s range."""
+    return name + HIGH
+
+
+def range_columns(names: tuple[str, ...] | list[str]) -> list[str]:
+    """``name, name_low, name_high`` for each name, in that order."""
+    return [c for n in names for c in (n, low(n), high(n))]
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def format_estimate(value: Any, lo: Any = None, hi: Any = None, *, fmt: str = ",.0f", unit: str = "",
+                    estimate: bool = True, unknown: str = "unknown") -> str:
+    """A figure as people read it: ``1,240 MW (estimate, 800-1,500)``.
+
+    ``estimate=False`` drops the word "estimate" (a measured distance with a location range, say). A
+    missing range says so instead of inventing one; a missing value is ``unknown``.
+    """
+    v = _finite(value)
+    if v is None:
+        return unknown
+    text = f"{format(v, fmt)}{' ' + unit if unit else ''}"
+    a, b = _finite(lo), _finite(hi)
+    if a is not None and b is not None:
+        span = f"{format(a, fmt)} to {format(b, fmt)}" if a < 0 or b < 0 else f"{format(a, fmt)}-{format(b, fmt)}"
+        return f"{text} ({'estimate, ' if estimate else 'range '}{span})"
+    return f"{text} (estimate, no range given)" if estimate else text
+
+
+def out_of_order(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Rows where ``name_low <= name <= name_high`` does not hold (blank cells are not checked)."""
+    if name not in frame or low(name) not in frame or high(name) not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    v = frame[name].to_numpy(dtype=float)
+    a = frame[low(name)].to_numpy(dtype=float)
+    b = frame[high(name)].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = (a > v + 1e-9) | (v > b + 1e-9) | (a > b + 1e-9)
+    return np.asarray(bad & np.isfinite(v) & np.isfinite(a) & np.isfinite(b), dtype=bool)

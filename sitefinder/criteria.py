@@ -307,9 +307,22 @@ def eligible_nodes(nodes: pd.DataFrame, rule: NodeRule) -> pd.DataFrame:
     return nodes[ok_voltage & nodes["status"].isin(rule.statuses).to_numpy()]
 
 
+def connection_nodes(nodes: pd.DataFrame) -> pd.DataFrame:
+    """One node per mapped point: where several share a point (town-level locations put several Lahore and
+    Karachi stations on one), the highest voltage is the connection, ties by id. Without this the nearest
+    search would pick among them arbitrarily."""
+    if not len(nodes):
+        return nodes
+    key = pd.Series(list(zip(nodes.geometry.x.round(6), nodes.geometry.y.round(6))), index=nodes.index)
+    kv = nodes["voltage_kv"].astype(float).fillna(-1.0)
+    order = nodes.assign(_key=key, _kv=kv).sort_values(["_kv", "node_id"], ascending=[False, True], kind="stable")
+    keep = order.drop_duplicates("_key").index
+    return nodes.loc[nodes.index.isin(keep)]
+
+
 def grid_criteria(dataset: Dataset, candidates: Candidates, rule: NodeRule) -> pd.DataFrame:
     """The connection point of every candidate: nearest eligible node, its voltage, distance and headroom."""
-    nodes = eligible_nodes(dataset["grid_nodes"], rule)
+    nodes = connection_nodes(eligible_nodes(dataset["grid_nodes"], rule))
     idx, km = _nearest(candidates, nodes)
     # The node may lie up to its location error from its mapped point, so the true distance lies within
     # distance -/+ that error. No stated error: no range (unknown, not zero).

@@ -201,11 +201,11 @@ def build_supply_regions(
                 value=float((in_central["capacity_mw"] * factors["value"][here["in_central"]]).sum()),
                 high=float((here["capacity_mw"] * factors["high"]).sum()),
             )
-            _put(row, f"generation_{season}_mw", gen)
-            if share is None:
-                for name in (f"demand_{season}_mw", f"surplus_{season}_mw"):
+            if share is None:  # off the national grid: neither its generation nor its demand is counted
+                for name in (f"generation_{season}_mw", f"demand_{season}_mw", f"surplus_{season}_mw"):
                     _put(row, name, None)
                 continue
+            _put(row, f"generation_{season}_mw", gen)
             d = demand[season]
             dem = Range(low=d.low * share.share.low, value=d.value * share.share.value, high=d.high * share.share.high)
             _put(row, f"demand_{season}_mw", dem)

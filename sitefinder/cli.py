@@ -4,6 +4,7 @@
     sitefinder profiles
     sitefinder layers [--data DIR]
     sitefinder build-data
+    sitefinder explain LON LAT [--profile P] [--json]
 
 Bad arguments and bad files exit with status 2 and a message saying what is wrong and what is allowed.
 """
@@ -138,9 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, help="output folder (default: the built-in data folder)")
     b.add_argument("--facts", type=Path, help="fact tables folder (default: <data>/facts)")
     b.add_argument("--config", type=Path, help="build parameters (default: <data>/build.toml)")
+    from .commands import explain as explain_command  # noqa: PLC0415
     from .commands import schema as schema_command  # noqa: PLC0415
 
     schema_command.add_parser(sub)
+    explain_command.add_parser(sub)
     return parser
 
 
@@ -156,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .commands.layers import run
         elif args.command == "schema":
             from .commands.schema import run
+        elif args.command == "explain":
+            from .commands.explain import run
         else:
             from .commands.build_data import run
         return run(args)

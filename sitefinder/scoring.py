@@ -97,7 +97,7 @@ class ScoreResult:
         out = []
         for bit, con in enumerate(self.profile.constraints):
             if mask & (1 << bit):
-                out.append(_reason_text(con, matrix, i, params))
+                out.append(reason_text(con, matrix, i, params))
         for j, spec in enumerate(self.profile.criteria):
             if mask & (1 << (len(self.profile.constraints) + j)):
                 out.append(f"{spec.name} is unknown and the profile excludes sites without it")
@@ -116,7 +116,7 @@ class ScoreResult:
         return counts
 
 
-def _reason_text(con: Constraint, matrix: pd.DataFrame, i: int, params: dict[str, float]) -> str:
+def reason_text(con: Constraint, matrix: pd.DataFrame, i: int, params: dict[str, float]) -> str:
     if con.reason_column and con.reason_column in matrix:
         detail = matrix[con.reason_column].iloc[i]
         if pd.notna(detail) and str(detail):

@@ -31,7 +31,9 @@ from sitefinder.colors import HEAT_RAMP, SCORE_RAMP  # noqa: E402
 from sitefinder.criteria import CRITERIA, SEASONS  # noqa: E402
 from sitefinder.dataset import Dataset, default_data_dir, load_default  # noqa: E402
 from sitefinder.errors import SitefinderError  # noqa: E402
+from sitefinder.explain import Explanation, RankLookup, explain_point  # noqa: E402
 from sitefinder.export import Shortlist, make_shortlist, provinces, shortlist_csv, shortlist_geojson  # noqa: E402
+from sitefinder.ranges import format_estimate  # noqa: E402
 from sitefinder.offline import install_leaflet  # noqa: E402
 from sitefinder.profiles import Profile, builtin_profile_names, load_profile  # noqa: E402
 from sitefinder.scenario import Scenario  # noqa: E402
@@ -339,22 +341,25 @@ def site_card(short: Shortlist, cid: str, prof: Profile) -> None:
     st.markdown("**Connection point**")
     st.table(pd.DataFrame({"": [
         str(r["grid_node"]), mapview.num(r["grid_voltage_kv"], ".0f", "kV", "not published"),
-        mapview.num(r["grid_distance_km"], ".1f", "km"), mapview.num(r["grid_headroom_mw"], ",.0f", "MW", "unknown (not published)"),
+        mapview.ranged(r, "grid_distance_km", "km", fmt=".1f", estimate=False),
+        mapview.num(r["grid_headroom_mw"], ",.0f", "MW", "unknown (not published)"),
         str(mapview.text_or(r.get("grid_location_precision"), "—"))]},
         index=["Node", "Voltage", "Distance", "Headroom", "Node location"]))
     season = SEASON_LABELS.get(prof.season, prof.season)
     st.markdown("**Region, climate and land**")
     rows = {
-        f"Region surplus, {season.lower()} (estimate)": f"{mapview.num(r['region_surplus_mw'], ',.0f', 'MW')} in {r['region']}",
-        "Winter / summer surplus (estimate)": f"{mapview.num(r['surplus_winter_mw'], ',.0f')} / {mapview.num(r['surplus_summer_mw'], ',.0f')} MW",
+        f"Region surplus, {season.lower()}": f"{mapview.ranged(r, 'region_surplus_mw', 'MW')} in {r['region']}",
+        "Winter surplus": mapview.ranged(r, "surplus_winter_mw", "MW"),
+        "Summer surplus": mapview.ranged(r, "surplus_summer_mw", "MW"),
     }
     for col in ("hottest_month_tmax_c", "cooling_degree_days", "hours_above_35c", "free_cooling_months"):
         if col in r:
             info = CRITERIA[col]
-            rows[f"{info.label} (estimate)"] = mapview.num(r[col], ",.1f" if col.endswith("_c") else ",.0f", info.unit)
+            rows[info.label] = mapview.ranged(r, col, info.unit, fmt=",.1f" if col.endswith("_c") else ",.0f")
     if "climate_station_km" in r:
         rows["Nearest weather station"] = mapview.num(r["climate_station_km"], ",.0f", "km away")
-    rows["2022 floods"] = "district named as worst hit" if r.get("flood_2022") == 1 else "district not named"
+    rows["2022 floods"] = (f"district on a 2022 list ({mapview.text_or(r.get('flood_2022_basis'), 'source not stated')})"
+                           if r.get("flood_2022") == 1 else "district on no 2022 flood list")
     rows["Nearest town / large city"] = (f"{r.get('nearest_town', '—')} ({mapview.num(r.get('town_distance_km'), ',.0f', 'km')}) / "
                                           f"{r.get('nearest_large_city', '—')} ({mapview.num(r.get('large_city_distance_km'), ',.0f', 'km')})")
     rows["Connectivity"] = f"{r.get('connectivity_point', '—')} ({mapview.num(r.get('connectivity_distance_km'), ',.0f', 'km')})"
@@ -363,6 +368,49 @@ def site_card(short: Shortlist, cid: str, prof: Profile) -> None:
     if gaps:
         st.warning(md_escape(f"Data gaps: {gaps}. Unknown values count as neutral (0.5) and are not zero."))
     st.caption(md_escape(f"Location {r['lat']:.4f}° N, {r['lon']:.4f}° E · site {cid}"))
+
+
+def _close_explanation() -> None:
+    st.session_state.pop("explain_at", None)
+
+
+def explanation_panel(ex: Explanation) -> None:
+    """"Why not here?" for a clicked place: verdicts, values with ranges and sources, nearest nodes."""
+    place = ", ".join(p for p in (ex.district, ex.province) if p) or "outside every district"
+    st.markdown(f"### Why not here? · {md_escape(place)}")
+    st.caption(md_escape(f"{ex.lat:.4f}° N, {ex.lon:.4f}° E · supply region {ex.region or 'none'} · "
+                         f"{ex.facility_mw:g} MW, {SEASON_LABELS.get(ex.season, ex.season).lower()} surplus"))
+    st.button("Close and show the site card", on_click=_close_explanation, key="close_explain")
+    c1, c2 = st.columns(2)
+    if ex.score is not None:
+        c1.metric("Score", f"{ex.score:.1f}")
+        c2.metric("Rank of its cell", f"{ex.rank:,}" if ex.rank else "—",
+                  help="Rank of the candidate cell that holds this point among all that pass the constraints")
+        st.success("This place passes every constraint of the profile.")
+    else:
+        c1.metric("Score if allowed", f"{ex.score_if_allowed:.1f}")
+        c2.metric("Constraints broken", f"{sum(not c.passed for c in ex.constraints)}")
+        st.error(md_escape("Not eligible: " + "; ".join(f"{c.label}: {c.detail}" for c in ex.constraints if not c.passed)))
+    st.markdown("**Constraints**")
+    st.dataframe(pd.DataFrame([{"met": "yes" if c.passed else "NO", "rule": c.label, "why": c.detail} for c in ex.constraints]),
+                 hide_index=True, width="stretch")
+    st.markdown("**Values, ranges and sources**")
+    rows = []
+    for v in ex.values.values():
+        shown = ("unknown" if v.value is None else ("yes" if v.value else "no")) if v.unit == "0/1" else format_estimate(
+            v.value, v.low, v.high, fmt=",.1f" if v.unit in ("°C", "km") else ",.0f", unit=v.unit, estimate=v.estimate)
+        rows.append({"value": v.label, "figure": shown, "source": v.source})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if ex.nearest_nodes:
+        st.markdown("**Nearest grid nodes this profile may connect to**")
+        st.dataframe(pd.DataFrame([{
+            "node": n["name"], "kV": mapview.num(n["voltage_kv"], ".0f", unknown="not published"),
+            "distance": format_estimate(n["distance_km"], n["distance_km_low"], n["distance_km_high"], fmt=",.1f", unit="km",
+                                        estimate=False),
+            "headroom": mapview.num(n["headroom_mw"], ",.0f", "MW", "unknown"), "location": n["location_precision"] or "as supplied",
+        } for n in ex.nearest_nodes]), hide_index=True, width="stretch")
+    if ex.data_gaps:
+        st.warning(md_escape("Unknown here (scored as the profile says, never as zero): " + ", ".join(ex.data_gaps)))
 
 
 def compare_tab(short: Shortlist) -> None:
@@ -388,13 +436,15 @@ def compare_tab(short: Shortlist) -> None:
         "Place": [", ".join(str(v) for v in (d, p) if isinstance(v, str)) for d, p in zip(sub["district"], sub["province"])],
         "Grid node": sub["grid_node"],
         "Voltage (kV)": sub["grid_voltage_kv"].map(lambda v: mapview.num(v, ".0f", unknown="not published")),
-        "Distance to node (km)": sub["grid_distance_km"].map(lambda v: mapview.num(v, ".1f")),
+        "Distance to node": [mapview.ranged(r, "grid_distance_km", "km", fmt=".1f", estimate=False) for _, r in sub.iterrows()],
         "Headroom (MW)": sub["grid_headroom_mw"].map(lambda v: "unknown" if pd.isna(v) else f"{v:,.0f}"),
-        "Region": sub["region"], "Region surplus (MW, estimate)": sub["region_surplus_mw"].map(lambda v: mapview.num(v, ",.0f")),
+        "Region": sub["region"],
+        "Region surplus": [mapview.ranged(r, "region_surplus_mw", "MW") for _, r in sub.iterrows()],
     }
     for col in short.result.criteria:
         if col in sub and CRITERIA[col].family == "climate":
-            show[f"{CRITERIA[col].label} ({CRITERIA[col].unit}, estimate)"] = sub[col].round(1)
+            show[CRITERIA[col].label] = [mapview.ranged(r, col, CRITERIA[col].unit, fmt=",.1f" if col.endswith("_c") else ",.0f")
+                                         for _, r in sub.iterrows()]
     show["Data gaps"] = sub["data_gaps"].replace("", "none")
     table = pd.DataFrame(show).T
     table.columns = [labels[c] for c in picked]
@@ -438,8 +488,15 @@ def about_tab(dataset: Dataset, prof: Profile) -> None:
             st.markdown(readme.read_text(encoding="utf-8"))
 
 
-def _select_from_click(short: Shortlist, click: dict | None) -> str | None:
-    """The shortlisted site whose cell holds the clicked point (or the nearest within 5 km)."""
+def _focus_on(candidate_id: str) -> None:
+    st.session_state["_last_click"] = candidate_id
+    st.session_state["focus"] = candidate_id
+    st.session_state["_focus_auto"] = False
+    st.session_state.pop("explain_at", None)
+
+
+def _select_from_click(short: Shortlist, click: dict | None, tolerance_deg: float = 0.0) -> str | None:
+    """The shortlisted site whose cell holds the clicked point (or the nearest within ``tolerance_deg``)."""
     if not click or "lat" not in click or len(short.frame) == 0:
         return None
     lat, lng = float(click["lat"]), float(click["lng"])
@@ -451,7 +508,7 @@ def _select_from_click(short: Shortlist, click: dict | None) -> str | None:
     if inside.any():
         return str(short.frame.loc[inside.idxmax(), "candidate_id"])
     d = np.hypot(short.frame["lon"] - lng, short.frame["lat"] - lat)
-    return str(short.frame.loc[d.idxmin(), "candidate_id"]) if d.min() < 0.05 else None
+    return str(short.frame.loc[d.idxmin(), "candidate_id"]) if d.min() < tolerance_deg else None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -495,6 +552,7 @@ def main() -> None:
         picked = str(short.table["candidate_id"].iloc[rows_sel[0]])
         if picked != st.session_state.get("_last_table_pick"):
             st.session_state["_last_table_pick"] = picked
+            st.session_state.pop("explain_at", None)
             st.session_state["focus"] = picked
             st.session_state["_focus_auto"] = False
             st.session_state["_zoom_to_focus"] = True
@@ -540,19 +598,41 @@ def main() -> None:
         groups = mapview.site_layers(layers, short.frame, selected=st.session_state["focus"], score_png=score_png)
         view = mapview.focus_view(short.frame, st.session_state["focus"]) if st.session_state.get("_zoom_to_focus") else None
         with col_map:
-            out = st_folium(base, key="map", height=620, use_container_width=True, returned_objects=["last_object_clicked"],
+            out = st_folium(base, key="map", height=620, use_container_width=True,
+                            returned_objects=["last_object_clicked", "last_clicked"],
                             feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True),
                             center=view[0] if view else None, zoom=view[1] if view else None)
-            st.caption("Click a ranked site for its card. Layers switch on and off at the top right. Grey areas are "
-                       "exclusion zones; the coloured surface is the score of every candidate that passes the constraints.")
-        clicked = _select_from_click(short, (out or {}).get("last_object_clicked"))
-        if clicked and clicked != st.session_state.get("_last_click") and clicked != st.session_state["focus"]:
-            st.session_state["_last_click"] = clicked
-            st.session_state["focus"] = clicked
-            st.session_state["_focus_auto"] = False
-            st.rerun()
+            st.caption("Click a ranked site for its card, or anywhere else to see why it is not a site. Layers switch on "
+                       "and off at the top right. Grey areas are exclusion zones; the coloured surface is the score of "
+                       "every candidate that passes the constraints.")
+        # Every click on the map reports where it landed: on a layer (regions cover the whole country) as
+        # last_object_clicked, on bare map as last_clicked. Inside a ranked site it opens that site's card;
+        # anywhere else it opens "Why not here?" for that place.
+        new_click = None
+        for key, memo in (("last_object_clicked", "_last_obj"), ("last_clicked", "_last_point")):
+            where = (out or {}).get(key)
+            if where and "lat" in where and where != st.session_state.get(memo):
+                st.session_state[memo] = where
+                new_click = where
+        if new_click is not None:
+            hit = _select_from_click(short, new_click)
+            if hit is None:
+                st.session_state["explain_at"] = (float(new_click["lng"]), float(new_click["lat"]))
+            else:
+                st.session_state.pop("explain_at", None)
+                if hit != st.session_state["focus"]:
+                    _focus_on(hit)
+                    st.rerun()
         with col_card:
-            site_card(short, st.session_state["focus"], prof)
+            at = st.session_state.get("explain_at")
+            if at:
+                ranking = RankLookup(study.candidates, short.result) if study.candidates.kind == "h3" else None
+                try:
+                    explanation_panel(explain_point(dataset, at[0], at[1], prof, ranking=ranking))
+                except SitefinderError as exc:
+                    st.error(md_escape(f"Could not explain this place. {exc}"))
+            else:
+                site_card(short, st.session_state["focus"], prof)
 
         st.markdown("#### Ranked sites")
         view = short.table[["rank", "score", "district", "province", "grid_node", "grid_voltage_kv", "grid_distance_km",

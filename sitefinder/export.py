@@ -17,21 +17,23 @@ import pandas as pd
 
 from . import __version__
 from .analysis import Study, pick_shortlist
+from .dataset import Dataset
 from .errors import Problem, ProfileError, SitefinderError
 from .profiles import Profile
 from .scenario import Scenario
 from .criteria import CRITERIA
 from .io import dumps_geojson, feature_collection, write_csv
+from .ranges import RANGED_COLUMNS, range_columns
 from .scoring import ScoreResult
 
-CONNECTION = ["grid_node_id", "grid_node", "grid_voltage_kv", "grid_distance_km", "grid_headroom_mw",
-              "grid_status", "grid_location_precision", "grid_capacity_mva"]
-PLACE = ["province", "district", "nearest_town", "town_distance_km", "nearest_large_city", "large_city_distance_km",
-         "connectivity_point", "connectivity_distance_km"]
-REGION = ["region", "region_surplus_mw", "surplus_winter_mw", "surplus_summer_mw"]
-CLIMATE = ["hottest_month_tmax_c", "cooling_degree_days", "hours_above_35c", "free_cooling_months",
-           "annual_mean_temp_c", "climate_station_km", "climate_source"]
-LAND = ["flood_2022", "land_excluded"]
+CONNECTION = ["grid_node_id", "grid_node", "grid_voltage_kv", *range_columns(["grid_distance_km"]), "grid_headroom_mw",
+              "grid_status", "grid_location_precision", "grid_location_error_km", "grid_capacity_mva"]
+PLACE = ["province", "district", "elevation_m", "nearest_town", "town_distance_km", "nearest_large_city",
+         "large_city_distance_km", "connectivity_point", "connectivity_distance_km"]
+REGION = ["region", "on_national_grid", *range_columns(["region_surplus_mw", "surplus_winter_mw", "surplus_summer_mw"])]
+CLIMATE = [*range_columns(["hottest_month_tmax_c", "cooling_degree_days", "hours_above_35c", "free_cooling_months",
+                           "annual_mean_temp_c"]), "climate_station_km", "climate_source"]
+LAND = ["flood_2022", "flood_2022_basis", "land_excluded"]
 DECIMALS = {"score": 2, "topsis_score": 2, "lon": 6, "lat": 6}
 
 
@@ -50,7 +52,7 @@ def shortlist_table(matrix: pd.DataFrame, result: ScoreResult, rows: np.ndarray)
             out[col] = sub[col].to_numpy()
     out["surplus_season"] = result.profile.season
     scored = [c for c in result.criteria]
-    for col in dict.fromkeys(scored + PLACE + CLIMATE + LAND):
+    for col in dict.fromkeys(range_columns([c for c in scored if c in RANGED_COLUMNS]) + scored + PLACE + CLIMATE + LAND):
         if col in sub and col not in out:
             out[col] = sub[col].to_numpy()
     for j, name in enumerate(result.criteria):
@@ -105,6 +107,25 @@ def run_metadata(study: Study, result: ScoreResult, *, top: int, max_per_node: i
         "scenario": scenario or {},
         "estimates": "values in " + ", ".join(c for c, i in CRITERIA.items() if i.estimate)
                      + " are estimates; see the dataset README for how they were made",
+        "ranges": "each estimated column <name> has <name>_low and <name>_high: "
+                  + ", ".join(RANGED_COLUMNS) + ". Blank = no range known (never zero)",
+        "assumptions": dataset_assumptions(ds),
+    }
+
+
+def dataset_assumptions(dataset: Dataset) -> dict[str, Any]:
+    """Every assumption behind the dataset's estimates, with its value and range, from ``dataset.toml``,
+    and how the climate interpolation was made and how well it predicts the stations (leave-one-out)."""
+    from .climate import ClimateSettings  # noqa: PLC0415
+
+    manifest = dataset.manifest or {}
+    settings = ClimateSettings.from_manifest(manifest)
+    return {
+        "parameters": [dict(a) for a in manifest.get("assumptions", [])],
+        "climate_interpolation": settings.describe(),
+        "climate_leave_one_out": manifest.get("climate_check", {}),
+        "grid_location": "a node's true place may be up to its location_error_km from its mapped point, so "
+                         "grid_distance_km_low/high = distance -/+ that error",
     }
 
 

@@ -29,7 +29,9 @@ from numpy.typing import NDArray
 
 from .candidates import Candidates
 from .colors import HEAT_RAMP, SCORE_RAMP, SURPLUS_RAMP, css_gradient, ramp_hex, ramp_rgb
+from .criteria import connectivity_exists
 from .dataset import Dataset
+from .ranges import format_estimate
 
 VOLTAGE_COLOURS = {765: "#54278f", 500: "#cb181d", 220: "#fd8d3c"}
 UNKNOWN_VOLTAGE_COLOUR = "#525252"
@@ -57,6 +59,22 @@ def text_or(value: Any, default: Any = "") -> Any:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) or value == "":
         return default
     return value
+
+
+def ranged(r: Any, column: str, unit: str, *, fmt: str = ",.0f", unknown: str = "unknown", estimate: bool = True) -> str:
+    """``r[column]`` with its ``_low``/``_high`` as people read it: "1,240 MW (estimate, 800-1,500)"."""
+    get = r.get if hasattr(r, "get") else (lambda k, d=None: d)
+    return format_estimate(get(column), get(f"{column}_low"), get(f"{column}_high"), fmt=fmt, unit=unit,
+                           estimate=estimate, unknown=unknown)
+
+
+def share_text(r: Any) -> str:
+    """A region's share of national demand in per cent, with its range."""
+    def pct(key: str) -> float:
+        v = r.get(key) if hasattr(r, "get") else None
+        return float(v) * 100 if v is not None and pd.notna(v) else float("nan")
+    return format_estimate(pct("demand_share"), pct("demand_share_low"), pct("demand_share_high"), fmt=".1f", unit="%",
+                           unknown="not applicable")
 
 
 def popup_html(title: str, rows: list[tuple[str, str]], note: str = "") -> str:
@@ -109,10 +127,12 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
         popup_html(f"{r['name']} supply region", [
             ("Full name", text_or(r.get("full_name"), r["name"])),
             ("On national grid", "yes" if r["on_national_grid"] else "NO: not connected"),
-            ("Winter surplus", num(r["surplus_winter_mw"], unit="MW", unknown="not applicable")),
-            ("Summer surplus", num(r["surplus_summer_mw"], unit="MW", unknown="not applicable")),
-            ("Generation (winter / summer)", f"{num(r.get('generation_winter_mw'), unit='MW')} / {num(r.get('generation_summer_mw'), unit='MW')}"),
-            ("Share of national demand", num(r.get("demand_share", np.nan) * 100 if pd.notna(r.get("demand_share")) else np.nan, ".1f", "%")),
+            ("Winter surplus", ranged(r, "surplus_winter_mw", "MW", unknown="not applicable")),
+            ("Summer surplus", ranged(r, "surplus_summer_mw", "MW", unknown="not applicable")),
+            ("Generation, winter", ranged(r, "generation_winter_mw", "MW", unknown="not applicable")),
+            ("Generation, summer", ranged(r, "generation_summer_mw", "MW", unknown="not applicable")),
+            ("Share of national demand", share_text(r)),
+            ("Demand basis", text_or(r.get("demand_basis"), "not stated")),
             ("Boundary", text_or(r.get("boundary"), "as supplied")),
             ("Source", _sources(r.get("source"))),
         ], note=str(text_or(r.get("surplus_basis"), ""))) for _, r in reg.iterrows()]
@@ -129,7 +149,7 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
         "lon": gn.geometry.x.round(5), "lat": gn.geometry.y.round(5),
         "colour": [VOLTAGE_COLOURS.get(int(v), UNKNOWN_VOLTAGE_COLOUR) if not np.isnan(v) else UNKNOWN_VOLTAGE_COLOUR for v in kv],
         "status": gn["status"].astype(str),
-        "approximate": gn["location_precision"].astype(str).isin(["town", "nearest_town", "approx_site"]) if "location_precision" in gn else False,
+        "approximate": (gn["location_error_km"].to_numpy(float) > 3.0) if "location_error_km" in gn else False,
         "tooltip": [esc(f"{n} ({num(v, '.0f', 'kV', 'voltage not published')}, {s.replace('_', ' ')})") for n, v, s in zip(gn["name"], kv, gn["status"])],
     })
     nodes["popup"] = [popup_html(str(r["name"]), [
@@ -138,16 +158,22 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
         ("Transformation capacity", num(r.get("capacity_mva"), ",.0f", "MVA", "not published")),
         ("Headroom", num(r.get("headroom_mw"), ",.0f", "MW", "unknown (not published)")),
         ("Location", f"{text_or(r.get('location_precision'), 'as supplied')}: {text_or(r.get('location_note'), '')}".strip(": ")),
+        ("Point may be off by", num(r.get("location_error_km"), ",.0f", "km", "not stated")),
         ("Source", _sources(r.get("source"))),
     ], note=str(text_or(r.get("capacity_note"), ""))) for _, r in gn.iterrows()]
 
     cn = dataset["connectivity"]
+    exists = connectivity_exists(cn)
     conn = pd.DataFrame({
         "lon": cn.geometry.x.round(5), "lat": cn.geometry.y.round(5),
-        "tooltip": [esc(f"{n} ({str(t).replace('_', ' ')})") for n, t in zip(cn["name"], cn["type"])],
+        "exists": exists,
+        "tooltip": [esc(f"{n} ({str(t).replace('_', ' ')}{'' if ok else ', planned: not scored'})")
+                    for n, t, ok in zip(cn["name"], cn["type"], exists)],
         "popup": [popup_html(str(r["name"]), [("Type", str(r["type"]).replace("_", " ")), ("Details", r.get("details")),
-                                              ("Status", r.get("status")), ("Location", text_or(r.get("precision"), "as supplied")),
-                                              ("Source", _sources(r.get("source")))]) for _, r in cn.iterrows()],
+                                              ("Status", r.get("status")),
+                                              ("Counts as connectivity", "yes" if ok else "no: planned or proposed, shown only"),
+                                              ("Location", text_or(r.get("precision"), "as supplied")),
+                                              ("Source", _sources(r.get("source")))]) for (_, r), ok in zip(cn.iterrows(), exists)],
     })
     b = study.total_bounds
     return DisplayLayers(outline, reg, exc, nodes, conn, (float(b[0]), float(b[1]), float(b[2]), float(b[3])))
@@ -261,14 +287,15 @@ def legend_html(season: str, score_range: tuple[float, float], climate_label: st
         *[f"<span style='{sw};background:{c}'></span>{kv} kV" for kv, c in sorted(VOLTAGE_COLOURS.items(), reverse=True)],
         f"<span style='{sw};background:{UNKNOWN_VOLTAGE_COLOUR}'></span>voltage not published",
         f"<span style='{sw};border:2px dashed #333;background:#fff'></span>planned / under construction",
-        "<span style='font-size:10px;color:#555'>dotted ring = town-level location (5-30 km off)</span>",
+        "<span style='font-size:10px;color:#555'>dotted ring = point may be more than 3 km off (town-level)</span>",
         f"<b>Supply regions</b>: {esc(season.replace('_', '-'))} surplus, MW (estimate)",
         f"<span style='{bar};background:{css_gradient(SURPLUS_RAMP)}'></span>"
         f"<span>{surplus_range[0]:,.0f}</span><span style='float:right'>{surplus_range[1]:,.0f}</span>",
         f"<b>Climate</b>: {esc(climate_label)} (estimate)",
         f"<span style='{bar};background:{css_gradient(HEAT_RAMP)}'></span>"
         f"<span>{climate_range[0]:,.0f}</span><span style='float:right'>{climate_range[1]:,.0f}</span>",
-        f"<span style='{sw};background:#2171b5;border:2px solid #fff;box-shadow:0 0 0 1px #2171b5'></span>connectivity",
+        f"<span style='{sw};background:#2171b5;border:2px solid #fff;box-shadow:0 0 0 1px #2171b5'></span>connectivity "
+        f"(<span style='{sw};background:#fff;border:2px solid #2171b5'></span>planned, not scored)",
         "<span style='display:inline-block;width:12px;height:8px;background:#999;opacity:.6;margin-right:4px'></span>exclusion zone",
     ]
     return "<br>".join(rows)
@@ -358,10 +385,13 @@ def base_map(
     grid_fg.add_to(m)
 
     conn = layers.connectivity
-    folium.GeoJson(_points_fc(conn, {"popup": conn["popup"], "tip": conn["tooltip"]}),
+    folium.GeoJson(_points_fc(conn, {"popup": conn["popup"], "tip": conn["tooltip"],
+                                     "fill": np.where(conn["exists"], "#2171b5", "#ffffff"),
+                                     "stroke": np.where(conn["exists"], "#ffffff", "#2171b5")}),
                    name="Connectivity (cable landings, IXPs, data centres)",
                    marker=folium.CircleMarker(radius=5, fill=True),
-                   style_function=lambda f: {"color": "#ffffff", "weight": 2, "fillColor": "#2171b5", "fillOpacity": 1.0},
+                   style_function=lambda f: {"color": f["properties"]["stroke"], "weight": 2, "fillColor": f["properties"]["fill"],
+                                             "fillOpacity": 1.0},
                    popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
                    tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(m)
 
@@ -471,10 +501,11 @@ def site_popup(r: pd.Series) -> str:
         ("Place", ", ".join(str(v) for v in (r.get("district"), r.get("province")) if isinstance(v, str)) or r["candidate_id"]),
         ("Connection", f"{text_or(r.get('grid_node'), '—')}"),
         ("Voltage", num(r.get("grid_voltage_kv"), ".0f", "kV", "not published")),
-        ("Distance to node", num(r.get("grid_distance_km"), ".1f", "km")),
+        ("Distance to node", ranged(r, "grid_distance_km", "km", fmt=".1f", estimate=False)),
         ("Headroom", num(r.get("grid_headroom_mw"), ",.0f", "MW", "unknown")),
-        ("Region surplus", f"{num(r.get('region_surplus_mw'), ',.0f', 'MW')} ({text_or(r.get('region'), '—')}, estimate)"),
-        ("Hours above 35 °C", f"{num(r.get('hours_above_35c'), ',.0f', 'h/yr')} (estimate)"),
+        ("Region surplus", f"{ranged(r, 'region_surplus_mw', 'MW')} in {text_or(r.get('region'), '—')}"),
+        ("Hours above 35 °C", ranged(r, "hours_above_35c", "h/yr")),
+        ("Cooling degree days", ranged(r, "cooling_degree_days", "°C·day")),
         ("Data gaps", text_or(r.get("data_gaps"), "none")),
     ])
 

@@ -225,6 +225,42 @@ def test_no_exception_on_rerun_after_ranks_move(app: Session) -> None:
         page.close()
 
 
+# Bring a WGS84 point to the middle of the map (as a person would pan there; panning reruns nothing) and say
+# where it is on screen: Leaflet's own projection of the folium map object.
+POINT_JS = """([lat, lon]) => {
+  const map = Object.values(window).find(v => v && typeof v.latLngToContainerPoint === 'function' && v.getContainer);
+  map.closePopup();
+  map.setView(L.latLng(lat, lon), 7, {animate: false});
+  const p = map.latLngToContainerPoint(L.latLng(lat, lon));
+  const box = map.getContainer().getBoundingClientRect();
+  return {x: box.left + p.x, y: box.top + p.y};
+}"""
+
+
+def test_clicking_anywhere_explains_why_not_here(app: Session) -> None:
+    """A person clicks in Kech (Makran, supplied from Iran), away from any marker: the card column says why."""
+    page = app.page
+    frame = wait_for_map(page, timeout=30)
+    wait_until_idle(page)
+    inner = frame.evaluate(POINT_JS, [26.35, 63.6])
+    offset = frame.frame_element().bounding_box()
+    runs = finished_runs(page)
+    page.mouse.click(offset["x"] + inner["x"], offset["y"] + inner["y"])
+    wait_for_runs(page, runs + 1)
+    heading = page.locator('[data-testid="stMain"] h3').filter(has_text="Why not here?")
+    heading.wait_for(timeout=60_000)
+    assert "Kech" in heading.inner_text(), heading.inner_text()
+    main = page.locator('[data-testid="stMain"]')
+    text = main.inner_text()
+    assert "Not eligible" in text and "supply region on the national grid" in text, text[:2000]
+    assert "QESCO-Makran" in text
+    assert _exceptions(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "why_not_here.png"))
+    page.get_by_role("button", name="Close and show the site card").click()
+    page.locator('[data-testid="stMain"] h3').filter(has_text=re.compile(r"^#\d+ · ")).first.wait_for(timeout=60_000)
+
+
 def test_no_request_left_localhost(app: Session) -> None:
     """Runs last: covers the load, the two re-renders and the downloads."""
     assert app.urls, "no request was recorded"

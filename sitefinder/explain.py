@@ -245,7 +245,7 @@ def explain_point(dataset: Dataset, lon: float, lat: float, profile: Profile, *,
         **{k: climate_src for k in METRIC_COLUMNS},
     }
     columns = list(dict.fromkeys([*profile.weights, *(c.column for c in profile.constraints), "on_national_grid",
-                                  *METRIC_COLUMNS, "surplus_winter_mw", "surplus_summer_mw", "elevation_m",
+                                  *METRIC_COLUMNS, *CRITERIA, "surplus_winter_mw", "surplus_summer_mw", "elevation_m",
                                   "climate_station_km"]))
     values: dict[str, ValueExplained] = {}
     for col in columns:

@@ -53,7 +53,7 @@ def test_explain_json_has_the_promised_shape(makran_json):
     assert {"lon", "lat", "region", "values", "constraints", "score", "rank"} <= set(makran_json)
     assert makran_json["lon"] == pytest.approx(TURBAT[0]) and makran_json["lat"] == pytest.approx(TURBAT[1])
     profile = load_profile("bitcoin_mine")
-    must = {*profile.weights, "on_national_grid", *(m for m in METRIC_COLUMNS)}
+    must = {*CRITERIA, *profile.weights, "on_national_grid", *(m for m in METRIC_COLUMNS)}
     assert must <= set(makran_json["values"]), must - set(makran_json["values"])
     for column, v in makran_json["values"].items():
         assert {"value", "unit", "low", "high", "source"} <= set(v), column

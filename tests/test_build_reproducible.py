@@ -88,12 +88,21 @@ def _read(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))
 
 
-def test_every_change_to_a_shared_fact_table_is_logged_with_a_source() -> None:
-    """facts/ starts from the shared fact collection; every cell changed since, every new row and column,
-    is a row of facts/revisions.csv that names its source."""
+def test_the_kept_originals_are_the_shared_fact_collection() -> None:
+    """facts/original/ keeps the shared tables as they were copied, so the change log below can be checked
+    on any clone; where the shared collection is next to the checkout, the two must be the same."""
     shared = ROOT.parent / "shared" / "data" / "pakistan"
-    if not shared.exists():
-        pytest.skip("the shared fact collection is not next to this checkout")
+    original = DATA / "facts" / "original"
+    assert sorted(p.name for p in original.iterdir()) == sorted(KEYS)
+    if shared.exists():
+        for name in KEYS:
+            assert (original / name).read_bytes() == (shared / name).read_bytes(), name
+
+
+def test_every_change_to_a_shared_fact_table_is_logged_with_a_source() -> None:
+    """facts/ starts from the shared fact collection (kept in facts/original/); every cell changed since,
+    every new row and column, is a row of facts/revisions.csv that names its source."""
+    shared = DATA / "facts" / "original"
     facts = DATA / "facts"
     log = _read(facts / "revisions.csv")
     assert log and all(r["source_url"].strip() or r["column"] != "(new row)" for r in log)

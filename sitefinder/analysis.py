@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from .candidates import Candidates, h3_candidates, user_candidates
-from .criteria import NodeRule, combine, grid_criteria, site_criteria
+from .criteria import combine, grid_criteria, site_criteria
 from .dataset import Dataset
 from .profiles import Profile
 from .scoring import ScoreResult, score
+from .vocabulary import NodeRule
 
 Progress = Callable[[str], None]
 
@@ -38,20 +39,23 @@ class Study:
     _grid: dict[NodeRule, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
-    def on_h3(cls, dataset: Dataset, resolution: int, progress: Progress = _quiet) -> "Study":
+    def on_h3(cls, dataset: Dataset, resolution: int, progress: Progress = _quiet) -> Study:
+        """A study over H3 cells at ``resolution`` (5-8) covering the dataset's study area."""
         t = time.perf_counter()
         cands = h3_candidates(dataset["study_area"], resolution)
         progress(f"candidates: {len(cands):,} H3 cells at resolution {resolution} ({time.perf_counter() - t:.1f} s)")
         return cls(dataset, cands, progress)
 
     @classmethod
-    def on_sites(cls, dataset: Dataset, sites: gpd.GeoDataFrame, source: str, progress: Progress = _quiet) -> "Study":
+    def on_sites(cls, dataset: Dataset, sites: gpd.GeoDataFrame, source: str, progress: Progress = _quiet) -> Study:
+        """A study over the user's own points or polygons (``sites`` in any CRS; read as EPSG:4326)."""
         cands = user_candidates(sites, source=source)
         progress(f"candidates: {len(cands):,} sites from {source}")
         return cls(dataset, cands, progress)
 
     @property
     def site(self) -> pd.DataFrame:
+        """The site criteria of every candidate (computed once, then cached)."""
         if self._site is None:
             t = time.perf_counter()
             self.progress(f"measuring region, climate, land and connectivity for {len(self.candidates):,} candidates ...")
@@ -60,6 +64,7 @@ class Study:
         return self._site
 
     def grid(self, rule: NodeRule) -> pd.DataFrame:
+        """The connection point of every candidate under ``rule`` (cached per rule)."""
         if rule not in self._grid:
             self._grid[rule] = grid_criteria(self.dataset, self.candidates, rule)
         return self._grid[rule]
@@ -69,8 +74,30 @@ class Study:
         return combine(self.site, self.grid(profile.node_rule), profile.season)
 
     def rank(self, profile: Profile) -> tuple[pd.DataFrame, ScoreResult]:
+        """The criteria matrix for ``profile`` and its scores."""
         m = self.matrix(profile)
         return m, score(m, profile)
+
+
+def site_at(frame: gpd.GeoDataFrame, lon: float, lat: float, *, tolerance_km: float = 0.0,
+            id_column: str = "candidate_id") -> str | None:
+    """The id of the shortlisted site whose geometry holds the point (WGS84), else of the nearest one within
+    ``tolerance_km`` (geodesic km to its ``lon``/``lat`` point), else None."""
+    import shapely  # noqa: PLC0415
+
+    from .geodesy import geodesic_km  # noqa: PLC0415
+
+    if not len(frame) or not (np.isfinite(lon) and np.isfinite(lat)):
+        return None
+    pt = shapely.Point(lon, lat)
+    inside = np.asarray(shapely.covers(frame.geometry.array, pt), dtype=bool)
+    if inside.any():
+        return str(frame[id_column].iloc[int(np.flatnonzero(inside)[0])])
+    if tolerance_km <= 0:
+        return None
+    km = geodesic_km(lon, lat, frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
+    i = int(np.argmin(km))
+    return str(frame[id_column].iloc[i]) if km[i] <= tolerance_km else None
 
 
 def pick_shortlist(matrix: pd.DataFrame, result: ScoreResult, top: int, *, max_per_node: int = 0,

@@ -20,72 +20,23 @@ import shapely
 from numpy.typing import NDArray
 
 from .candidates import Candidates
-from .climate import (METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUMNS, ClimateSettings, error_summary, interpolate_metrics,
-                      leave_one_out, metric_ranges, metrics_from_monthly)
+from .climate import (
+    METRIC_COLUMNS,
+    TMAX_COLUMNS,
+    TMIN_COLUMNS,
+    ClimateSettings,
+    error_summary,
+    interpolate_metrics,
+    leave_one_out,
+    metric_ranges,
+    metrics_from_monthly,
+)
 from .dataset import Dataset
 from .elevation import elevation_m
 from .errors import ScoringError
 from .geodesy import NearestFinder
 from .ranges import high, low
-
-SEASONS = ("winter", "summer", "year_round")
-
-
-@dataclass(frozen=True)
-class CriterionInfo:
-    """A criterion column the engine can score: unit, family, direction, and a plain description."""
-
-    name: str
-    unit: str
-    family: str
-    direction: str  # natural direction: "benefit" or "cost"
-    label: str
-    description: str
-    estimate: bool = False
-
-
-CRITERIA: dict[str, CriterionInfo] = {c.name: c for c in (
-    CriterionInfo("grid_distance_km", "km", "grid", "cost", "Distance to grid node",
-                  "Geodesic distance from the site to the nearest eligible grid node."),
-    CriterionInfo("grid_voltage_kv", "kV", "grid", "benefit", "Grid node voltage",
-                  "Highest AC voltage at the connection node; blank where not published."),
-    CriterionInfo("grid_headroom_mw", "MW", "grid", "benefit", "Grid node headroom",
-                  "Spare capacity at the connection node for a new load; blank = unknown."),
-    CriterionInfo("region_surplus_mw", "MW", "surplus", "benefit", "Region surplus",
-                  "Spare power in the supply region for the chosen season.", estimate=True),
-    CriterionInfo("hottest_month_tmax_c", "°C", "climate", "cost", "Hottest-month max",
-                  "Mean daily maximum temperature of the hottest month.", estimate=True),
-    CriterionInfo("cooling_degree_days", "°C·day", "climate", "cost", "Cooling degree days",
-                  "Cooling degree days above 18 °C per year.", estimate=True),
-    CriterionInfo("hours_above_35c", "h/yr", "climate", "cost", "Hours above 35 °C",
-                  "Estimated hours per year above 35 °C.", estimate=True),
-    CriterionInfo("free_cooling_months", "months", "climate", "benefit", "Free-cooling months",
-                  "Months whose mean daily maximum is below 25 °C.", estimate=True),
-    CriterionInfo("connectivity_distance_km", "km", "connectivity", "cost", "Distance to connectivity",
-                  "Distance to the nearest cable landing, internet exchange or data centre."),
-    CriterionInfo("large_city_distance_km", "km", "connectivity", "cost", "Distance to large city",
-                  "Distance to the nearest large city (skilled staff, services)."),
-    CriterionInfo("town_distance_km", "km", "land", "benefit", "Distance to nearest town",
-                  "Distance to the nearest town or city in the cities layer (noise setback)."),
-    CriterionInfo("flood_2022", "0/1", "land", "cost", "2022 flood district",
-                  "1 if the site's district was declared calamity-hit or named most affected in the 2022 floods "
-                  "(official lists; press where none exists)."),
-    CriterionInfo("land_excluded", "0/1", "land", "cost", "Inside an exclusion zone",
-                  "1 if the site lies in a protected area, city core or other exclusion zone."),
-    CriterionInfo("on_national_grid", "0/1", "grid", "benefit", "On the national grid",
-                  "0 where the supply region is not connected to the national grid."),
-    CriterionInfo("in_study_area", "0/1", "land", "benefit", "Inside the study area",
-                  "0 for a site outside the study area (at sea or abroad)."),
-)}
-
-
-@dataclass(frozen=True)
-class NodeRule:
-    """Which grid nodes a facility may connect to."""
-
-    min_voltage_kv: float = 220.0
-    statuses: tuple[str, ...] = ("operational",)
-    allow_unknown_voltage: bool = True
+from .vocabulary import SEASONS, NodeRule
 
 
 def _nearest(candidates: Candidates, frame: pd.DataFrame | None) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
@@ -120,7 +71,10 @@ def _take_cat(values: pd.Series, idx: NDArray[np.intp]) -> pd.Categorical:
     """Labels of the rows at ``idx`` as a categorical (-1 -> missing): cheap for millions of rows."""
     present = values.notna().to_numpy()
     labels = np.array([str(v) if ok else "" for v, ok in zip(values, present)], dtype=object)
-    cats, codes = np.unique(labels[present], return_inverse=True) if present.any() else (np.array([], dtype=object), np.array([], dtype=int))
+    if present.any():
+        cats, codes = np.unique(labels[present], return_inverse=True)
+    else:
+        cats, codes = np.array([], dtype=object), np.array([], dtype=int)
     full = np.full(len(labels), -1)
     full[present] = codes
     return pd.Categorical.from_codes(np.where(idx >= 0, full[np.maximum(idx, 0)], -1), categories=cats)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .candidates import Candidates
 from .climate import METRIC_COLUMNS, ClimateSettings
-from .criteria import CRITERIA, climate_check, combine, eligible_nodes, grid_criteria, site_criteria
+from .criteria import climate_check, combine, eligible_nodes, grid_criteria, site_criteria
 from .dataset import Dataset
 from .elevation import SOURCE as ELEVATION_SOURCE
 from .errors import Problem, ProfileError
@@ -27,6 +27,7 @@ from .geodesy import geodesic_km
 from .profiles import Profile
 from .ranges import high, low
 from .scoring import ScoreResult, reason_text, score
+from .vocabulary import CRITERIA
 
 EXTRA_UNITS = {"elevation_m": ("m", "Ground elevation"), "surplus_winter_mw": ("MW", "Region surplus, winter"),
                "surplus_summer_mw": ("MW", "Region surplus, summer"), "annual_mean_temp_c": ("°C", "Annual mean temperature"),
@@ -80,6 +81,7 @@ class Explanation:
 
     @property
     def passes(self) -> bool:
+        """True if the point meets every constraint of the profile."""
         return all(c.passed for c in self.constraints)
 
     def to_dict(self) -> dict[str, Any]:
@@ -233,7 +235,8 @@ def explain_point(dataset: Dataset, lon: float, lat: float, profile: Profile, *,
                                     f"{_src(_row_of(conn, 'name', m.get('connectivity_point')), 'connectivity layer')}",
         "large_city_distance_km": f"nearest large city: {m.get('nearest_large_city')} | "
                                   f"{_src(_row_of(cities, 'name', m.get('nearest_large_city')), 'cities layer')}",
-        "town_distance_km": f"nearest town: {m.get('nearest_town')} | {_src(_row_of(cities, 'name', m.get('nearest_town')), 'cities layer')}",
+        "town_distance_km": f"nearest town: {m.get('nearest_town')} | "
+                            f"{_src(_row_of(cities, 'name', m.get('nearest_town')), 'cities layer')}",
         "flood_2022": (f"{_str(district_row.get('flood_2022_basis')) or 'district on no 2022 list'} | "
                        f"{_str(district_row.get('flood_2022_source')) or _src(district_row, 'districts layer')}"
                        if district_row is not None else "no district here"),

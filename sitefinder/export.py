@@ -7,8 +7,8 @@ hexagon or the user's polygon/point) and the run metadata in its top-level ``met
 from __future__ import annotations
 
 import datetime as _dt
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -19,12 +19,12 @@ from . import __version__
 from .analysis import Study, pick_shortlist
 from .dataset import Dataset
 from .errors import Problem, ProfileError, SitefinderError
-from .profiles import Profile
-from .scenario import Scenario
-from .criteria import CRITERIA
 from .io import dumps_geojson, feature_collection, write_csv
+from .profiles import Profile
 from .ranges import RANGED_COLUMNS, range_columns
+from .scenario import Scenario
 from .scoring import ScoreResult
+from .vocabulary import CRITERIA
 
 CONNECTION = ["grid_node_id", "grid_node", "grid_voltage_kv", *range_columns(["grid_distance_km"]), "grid_headroom_mw",
               "grid_status", "grid_location_precision", "grid_location_error_km", "grid_capacity_mva"]
@@ -77,13 +77,13 @@ def run_metadata(study: Study, result: ScoreResult, *, top: int, max_per_node: i
     for kind, frame in ds.layers.items():
         src = frame["source"].dropna().astype(str) if "source" in frame else pd.Series(dtype=str)
         sources[kind] = {
-            "file": ds.files[kind].name if kind in ds.files else None,
+            "file": ds.file_label(kind),
             "features": int(len(frame)),
             "sources": sorted({s for v in src for s in str(v).replace(" | ", " ; ").split(" ; ") if s.strip()})[:12],
         }
     return {
         "generator": f"sitefinder {__version__}",
-        "generated_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "generated_at": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         "profile": prof.name,
         "profile_title": prof.title,
         "profile_source": prof.source,
@@ -130,6 +130,7 @@ def dataset_assumptions(dataset: Dataset) -> dict[str, Any]:
 
 
 def shortlist_frame(study: Study, table: pd.DataFrame, rows: np.ndarray) -> gpd.GeoDataFrame:
+    """The shortlist table with each site's geometry (H3 hexagon or the user's shape), EPSG:4326."""
     geoms = study.candidates.geometries(np.asarray(rows, dtype=np.intp))
     return gpd.GeoDataFrame(table.copy(), geometry=list(geoms), crs=4326)
 
@@ -140,11 +141,13 @@ def shortlist_geojson(frame: gpd.GeoDataFrame, metadata: dict[str, Any]) -> str:
 
 
 def shortlist_csv(table: pd.DataFrame) -> str:
+    """The shortlist table as CSV text (the same rows and columns as the GeoJSON's properties)."""
     return table.to_csv(index=False, lineterminator="\n")
 
 
 def write_shortlist(frame: gpd.GeoDataFrame, metadata: dict[str, Any], geojson_path: Path | None,
                     csv_path: Path | None) -> list[Path]:
+    """Write the shortlist as GeoJSON and/or CSV where given; returns the files written."""
     written = []
     if geojson_path is not None:
         geojson_path.parent.mkdir(parents=True, exist_ok=True)
@@ -168,6 +171,7 @@ class Shortlist:
 
 
 def provinces(matrix: pd.DataFrame) -> list[str]:
+    """The provinces the candidates fall in, sorted."""
     return sorted({str(p) for p in matrix["province"].dropna().unique()})
 
 

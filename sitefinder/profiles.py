@@ -13,10 +13,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .criteria import CRITERIA, SEASONS, NodeRule
-from .errors import InputFileNotFoundError, ProfileError, Problem
-from .schema import NODE_STATUSES
+from .errors import InputFileNotFoundError, Problem, ProfileError
+from .settings import SETTINGS, unknown_keys
 from .valuefunctions import ValueFunction, make
+from .vocabulary import CRITERIA, NODE_STATUSES, SEASONS, NodeRule
 
 OPS = ("<=", ">=", "<", ">", "==", "!=")
 MISSING_CRITERION = ("neutral", "exclude", "worst")
@@ -37,6 +37,7 @@ class CriterionSpec:
 
     @property
     def direction(self) -> str:
+        """``benefit`` (more is better) or ``cost`` (less is better), from the value function."""
         return self.value.direction
 
 
@@ -52,9 +53,11 @@ class Constraint:
     reason_column: str = ""
 
     def threshold(self, params: dict[str, float]) -> float:
+        """The constraint's number: its value, or the parameter it names (e.g. the facility's MW)."""
         return float(params[self.value]) if isinstance(self.value, str) else float(self.value)
 
     def describe(self, params: dict[str, float]) -> str:
+        """The constraint in words with its unit, e.g. 'an eligible grid node within reach (grid_distance_km <= 50 km)'."""
         unit = CRITERIA[self.column].unit if self.column in CRITERIA else ""
         val = self.threshold(params)
         shown = f"{val:g} {unit}".strip() if unit not in ("0/1",) else f"{val:g}"
@@ -79,12 +82,15 @@ class Profile:
 
     @property
     def weights(self) -> dict[str, float]:
+        """The raw weight of each criterion (not normalised)."""
         return {c.name: c.weight for c in self.criteria}
 
     def params(self) -> dict[str, float]:
+        """The parameters constraints may name (``facility_mw``, MW)."""
         return {"facility_mw": self.facility_mw}
 
-    def with_weights(self, weights: dict[str, float]) -> "Profile":
+    def with_weights(self, weights: dict[str, float]) -> Profile:
+        """A copy with these weights; unknown criteria, negative weights and all-zero weights are refused."""
         unknown = set(weights) - {c.name for c in self.criteria}
         if unknown:
             raise ProfileError(self.name, [Problem("weights", f"unknown criteria {sorted(unknown)}.",
@@ -92,36 +98,53 @@ class Profile:
         bad = [k for k, v in weights.items() if not (isinstance(v, (int, float)) and v >= 0 and v == v)]
         if bad:
             raise ProfileError(self.name, [Problem(f"weight '{k}'", "must be a number of 0 or more.") for k in bad])
-        return replace(self, criteria=tuple(replace(c, weight=float(weights.get(c.name, c.weight))) for c in self.criteria))
+        changed = replace(self, criteria=tuple(replace(c, weight=float(weights.get(c.name, c.weight))) for c in self.criteria))
+        problem = all_zero_problem([c.weight for c in changed.criteria])
+        if problem is not None:
+            raise ProfileError(self.name, [problem])
+        return changed
 
-    def with_facility_mw(self, mw: float) -> "Profile":
+    def with_facility_mw(self, mw: float) -> Profile:
+        """A copy with the facility size (MW, within the settings table's bounds)."""
         check_mw(mw, self)
         return replace(self, facility_mw=float(mw))
 
-    def with_season(self, season: str) -> "Profile":
+    def with_season(self, season: str) -> Profile:
+        """A copy that counts the surplus of ``season`` (winter, summer or year_round)."""
         if season not in SEASONS:
             raise ProfileError(self.name, [Problem("season", f"'{season}' is not known.", f"Use one of: {', '.join(SEASONS)}.")])
         return replace(self, season=season)
 
-    def with_node_rule(self, **changes: Any) -> "Profile":
+    def with_node_rule(self, **changes: Any) -> Profile:
+        """A copy with the grid-node rule changed (e.g. ``min_voltage_kv``)."""
         return replace(self, node_rule=replace(self.node_rule, **changes))
 
-    def with_constraint_value(self, column: str, value: float) -> "Profile":
+    def with_constraint_value(self, column: str, value: float) -> Profile:
         """Change the threshold of the constraint on ``column`` (e.g. the maximum grid distance)."""
         if not any(c.column == column for c in self.constraints):
             raise ProfileError(self.name, [Problem("constraints", f"no constraint on '{column}'.")])
         return replace(self, constraints=tuple(replace(c, value=float(value)) if c.column == column else c
                                                for c in self.constraints))
 
-    def without_constraints(self, columns: set[str]) -> "Profile":
+    def without_constraints(self, columns: set[str]) -> Profile:
+        """A copy without the constraints on these columns."""
         return replace(self, constraints=tuple(c for c in self.constraints if c.column not in columns))
 
 
+def all_zero_problem(weights: list[float]) -> Problem | None:
+    """The one rule for weights that are all zero: nothing would be scored (a problem), else None."""
+    if weights and all(w >= 0 for w in weights) and sum(weights) <= 0:
+        return Problem("weights", "every weight is zero.", "Give at least one criterion a weight above zero.")
+    return None
+
+
 def check_mw(mw: float, profile: Profile | None = None) -> float:
-    if not isinstance(mw, (int, float)) or mw != mw or mw <= 0 or mw > 10_000:
-        raise ProfileError("facility size", [Problem("--mw", f"{mw!r} MW is not a facility size.",
-                                                     "Give a positive number of megawatts, at most 10,000.")])
-    return float(mw)
+    """A facility size within the settings table's bounds (MW), or a ProfileError saying the bounds."""
+    s = SETTINGS["mw"]
+    value, problem = s.parse(mw, "facility size")
+    if problem is not None:
+        raise ProfileError("facility size", [Problem("--mw", f"{mw!r} MW is not a facility size.", problem.fix)])
+    return float(value)
 
 
 def _req(table: dict[str, Any], key: str, types: tuple[type, ...], where: str, problems: list[Problem]) -> Any:
@@ -136,9 +159,40 @@ def _req(table: dict[str, Any], key: str, types: tuple[type, ...], where: str, p
     return value
 
 
+PROFILE_KEYS = ("name", "title", "description", "facility_mw", "mw_range", "season", "notes", "grid", "criteria",
+                "constraints")
+GRID_KEYS = ("min_voltage_kv", "statuses", "allow_unknown_voltage")
+CRITERION_KEYS = ("weight", "value", "missing", "missing_value", "note", "direction")
+VALUE_KEYS = {"linear": ("kind", "domain"), "piecewise": ("kind", "points"),
+              "categorical": ("kind", "categories", "default")}
+CONSTRAINT_KEYS = ("column", "op", "value", "label", "missing", "reason_column")
+
+
+def _unknown(table: Any, known: tuple[str, ...], where: str) -> list[Problem]:
+    """A problem for every key of ``table`` sitefinder does not know, naming the closest known key."""
+    if not isinstance(table, dict):
+        return []
+    return unknown_keys([str(k) for k in table], known, where)
+
+
+def unknown_profile_keys(data: dict[str, Any]) -> list[Problem]:
+    """Every key in a profile table that sitefinder does not know (a typo would otherwise be ignored)."""
+    out = _unknown(data, PROFILE_KEYS, "profile")
+    out += _unknown(data.get("grid"), GRID_KEYS, "grid")
+    for name, table in (data.get("criteria") or {}).items() if isinstance(data.get("criteria"), dict) else []:
+        out += _unknown(table, CRITERION_KEYS, f"criteria.{name}")
+        value = table.get("value") if isinstance(table, dict) else None
+        if isinstance(value, dict) and value.get("kind") in VALUE_KEYS:
+            out += _unknown(value, VALUE_KEYS[value["kind"]], f"criteria.{name}.value")
+    for i, table in enumerate(data.get("constraints") or [] if isinstance(data.get("constraints"), list) else []):
+        out += _unknown(table, CONSTRAINT_KEYS, f"constraints[{i + 1}]")
+    return out
+
+
 def parse_profile(data: dict[str, Any], source: str) -> Profile:
-    """Validate a profile table (parsed TOML); every problem is reported at once."""
-    p: list[Problem] = []
+    """Validate a profile table (parsed TOML); every problem is reported at once, a key sitefinder does not
+    know among them (naming the closest known key)."""
+    p: list[Problem] = unknown_profile_keys(data)
     name = _req(data, "name", (str,), "profile", p)
     title = data.get("title", name)
     mw = _req(data, "facility_mw", (int, float), "profile", p)
@@ -146,8 +200,8 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
     season = _req(data, "season", (str,), "profile", p)
     if season is not None and season not in SEASONS:
         p.append(Problem("profile.season", f"'{season}' is not known.", f"Use one of: {', '.join(SEASONS)}."))
-    if isinstance(mw, (int, float)) and not 0 < mw <= 10_000:
-        p.append(Problem("profile.facility_mw", f"{mw} MW is out of range.", "Use a positive size up to 10,000 MW."))
+    if isinstance(mw, (int, float)) and SETTINGS["mw"].parse(mw, "profile")[1] is not None:
+        p.append(Problem("profile.facility_mw", f"{mw} MW is out of range.", f"Use {SETTINGS['mw'].bounds_text()}."))
 
     grid = data.get("grid", {})
     statuses = tuple(grid.get("statuses", ["operational"]))
@@ -192,8 +246,9 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
         if vf is not None and isinstance(weight, (int, float)):
             specs.append(CriterionSpec(cname, float(weight), vf, missing, float(mv) if isinstance(mv, (int, float)) else 0.5,
                                        str(table.get("note", ""))))
-    if specs and all(s.weight >= 0 for s in specs) and sum(s.weight for s in specs) <= 0:
-        p.append(Problem("criteria", "every weight is zero.", "Give at least one criterion a weight above zero."))
+    zero = all_zero_problem([s.weight for s in specs])
+    if zero is not None:
+        p.append(replace(zero, where="criteria"))
 
     cons: list[Constraint] = []
     for i, table in enumerate(data.get("constraints", [])):
@@ -227,6 +282,7 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
 
 
 def load_profile_file(path: str | Path) -> Profile:
+    """Read and validate a profile TOML file; every problem is reported at once."""
     p = Path(path)
     if not p.exists():
         raise InputFileNotFoundError(f"{p}: no such profile file. Check the path, or use a built-in profile: "
@@ -239,6 +295,7 @@ def load_profile_file(path: str | Path) -> Profile:
 
 
 def builtin_profile_names() -> list[str]:
+    """The names of the profiles shipped in ``sitefinder/profile_data/``, sorted."""
     return sorted(f.name[:-5] for f in resources.files("sitefinder.profile_data").iterdir() if f.name.endswith(".toml"))
 
 

@@ -17,11 +17,11 @@ import shapely
 from .climate import TMAX_COLUMNS, TMIN_COLUMNS
 from .errors import LayerError, Problem
 from .ranges import HIGH, LOW, out_of_order
+from .vocabulary import NODE_STATUSES
 
 DType = Literal["str", "float", "bool", "category"]
 POINT = ("Point",)
 POLYGONAL = ("Polygon", "MultiPolygon")
-NODE_STATUSES = ("operational", "under_construction", "planned", "decommissioned")
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class LayerSchema:
     extra: dict[str, str] = field(default_factory=dict)
 
     def column(self, name: str) -> Column:
+        """The column called ``name`` (KeyError if the schema has none)."""
         return next(c for c in self.columns if c.name == name)
 
 
@@ -78,7 +79,8 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("name", "str", "Station name"),
                 Column("voltage_kv", "float", "Highest AC voltage at the node", unit="kV", nullable=True, min=1, max=1200),
                 Column("status", "category", "Operating status", allowed=NODE_STATUSES),
-                Column("headroom_mw", "float", "Spare capacity for a new load; blank = unknown", unit="MW", nullable=True, min=0, max=100_000),
+                Column("headroom_mw", "float", "Spare capacity for a new load; blank = unknown", unit="MW", nullable=True,
+                       min=0, max=100_000),
                 Column("capacity_mva", "float", "Transformation capacity", unit="MVA", required=False, nullable=True, min=0, max=100_000),
                 Column("headroom_mva", "float", "Spare capacity as apparent power (converted to MW with a stated power factor)",
                        unit="MVA", required=False, nullable=True, min=0, max=100_000),
@@ -95,15 +97,18 @@ SCHEMAS: dict[str, LayerSchema] = {
             (
                 Column("region_id", "str", "Unique identifier", unique=True),
                 Column("name", "str", "Region name"),
-                Column("surplus_winter_mw", "float", "Spare power in winter (Oct-Mar); negative = deficit", unit="MW", nullable=True, min=-100_000, max=100_000),
-                Column("surplus_summer_mw", "float", "Spare power in summer (Apr-Sep); negative = deficit", unit="MW", nullable=True, min=-100_000, max=100_000),
+                Column("surplus_winter_mw", "float", "Spare power in winter (Oct-Mar); negative = deficit", unit="MW",
+                       nullable=True, min=-100_000, max=100_000),
+                Column("surplus_summer_mw", "float", "Spare power in summer (Apr-Sep); negative = deficit", unit="MW",
+                       nullable=True, min=-100_000, max=100_000),
                 Column("on_national_grid", "bool", "False where the region is not connected to the national grid"),
                 *(Column(f"surplus_{season}_mw_{end}", "float",
                          f"{'Low' if end == 'low' else 'High'} end of the {season} surplus estimate's range", unit="MW",
                          required=False, nullable=True, min=-100_000, max=100_000)
                   for season in ("winter", "summer") for end in ("low", "high")),
                 Column("surplus_basis", "str", "How the surplus figures were obtained", required=False, nullable=True),
-                Column("tariff_pkr_per_kwh", "float", "Tariff offered to large new loads", unit="PKR/kWh", required=False, nullable=True, min=0, max=1000),
+                Column("tariff_pkr_per_kwh", "float", "Tariff offered to large new loads", unit="PKR/kWh", required=False,
+                       nullable=True, min=0, max=1000),
                 *(Column(f"surplus_mw_{m:02d}", "float", f"Spare power in month {m:02d}; negative = deficit", unit="MW",
                          required=False, nullable=True, min=-100_000, max=100_000) for m in range(1, 13)),
             ),
@@ -175,6 +180,7 @@ def _rows(index: pd.Index | np.ndarray, *, limit: int = 8) -> str:
 
 
 def get_schema(kind: str) -> LayerSchema:
+    """The schema of a layer kind, or a LayerError listing the kinds."""
     try:
         return SCHEMAS[kind]
     except KeyError:
@@ -195,7 +201,8 @@ def _safe_float(value: object) -> float:
 
 def _coerce(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
     """Convert a column to its dtype; return the new series and the positions that failed."""
-    raw_missing = series.isna().to_numpy() | series.astype("string").str.strip().isin(["", "nan", "NaN", "null", "None"]).fillna(True).to_numpy()
+    blank = series.astype("string").str.strip().isin(["", "nan", "NaN", "null", "None"]).fillna(True).to_numpy()
+    raw_missing = series.isna().to_numpy() | blank
     if col.dtype == "float":
         try:
             values = pd.to_numeric(series.where(~raw_missing), errors="coerce").astype(float)
@@ -223,7 +230,7 @@ def validate_layer(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDa
     """
     schema = get_schema(kind)
     problems: list[Problem] = []
-    notes: list[str] = []
+    notes: list[str] = list(frame.attrs.get("notes", []))  # what reading the file already repaired
 
     if len(frame) == 0:
         raise LayerError(source, [Problem(source, f"the {schema.title.lower()} layer has no features.",

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from .criteria import CRITERIA
 from .errors import ScoringError
 from .profiles import Constraint, Profile
+from .vocabulary import CRITERIA
 
 _OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt, "==": operator.eq, "!=": operator.ne}
 MAX_CONSTRAINTS = 62
@@ -75,6 +75,7 @@ class ScoreResult:
 
     @property
     def n_feasible(self) -> int:
+        """How many candidates pass every constraint."""
         return int(self.feasible.sum())
 
     def top(self, k: int) -> NDArray[np.intp]:
@@ -82,6 +83,7 @@ class ScoreResult:
         return self.order[:k]
 
     def weight_of(self, name: str) -> float:
+        """The normalised weight (0..1) of criterion ``name``."""
         return float(self.weights[self.criteria.index(name)])
 
     def gaps(self, i: int) -> list[str]:
@@ -117,6 +119,7 @@ class ScoreResult:
 
 
 def reason_text(con: Constraint, matrix: pd.DataFrame, i: int, params: dict[str, float]) -> str:
+    """Why row ``i`` breaks constraint ``con``: the zone it lies in, or its value against the threshold."""
     if con.reason_column and con.reason_column in matrix:
         detail = matrix[con.reason_column].iloc[i]
         if pd.notna(detail) and str(detail):

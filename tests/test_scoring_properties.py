@@ -15,7 +15,7 @@ checks one promise the engine makes in its docstring:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -23,10 +23,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sitefinder.criteria import CRITERIA
 from sitefinder.errors import ProfileError, ScoringError
 from sitefinder.profiles import Profile, parse_profile
 from sitefinder.scoring import normalise_weights, score
+from sitefinder.vocabulary import CRITERIA
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -239,8 +239,11 @@ def test_all_zero_weights_are_refused(sc):
     data = {**sc.data, "criteria": {k: {**v, "weight": 0} for k, v in sc.data["criteria"].items()}}
     with pytest.raises(ProfileError):
         parse_profile(data, "zero")
-    # ... and a profile whose weights are set to zero later cannot be scored
-    zeroed = sc.profile.with_weights({c: 0 for c in sc.profile.weights})
+    # ... so does with_weights, the one place weights change after parsing ...
+    with pytest.raises(ProfileError, match="every weight is zero"):
+        sc.profile.with_weights({c: 0 for c in sc.profile.weights})
+    # ... and the engine still refuses a profile built around both checks
+    zeroed = replace(sc.profile, criteria=tuple(replace(c, weight=0.0) for c in sc.profile.criteria))
     with pytest.raises(ScoringError):
         score(sc.matrix, zeroed)
 

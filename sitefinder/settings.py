@@ -1,0 +1,251 @@
+"""Every user setting, once: one row per setting with its type, unit, bounds, default, label, help, URL
+key, command-line flag and how the app shows it.
+
+The scenario's parsing and validation (``scenario.py``), the URL round-trip, the command line's options
+(``commands/``), the app's widgets (``app.py``) and the README's table of options are all derived from
+``SETTINGS``; a test checks that they agree. Adding a setting is one row here plus the code that uses it.
+
+Bounds are closed intervals. ``default=None`` means "the profile's own value" (facility size, season,
+the grid-distance limit and the voltage floor come from the facility profile).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .candidates import MAX_RESOLUTION, MIN_RESOLUTION
+from .errors import Problem
+from .vocabulary import CRITERIA, SEASONS
+
+Kind = Literal["float", "int", "bool", "choice", "text", "weights", "list"]
+Widget = Literal["number_input", "slider", "selectbox", "checkbox", "multiselect", ""]
+
+
+def _profile_names() -> tuple[str, ...]:
+    from .profiles import builtin_profile_names  # noqa: PLC0415  (profiles import this module)
+
+    return tuple(builtin_profile_names())
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One user setting and everything needed to parse, show and pass it."""
+
+    name: str                      # the Scenario field
+    kind: Kind
+    label: str                     # what a person reads next to the control
+    help: str
+    unit: str = ""
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None
+    default: Any = None            # None: the profile's value
+    url_key: str = ""              # key in the page address ("" = not in the URL)
+    flag: str = ""                 # command-line option ("" = not on the command line)
+    widget: Widget = ""            # how the app shows it ("" = not a widget)
+    choices: tuple[Any, ...] | Callable[[], tuple[Any, ...]] = ()
+    view_only: bool = False        # where the user looks, not what is ranked (open card, comparison)
+    max_length: int = 0            # text and list items
+    max_items: int = 0             # list settings
+    flag_sets: Any = None          # for a boolean flag: the value giving the flag sets (store_true/false)
+    none_means: str = "the profile's"  # what the default None stands for
+
+    def options(self) -> tuple[Any, ...]:
+        """The allowed values of a choice setting (resolved now: built-in profiles can be added)."""
+        return self.choices() if callable(self.choices) else tuple(self.choices)
+
+    def bounds_text(self) -> str:
+        """The allowed values in words, e.g. "0.1-10,000 MW" or "one of winter, summer, year_round"."""
+        if self.kind in ("float", "int") and self.lo is not None and self.hi is not None:
+            return f"{_num(self.lo)}-{_num(self.hi)}{' ' + self.unit if self.unit else ''}"
+        if self.kind == "weights":
+            return f"{_num(self.lo)}-{_num(self.hi)} per criterion"
+        if self.kind == "choice":
+            return "one of " + ", ".join(str(_num(c) if isinstance(c, (int, float)) else c) for c in self.options()) \
+                + (f" {self.unit}" if self.unit else "")
+        if self.kind == "bool":
+            return "on or off"
+        if self.kind == "list":
+            return f"up to {self.max_items} site ids"
+        return f"text, up to {self.max_length} characters"
+
+    def default_text(self) -> str:
+        """The default in words (e.g. "the profile's", "on", "20")."""
+        if self.default is None:
+            return self.none_means
+        if self.kind == "bool":
+            return "on" if self.default else "off"
+        return str(_num(self.default) if isinstance(self.default, (int, float)) else self.default)
+
+    def parse(self, value: Any, where: str) -> tuple[Any, Problem | None]:
+        """``value`` (from a URL, a file or the command line) as this setting's type, or a problem.
+
+        Returns (parsed value, None) or (None, Problem naming the setting, the value and what is allowed)."""
+        def bad(message: str) -> tuple[Any, Problem]:
+            return None, Problem(f"{where}: {self.name}", message, f"Use {self.bounds_text()}.")
+
+        if self.kind in ("float", "int"):
+            if isinstance(value, bool):
+                return bad(f"{value!r} is not a number.")
+            try:
+                v = float(value)
+            except (TypeError, ValueError, OverflowError):
+                return bad(f"{value!r} is not a number.")
+            if not math.isfinite(v) or (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
+                return bad(f"{value!r} is outside {self.bounds_text()}.")
+            if self.kind == "int":
+                if v != int(v):
+                    return bad(f"{value!r} is not a whole number.")
+                return int(v), None
+            return v, None
+        if self.kind == "choice":
+            options = self.options()
+            for option in options:
+                if value == option or (isinstance(option, (int, float)) and not isinstance(value, bool)
+                                       and _same_number(value, option)):
+                    return option, None
+            return bad(f"{value!r} is not allowed.")
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value, None
+            text = str(value).strip().lower()
+            if text in ("1", "true", "on", "yes"):
+                return True, None
+            if text in ("0", "false", "off", "no"):
+                return False, None
+            return bad(f"{value!r} is not on or off.")
+        if self.kind == "text":
+            if not isinstance(value, str) or not value.strip():
+                return bad(f"{value!r} is not text.")
+            if len(value.strip()) > self.max_length:
+                return bad(f"it is longer than {self.max_length} characters.")
+            return value.strip(), None
+        if self.kind == "list":
+            items = value.split(",") if isinstance(value, str) else value
+            if not isinstance(items, (list, tuple)) or any(not isinstance(i, str) for i in items):
+                return bad(f"{value!r} is not a list of site ids.")
+            items = [i.strip() for i in items if i.strip()]
+            if len(items) > self.max_items or any(len(i) > self.max_length for i in items):
+                return bad(f"more than {self.max_items} ids, or an id longer than {self.max_length} characters.")
+            return tuple(items), None
+        raise TypeError(f"{self.name}: parse() does not handle {self.kind}; use parse_weight")
+
+    def parse_weight(self, criterion: str, value: Any, where: str) -> tuple[float | None, Problem | None]:
+        """One weight of the weights setting: a known criterion and a number within bounds."""
+        if criterion not in CRITERIA:
+            return None, Problem(f"{where}: weight '{criterion}'", "is not a criterion." + _suggest(criterion, CRITERIA),
+                                 f"Use one of: {', '.join(CRITERIA)}.")
+        try:
+            w = float(value)
+        except (TypeError, ValueError, OverflowError):
+            w = float("nan")
+        if isinstance(value, bool) or not math.isfinite(w) or not (self.lo or 0) <= w <= (self.hi or math.inf):
+            return None, Problem(f"{where}: weight '{criterion}'", f"{value!r} is not a weight.", f"Use {self.bounds_text()}.")
+        return w, None
+
+    def to_url(self, value: Any) -> str:
+        """The value as it is written in the page address (short, exact enough to round-trip)."""
+        if self.kind == "bool":
+            return "1" if value else "0"
+        if self.kind == "list":
+            return ",".join(value)
+        if isinstance(value, float):
+            return format(value, ".12g")
+        return str(value)
+
+
+def _num(v: Any) -> Any:
+    if isinstance(v, float) and math.isfinite(v) and v == int(v):
+        return f"{int(v):,}"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    return v
+
+
+def _same_number(value: Any, option: float) -> bool:
+    try:
+        return float(value) == float(option)
+    except (TypeError, ValueError):
+        return False
+
+
+def _suggest(word: str, known: Any) -> str:
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def unknown_keys(keys: Sequence[str], known: Sequence[str], where: str) -> list[Problem]:
+    """A problem for every key that is not a known one, naming the closest known key."""
+    return [Problem(where, f"key '{k}' is not one sitefinder knows." + _suggest(k, known),
+                    f"Known keys: {', '.join(known)}.") for k in keys if k not in known]
+
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in (
+    Setting("profile", "choice", "Facility profile", "Which kind of facility: its criteria, weights and limits.",
+            default="bitcoin_mine", url_key="profile", flag="--profile", widget="selectbox", choices=_profile_names),
+    Setting("mw", "float", "Facility size (MW)", "The facility's load; the region's surplus must cover it.", unit="MW",
+            lo=0.1, hi=10_000.0, step=10.0, url_key="mw", flag="--mw", widget="number_input"),
+    Setting("season", "choice", "Season whose surplus counts",
+            "A mine can curtail in summer peaks (winter); a data centre needs the surplus all year.",
+            url_key="season", flag="--season", widget="selectbox", choices=SEASONS),
+    Setting("weights", "weights", "Weights", "How much each criterion counts; they are scaled to add up to 100 %, "
+            "and 0 ignores a criterion.", lo=0.0, hi=100.0, step=1.0, url_key="w.", flag="--weight", widget="slider"),
+    Setting("max_grid_km", "float", "Maximum distance to a grid node (km)",
+            "Sites farther than this from an eligible grid node are left out.", unit="km", lo=1.0, hi=500.0, step=1.0,
+            url_key="max_km", flag="--max-grid-km", widget="slider"),
+    Setting("min_voltage_kv", "choice", "Minimum grid node voltage (kV)",
+            "Nodes below this voltage are not connection points; plant switchyards whose voltage is not published stay "
+            "eligible, flagged.", unit="kV", url_key="min_kv", flag="--min-voltage", widget="selectbox",
+            choices=(132.0, 220.0, 500.0, 765.0)),
+    Setting("land_exclusions", "bool", "Exclude protected areas and city cores",
+            "Off keeps sites inside exclusion zones, flagged.", default=True, url_key="excl",
+            flag="--allow-excluded-land", flag_sets=False, widget="checkbox"),
+    Setting("town_setback", "bool", "Noise setback from towns", "Off drops the profile's setback from towns.",
+            default=True, url_key="setback", flag="--no-town-setback", flag_sets=False, widget="checkbox"),
+    Setting("resolution", "int", "Candidate cell resolution (H3)",
+            "H3 resolution of the candidate cells: 5 is about 250 km² a cell, 8 about 0.7 km².", lo=MIN_RESOLUTION,
+            hi=MAX_RESOLUTION, step=1, default=6, url_key="res", flag="--resolution", widget="selectbox"),
+    Setting("top", "int", "Sites to show", "How many sites the shortlist lists (and the map draws).", lo=1, hi=1000,
+            step=1, default=20, url_key="top", flag="--top", widget="number_input"),
+    Setting("max_per_node", "int", "At most this many sites per grid node (0 = no limit)",
+            "Keeps the shortlist to distinct places instead of neighbouring cells around one node.", lo=0, hi=20, step=1,
+            default=2, url_key="per_node", flag="--max-per-node", widget="slider"),
+    Setting("province", "text", "Province", "Keep sites in one province only.", url_key="province", flag="--province",
+            widget="selectbox", max_length=80, none_means="all provinces"),
+    Setting("focus", "text", "Open site card", "The site whose card is open.", url_key="site", view_only=True,
+            max_length=64, none_means="the best site"),
+    Setting("selected", "list", "Sites compared", "Sites picked for side-by-side comparison.", url_key="cmp",
+            view_only=True, max_length=64, max_items=5, default=()),
+)}
+
+SCENARIO_KEYS = ("sitefinder_scenario", *SETTINGS)
+
+
+def setting(name: str) -> Setting:
+    """The row of ``name``; a KeyError names the known settings."""
+    try:
+        return SETTINGS[name]
+    except KeyError:
+        raise KeyError(f"'{name}' is not a setting.{_suggest(name, SETTINGS)} Known: {', '.join(SETTINGS)}") from None
+
+
+def settings_markdown() -> str:
+    """The README's table of options, derived from ``SETTINGS`` (a test checks the README holds exactly this)."""
+    rows = ["| setting | command line | in the page address | allowed | default | what it does |",
+            "|---|---|---|---|---|---|"]
+    for s in SETTINGS.values():
+        if s.view_only:
+            flag = "(view only)"
+        elif s.kind == "weights":
+            flag = f"`{s.flag} NAME=W`"
+        elif s.kind == "bool":
+            flag = f"`{s.flag}` (turns it off)"
+        else:
+            flag = f"`{s.flag} VALUE`"
+        url = f"`{s.url_key}NAME`" if s.kind == "weights" else f"`{s.url_key}`"
+        rows.append(f"| {s.label} (`{s.name}`) | {flag} | {url} | {s.bounds_text()} | {s.default_text()} | {s.help} |")
+    return "\n".join(rows) + "\n"

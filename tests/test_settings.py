@@ -1,0 +1,215 @@
+"""One table for every user setting: the scenario, the command line, the app's widgets and the README all
+derive from ``settings.SETTINGS`` and agree on every bound and default."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sitefinder.cli import build_parser
+from sitefinder.commands.common import scenario_from_args
+from sitefinder.errors import ProfileError
+from sitefinder.profiles import load_profile, load_profile_file
+from sitefinder.scenario import Scenario
+from sitefinder.settings import SETTINGS, settings_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+RANGED = [s for s in SETTINGS.values() if s.kind in ("float", "int")]
+FLAGGED = [s for s in SETTINGS.values() if s.flag]
+
+
+def _subparser(name: str) -> argparse.ArgumentParser:
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices[name]
+
+
+def _action(parser: argparse.ArgumentParser, flag: str) -> argparse.Action:
+    return next(a for a in parser._actions if flag in a.option_strings)
+
+
+def _parses(parser: argparse.ArgumentParser, *argv: str) -> bool:
+    try:
+        parser.parse_args(list(argv))
+    except SystemExit:
+        return False
+    return True
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The table itself and the scenario
+
+
+def test_the_scenario_has_one_field_per_setting_with_the_table_default():
+    fields = {f.name: f for f in dataclasses.fields(Scenario)}
+    assert list(fields) == list(SETTINGS), "Scenario's fields and the settings table differ"
+    base = Scenario()
+    for s in SETTINGS.values():
+        if s.kind != "weights":
+            assert getattr(base, s.name) == s.default, s.name
+
+
+@pytest.mark.parametrize("s", RANGED, ids=lambda s: s.name)
+def test_a_scenario_accepts_the_bounds_and_refuses_just_outside(s):
+    for ok in (s.lo, s.hi):
+        sc, problems = Scenario.from_dict({s.name: ok})
+        assert not problems and getattr(sc, s.name) == ok
+    eps = 1 if s.kind == "int" else 1e-6
+    for bad in (s.lo - eps, s.hi + eps):
+        sc, problems = Scenario.from_dict({s.name: bad})
+        assert problems and problems[0].where.endswith(s.name) and s.bounds_text() in problems[0].fix
+        assert getattr(sc, s.name) == s.default
+
+
+def test_choices_and_weights_come_from_the_table():
+    voltages = SETTINGS["min_voltage_kv"].options()
+    for v in voltages:
+        assert Scenario.from_dict({"min_voltage_kv": v})[0].min_voltage_kv == v
+    assert Scenario.from_dict({"min_voltage_kv": 300})[1]
+    w = SETTINGS["weights"]
+    assert Scenario.from_dict({"weights": {"grid_distance_km": w.hi}})[0].weights == {"grid_distance_km": w.hi}
+    assert Scenario.from_dict({"weights": {"grid_distance_km": w.hi + 1}})[1]
+
+
+def test_a_misspelt_scenario_key_is_refused_naming_it_and_the_suggestion():
+    text = json.dumps({"sitefinder_scenario": 1, "profile": "bitcoin_mine", "mww": 50})
+    with pytest.raises(ProfileError) as err:
+        Scenario.from_json(text, source="mine.json")
+    message = str(err.value)
+    assert "mine.json" in message and "'mww'" in message and "Did you mean 'mw'?" in message
+    _, problems = Scenario.from_query({"profile": "bitcoin_mine", "mx_km": "20"})  # a link still opens, and says
+    assert any("'mx_km'" in p.message and "max_km" in p.message for p in problems)
+
+
+def test_a_misspelt_profile_key_is_refused_naming_it_and_the_suggestion(tmp_path):
+    text = (ROOT / "sitefinder" / "profile_data" / "bitcoin_mine.toml").read_text(encoding="utf-8")
+    text = text.replace('season = "winter"', 'sesaon = "winter"\nseason = "winter"', 1)
+    text = text.replace('weight = 30\n', 'wieght = 30\nweight = 30\n', 1)
+    text = text.replace('label = "noise setback from towns"', 'lable = "noise setback from towns"', 1)
+    path = tmp_path / "typo.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(path)
+    message = str(err.value)
+    for key, suggestion in (("sesaon", "season"), ("wieght", "weight"), ("lable", "label")):
+        assert f"key '{key}'" in message and f"Did you mean '{suggestion}'?" in message, message
+
+
+def test_every_weight_zero_is_refused_once_for_all_callers():
+    profile = load_profile("bitcoin_mine")
+    with pytest.raises(ProfileError, match="every weight is zero"):
+        Scenario(weights={c.name: 0.0 for c in profile.criteria}).apply(profile)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The command line
+
+
+@pytest.mark.parametrize("command", ["rank", "explain"])
+def test_the_command_line_options_are_the_table(command):
+    parser = _subparser(command)
+    for s in FLAGGED:
+        if command == "explain" and s.name in ("top", "max_per_node", "province"):
+            continue
+        action = _action(parser, s.flag)
+        assert s.flag in action.option_strings
+        if s.kind in ("float", "int", "choice") and s.name != "profile":
+            assert s.bounds_text() in action.help and s.default_text() in action.help, action.help
+    head = ["explain", "67", "25"] if command == "explain" else ["rank"]
+    sub = build_parser()
+    for s in RANGED:
+        if command == "explain" and s.name in ("top", "max_per_node"):
+            continue
+        eps = 1 if s.kind == "int" else 0.01
+        assert _parses(sub, *head, s.flag, str(s.lo)) and _parses(sub, *head, s.flag, str(s.hi)), s.name
+        assert not _parses(sub, *head, s.flag, str(s.lo - eps)) and not _parses(sub, *head, s.flag, str(s.hi + eps)), s.name
+
+
+def test_rank_help_prints_every_bound_and_default():
+    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "rank", "--help"], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)
+    text = " ".join(proc.stdout.split())
+    for s in FLAGGED:
+        assert s.flag in text
+        if s.kind in ("float", "int"):
+            assert f"{s.bounds_text()}; default: {s.default_text()}" in text, s.name
+
+
+def test_options_after_a_scenario_file_override_it_and_before_it_do_not(tmp_path):
+    saved = Scenario(profile="ai_datacenter", mw=50.0, top=7, weights={"grid_distance_km": 40.0}, land_exclusions=False)
+    path = tmp_path / "seen.json"
+    path.write_text(saved.to_json(), encoding="utf-8")
+    parser = build_parser()
+    only = scenario_from_args(parser.parse_args(["rank", "--scenario", str(path)]))
+    assert only == saved.settings()
+    after = scenario_from_args(parser.parse_args(["rank", "--scenario", str(path), "--mw", "80", "--weight",
+                                                  "region_surplus_mw=5"]))
+    assert after.mw == 80.0 and after.top == 7 and after.weights == {"grid_distance_km": 40.0, "region_surplus_mw": 5.0}
+    before = scenario_from_args(parser.parse_args(["rank", "--mw", "80", "--top", "3", "--scenario", str(path)]))
+    assert before.mw == 50.0 and before.top == 7  # the file replaces what came before it
+
+
+def test_save_scenario_writes_what_the_app_loads_and_rank_reproduces(tmp_path):
+    saved = tmp_path / "run.json"
+    first = subprocess.run([sys.executable, "-m", "sitefinder.cli", "rank", "--profile", "ai_datacenter", "--mw", "60",
+                            "--resolution", "5", "--top", "5", "--quiet", "--save-scenario", str(saved),
+                            "--csv", str(tmp_path / "a.csv")], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert first.returncode == 0, first.stderr
+    scenario, problems = Scenario.from_json(saved.read_bytes(), source="run.json")
+    assert not problems and scenario.profile == "ai_datacenter" and scenario.mw == 60.0 and scenario.resolution == 5
+    again = subprocess.run([sys.executable, "-m", "sitefinder.cli", "rank", "--scenario", str(saved), "--quiet",
+                            "--csv", str(tmp_path / "b.csv")], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_a_scenario_file_with_an_unusable_value_is_an_error_on_the_command_line(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"sitefinder_scenario": 1, "profile": "bitcoin_mine", "mw": -4}), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "rank", "--scenario", str(path), "--quiet"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 2 and "bad.json" in proc.stderr and "mw" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The app's widgets
+
+
+def test_the_apps_widgets_are_the_table():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    for s in SETTINGS.values():
+        if not s.widget or s.kind == "weights":
+            continue
+        widget = getattr(at, s.widget)(key=s.url_key)
+        assert widget.label == s.label or s.name in ("town_setback",), (s.name, widget.label)
+        if s.widget in ("number_input", "slider"):
+            assert (widget.min, widget.max, widget.step) == (s.lo, s.hi, s.step), s.name
+        if s.widget == "selectbox" and s.kind == "choice":
+            assert len(widget.options) == len(s.options()), s.name
+        if s.widget == "selectbox" and s.kind == "int":
+            assert len(widget.options) == int(s.hi) - int(s.lo) + 1, s.name
+    w = SETTINGS["weights"]
+    sliders = [sl for sl in at.slider if str(sl.key).startswith("w_")]
+    assert sliders and all((sl.min, sl.max, sl.step) == (w.lo, w.hi, w.step) for sl in sliders)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The README
+
+
+def test_the_readme_table_of_options_is_the_table():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = "<!-- settings table: the output of sitefinder.settings.settings_markdown(); tests/test_settings.py checks -->\n"
+    end = "<!-- end of settings table -->"
+    assert readme.count(start) == 1 and readme.count(end) == 1
+    assert readme.split(start, 1)[1].split(end, 1)[0] == settings_markdown()
+    for s in FLAGGED:
+        assert re.search(re.escape(s.flag), settings_markdown())

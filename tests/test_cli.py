@@ -222,7 +222,7 @@ def test_unknown_profile(cli):
 
 
 @pytest.mark.parametrize("case, needles", [
-    ("mw=-5", ("--mw", "-5", "positive")),
+    ("mw=-5", ("--mw", "-5", "0.1-10,000 MW")),
     ("mw=abc", ("--mw", "'abc'", "not a number")),
     ("mw=20000", ("--mw", "20000", "10,000")),
 ])
@@ -231,7 +231,7 @@ def test_bad_facility_size(cli, case, needles):
 
 
 def test_resolution_out_of_range(cli):
-    assert_usage_error(cli["resolution=9"], "--resolution", "from 5 to 8", "9")
+    assert_usage_error(cli["resolution=9"], "--resolution", "5-8", "9")
 
 
 def test_candidates_file_missing(cli):

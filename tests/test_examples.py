@@ -36,7 +36,7 @@ from sitefinder.commands import schema as schema_command
 from sitefinder.dataset import load_default
 from sitefinder.io import read_vector
 from sitefinder.schema import SCHEMAS
-from sitefinder.userdata import WINTER_MONTHS, SUMMER_MONTHS, combine_layers, load_user_layer
+from sitefinder.userdata import SUMMER_MONTHS, WINTER_MONTHS, combine_layers, load_user_layer
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "data" / "examples"
@@ -545,8 +545,7 @@ def test_sitefinder_schema_on_the_real_command_line():
     from sitefinder.cli import build_parser  # noqa: PLC0415
 
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    if "schema" not in sub.choices:
-        pytest.skip("cli.py does not register `sitefinder schema` yet (call commands.schema.add_parser in build_parser)")
+    assert "schema" in sub.choices, "cli.py does not register `sitefinder schema`"
     proc = run_cli(["schema", "grid_nodes"])
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == schema_command.schema_text(["grid_nodes"])

@@ -92,3 +92,41 @@ def test_gdal_skip_already_naming_vrt_is_left_alone(value):
     result = run_python(VRT_PROBE.format(imports="import sitefinder"), GDAL_SKIP=value)
     assert result["GDAL_SKIP"] == value
     assert result["OGR_VRT"] is None
+
+
+def test_every_command_module_is_registered_and_owns_its_options():
+    """A module in sitefinder/commands/ (other than the shared helpers) that the command line does not
+    register would be dead code: this fails if one is added and forgotten."""
+    import argparse  # noqa: PLC0415
+
+    from sitefinder import cli  # noqa: PLC0415
+
+    modules = {p.stem for p in (PACKAGE / "commands").glob("*.py")} - {"__init__", "common"}
+    registered = {m.__name__.rsplit(".", 1)[-1] for m in cli.COMMANDS}
+    assert modules == registered, f"not registered: {sorted(modules - registered)}"
+    sub = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for module in cli.COMMANDS:
+        assert callable(module.add_parser) and callable(module.run)
+    assert set(sub.choices) == {"rank", "explain", "profiles", "layers", "schema", "build-data"}
+
+
+def test_cli_and_commands_do_not_import_each_other():
+    """cli.py registers the commands; the commands share commands/common.py, never cli.py."""
+    for path in (PACKAGE / "commands").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"from \.\.cli import|import sitefinder\.cli|from sitefinder\.cli", text), path.name
+
+
+def test_vocabulary_users_do_not_depend_on_the_measuring_code():
+    """Profiles, scoring, scenarios and settings use the vocabulary, not criteria.py (the geometry work)."""
+    for name in ("profiles.py", "scoring.py", "scenario.py", "settings.py", "vocabulary.py"):
+        text = (PACKAGE / name).read_text(encoding="utf-8")
+        assert not re.search(r"^from \.criteria import|^import sitefinder\.criteria", text, re.M), name
+
+
+def test_app_holds_no_scoring_or_geometry_logic():
+    """The app wires widgets and layout: no weighted sums, no distances, no scenario canonicalising of its own."""
+    text = (PACKAGE.parent / "app.py").read_text(encoding="utf-8")
+    for needle in ("np.hypot", "shapely.", "def _select_from_click", "def _fit_to_widgets", "every weight is zero",
+                   "MW_MIN", "KM_MAX", "TOP_MAX"):
+        assert needle not in text, needle

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from ..build import build_dataset
-from ..cli import _progress
 from ..dataset import default_data_dir
+from .common import progress
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``build-data``."""
+    b = subparsers.add_parser("build-data", help="rebuild data/pakistan from its fact tables")
+    b.add_argument("--out", type=Path, help="output folder (default: the built-in data folder)")
+    b.add_argument("--facts", type=Path, help="fact tables folder (default: <data>/facts)")
+    b.add_argument("--config", type=Path, help="build parameters (default: <data>/build.toml)")
+    return b
 
 
 def run(args: argparse.Namespace) -> int:
-    say = _progress(False)
+    """Build every layer from the fact tables and print what was written."""
+    say = progress(False)
     root = default_data_dir()
     out = args.out or root
     facts = args.facts or root / "facts"

@@ -8,12 +8,12 @@ import sys
 from typing import TextIO
 
 from ..analysis import Study
-from ..candidates import MAX_RESOLUTION, MIN_RESOLUTION
-from ..criteria import SEASONS
 from ..dataset import default_data_dir, load_dataset
 from ..explain import RankLookup, check_point, explain_point
-from ..profiles import load_profile
-from ..scenario import Scenario
+from .common import add_setting_options, profile_for, progress, save_scenario, scenario_from_args
+
+EXPLAIN_SETTINGS = ("profile", "mw", "season", "weights", "max_grid_km", "min_voltage_kv", "land_exclusions",
+                    "town_setback", "resolution")
 
 
 def _coordinate(text: str) -> float:
@@ -31,22 +31,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                                           "with its verdict, its score and rank, and the nearest grid nodes.")
     p.add_argument("lon", type=_coordinate, metavar="LON", help="longitude, decimal degrees east (e.g. 67.1)")
     p.add_argument("lat", type=_coordinate, metavar="LAT", help="latitude, decimal degrees north (e.g. 24.9)")
-    p.add_argument("--profile", default="bitcoin_mine", help="built-in profile name or a profile .toml file (default: bitcoin_mine)")
-    p.add_argument("--mw", type=float, help="facility size in MW (default: the profile's)")
-    p.add_argument("--season", choices=SEASONS, help="which season's surplus counts (default: the profile's)")
-    p.add_argument("--resolution", type=int, default=6, choices=range(MIN_RESOLUTION, MAX_RESOLUTION + 1), metavar="5..8",
-                   help="H3 resolution of the ranking the point's cell is ranked in (default: 6)")
+    add_setting_options(p, EXPLAIN_SETTINGS)
     p.add_argument("--data", help="dataset folder (default: built-in Pakistan data)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return p
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Print the explanation of one point (text, or one JSON object with --json)."""
     out = out or sys.stdout
     lon, lat = check_point(args.lon, args.lat)
-    profile = Scenario(profile=args.profile, mw=args.mw, season=args.season).apply(load_profile(args.profile))
+    scenario = scenario_from_args(args)
+    profile = profile_for(scenario)
+    save_scenario(args, scenario, progress(True))
     dataset = load_dataset(args.data or default_data_dir())
-    study = Study.on_h3(dataset, args.resolution)
+    study = Study.on_h3(dataset, scenario.resolution)
     _, result = study.rank(profile)
     explanation = explain_point(dataset, lon, lat, profile, ranking=RankLookup(study.candidates, result))
     if args.json:

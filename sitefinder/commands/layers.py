@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import tomllib
+from pathlib import Path
 
 from ..dataset import default_data_dir
 from ..errors import SitefinderError
 from ..io import read_layer
 from ..schema import SCHEMAS
 
-import tomllib
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``layers``."""
+    p = subparsers.add_parser("layers", help="list the dataset's layers with sources and validation status")
+    p.add_argument("--data", type=Path, help="dataset folder (default: built-in Pakistan data)")
+    return p
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print every layer of the dataset with its sources; exit 2 if one is missing or invalid."""
     root = args.data or default_data_dir()
     manifest_path = root / "dataset.toml"
     if not manifest_path.exists():
@@ -34,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
             failures += 1
             print(f"{kind:<17} INVALID  {path.name}\n    " + str(exc).replace("\n", "\n    "))
             continue
-        sources = sorted({s.strip() for v in frame.get("source", []).dropna() for s in str(v).replace(" | ", " ; ").split(" ; ") if s.strip()}) if "source" in frame else []
+        sources = sorted({s.strip() for v in frame["source"].dropna() for s in str(v).replace(" | ", " ; ").split(" ; ")
+                          if s.strip()}) if "source" in frame else []
         notes = "; ".join(frame.attrs.get("notes", []))
         print(f"{kind:<17} valid    {path.name}: {len(frame)} {schema.geometry[0].lower()} feature(s){' - ' + notes if notes else ''}")
         print(f"    {schema.description}")

@@ -7,7 +7,13 @@ import argparse
 from ..profiles import builtin_profile_names, load_profile
 
 
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``profiles``."""
+    return subparsers.add_parser("profiles", help="list the built-in facility profiles")
+
+
 def run(args: argparse.Namespace) -> int:
+    """Print each built-in profile: size, season, node rule, weights and constraints."""
     for name in builtin_profile_names():
         p = load_profile(name)
         print(f"{p.name}  -  {p.title}: {p.description}")

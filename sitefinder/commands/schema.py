@@ -158,6 +158,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Print the schema of one layer kind or all (text, or Markdown with --markdown)."""
     out = out or sys.stdout
     kinds = [args.kind] if getattr(args, "kind", None) else None
     out.write(schema_markdown(kinds) if getattr(args, "markdown", False) else schema_text(kinds))

@@ -12,43 +12,43 @@ import os
 
 os.environ.setdefault("GDAL_SKIP", "OGR_VRT")  # before anything loads GDAL (sitefinder does this too)
 
-from dataclasses import replace  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the app-side helpers in webapp/
 
-import numpy as np  # noqa: E402
 import folium  # noqa: E402
 import geopandas as gpd  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 from streamlit_folium import st_folium  # noqa: E402
 
 from sitefinder import __version__, mapview  # noqa: E402
-from sitefinder.analysis import Study  # noqa: E402
+from sitefinder.analysis import Study, site_at  # noqa: E402
 from sitefinder.colors import HEAT_RAMP, SCORE_RAMP  # noqa: E402
-from sitefinder.criteria import CRITERIA, SEASONS  # noqa: E402
 from sitefinder.dataset import Dataset, default_data_dir, load_default  # noqa: E402
 from sitefinder.errors import SitefinderError  # noqa: E402
 from sitefinder.explain import Explanation, RankLookup, explain_point  # noqa: E402
 from sitefinder.export import Shortlist, make_shortlist, provinces, shortlist_csv, shortlist_geojson  # noqa: E402
-from sitefinder.ranges import format_estimate  # noqa: E402
 from sitefinder.offline import install_leaflet  # noqa: E402
-from sitefinder.profiles import Profile, builtin_profile_names, load_profile  # noqa: E402
+from sitefinder.profiles import Profile, load_profile  # noqa: E402
+from sitefinder.ranges import format_estimate  # noqa: E402
 from sitefinder.scenario import Scenario  # noqa: E402
+from sitefinder.settings import SETTINGS  # noqa: E402
+from sitefinder.vocabulary import CRITERIA, SEASON_LABELS  # noqa: E402
 from webapp.text import md_escape  # noqa: E402
 from webapp.userfiles import candidates_key, effective_dataset, your_data_tab  # noqa: E402
+from webapp.widgets import control, weight_key, weight_slider  # noqa: E402
 
 APP_DIR = Path(__file__).resolve().parent
 ASSET_BASE = "/app/static/leaflet"  # Streamlit serves ./static/ here (server.enableStaticServing)
-RESOLUTIONS = {5: "5 (~250 km² cells, 3,280)", 6: "6 (~36 km², 22,908)", 7: "7 (~5 km², 160,379)",
-               8: "8 (~0.7 km², 1.1 million: slow first time)"}
-VOLTAGES = [132, 220, 500, 765]
+RESOLUTION_TEXT = {5: "5 (~250 km² cells, 3,280)", 6: "6 (~36 km², 22,908)", 7: "7 (~5 km², 160,379)",
+                   8: "8 (~0.7 km², 1.1 million: slow first time)"}
+ALL_PROVINCES = "All provinces"
 CLIMATE_METRICS = {"hours_above_35c": ("hours above 35 °C", "h/yr", (0, 2500)),
                    "cooling_degree_days": ("cooling degree days", "°C·day", (500, 4000)),
                    "hottest_month_tmax_c": ("hottest-month max", "°C", (25, 46))}
-SEASON_LABELS = {"winter": "Winter (Oct-Mar)", "summer": "Summer (Apr-Sep)", "year_round": "Year-round (the leaner season)"}
 
 def _cache_folium_templates() -> None:
     """folium renders the map by compiling its own output as Jinja templates on every run; the base map's
@@ -59,7 +59,7 @@ def _cache_folium_templates() -> None:
     import branca.element  # noqa: PLC0415
 
     if not hasattr(branca.element.Template, "cache_info"):
-        branca.element.Template = functools.lru_cache(maxsize=64)(branca.element.Template)
+        branca.element.Template = functools.lru_cache(maxsize=64)(branca.element.Template)  # type: ignore[misc,assignment]
 
 
 _cache_folium_templates()
@@ -121,87 +121,40 @@ def _profile(name: str) -> Profile:
     return load_profile(name)
 
 
-MW_MIN, MW_MAX = 0.1, 10_000.0
-KM_MIN, KM_MAX = 5.0, 200.0
-TOP_MIN, TOP_MAX = 5, 100
-PER_NODE_MAX = 10
-
-
-def _fit_to_widgets(sc: Scenario, known_provinces: list[str]) -> tuple[Scenario, list[str]]:
-    """Values a link or file may hold but the controls cannot show are replaced by defaults, and said."""
-    notes: list[str] = []
-    changes: dict[str, object] = {}
-
-    def drop(field: str, value: object, allowed: str) -> None:
-        notes.append(f"{field} = {value} is outside what the controls offer ({allowed}); the default is used")
-        changes[field] = Scenario.__dataclass_fields__[field].default
-
-    if sc.mw is not None and not MW_MIN <= sc.mw <= MW_MAX:
-        drop("mw", sc.mw, f"{MW_MIN:g}-{MW_MAX:,.0f} MW")
-    if sc.max_grid_km is not None and not KM_MIN <= sc.max_grid_km <= KM_MAX:
-        drop("max_grid_km", sc.max_grid_km, f"{KM_MIN:g}-{KM_MAX:g} km")
-    if sc.min_voltage_kv is not None and int(sc.min_voltage_kv) not in VOLTAGES:
-        drop("min_voltage_kv", sc.min_voltage_kv, ", ".join(f"{v} kV" for v in VOLTAGES))
-    if not TOP_MIN <= sc.top <= TOP_MAX:
-        drop("top", sc.top, f"{TOP_MIN}-{TOP_MAX} sites")
-    if not 0 <= sc.max_per_node <= PER_NODE_MAX:
-        drop("max_per_node", sc.max_per_node, f"0-{PER_NODE_MAX}")
-    if sc.province and known_provinces and sc.province not in known_provinces:
-        notes.append(f"province '{sc.province}' is not in this dataset (it has {', '.join(known_provinces)}); all provinces are shown")
-        changes["province"] = None
-    prof = _profile(sc.profile)
-    extra = [k for k in sc.weights if k not in prof.weights]
-    if extra:
-        notes.append(f"weights for {', '.join(extra)} are not used by {prof.title}; ignored")
-        changes["weights"] = {k: v for k, v in sc.weights.items() if k in prof.weights}
-    return (replace(sc, **changes) if changes else sc), notes
-
-
 def _known_provinces() -> list[str]:
     districts = _dataset().get("districts")
     return sorted({str(p) for p in districts["province"].dropna()}) if districts is not None else []
 
 
 def _set_widgets_from(sc: Scenario) -> None:
-    """Put a scenario into the widgets' session state (URL on first load, a loaded file, a reset)."""
-    prof = _profile(sc.profile)
+    """Put a scenario into the widgets' session state (URL on first load, a loaded file, a reset). Widget keys
+    are the settings' URL keys; what the controls show is the scenario with the profile's values filled in."""
+    full = sc.filled(_profile(sc.profile))
     ss = st.session_state
-    ss["profile"] = sc.profile
-    ss["mw"] = float(sc.mw if sc.mw is not None else prof.facility_mw)
-    ss["season"] = sc.season or prof.season
-    for c in prof.criteria:
-        ss[f"w_{c.name}"] = float(sc.weights.get(c.name, c.weight))
-    grid_con = next((c for c in prof.constraints if c.column == "grid_distance_km"), None)
-    ss["max_km"] = float(sc.max_grid_km if sc.max_grid_km is not None else (grid_con.value if grid_con else 50))
-    ss["min_kv"] = int(sc.min_voltage_kv if sc.min_voltage_kv is not None else prof.node_rule.min_voltage_kv)
-    ss["excl"] = sc.land_exclusions
-    ss["setback"] = sc.town_setback
-    ss["res"] = sc.resolution
-    ss["top"] = sc.top
-    ss["per_node"] = sc.max_per_node
-    ss["province"] = sc.province or "All provinces"
+    for s in SETTINGS.values():
+        if not s.widget:
+            continue
+        if s.kind == "weights":
+            for name, w in full.weights.items():
+                ss[f"w_{name}"] = float(w)
+        elif s.name == "province":
+            ss[s.url_key] = full.province or ALL_PROVINCES
+        else:
+            ss[s.url_key] = getattr(full, s.name)
     ss["focus"] = sc.focus
     ss["compare"] = list(sc.selected)
 
 
 def _scenario_from_widgets() -> Scenario:
+    """The scenario the controls show, with what equals the profile's defaults left out (core: canonical)."""
     ss = st.session_state
     prof = _profile(ss["profile"])
-    weights = {c.name: float(ss[f"w_{c.name}"]) for c in prof.criteria if ss.get(f"w_{c.name}") is not None
-               and float(ss[f"w_{c.name}"]) != c.weight}
-    grid_con = next((c for c in prof.constraints if c.column == "grid_distance_km"), None)
-    return Scenario(
-        profile=ss["profile"],
-        mw=None if float(ss["mw"]) == prof.facility_mw else float(ss["mw"]),
-        season=None if ss["season"] == prof.season else ss["season"],
-        weights=weights,
-        max_grid_km=None if grid_con is not None and float(ss["max_km"]) == float(grid_con.value) else float(ss["max_km"]),
-        min_voltage_kv=None if int(ss["min_kv"]) == int(prof.node_rule.min_voltage_kv) else float(ss["min_kv"]),
-        land_exclusions=bool(ss["excl"]), town_setback=bool(ss["setback"]),
-        resolution=int(ss["res"]), top=int(ss["top"]), max_per_node=int(ss["per_node"]),
-        province=None if ss["province"] == "All provinces" else ss["province"],
-        focus=None if ss.get("_focus_auto", True) else ss.get("focus"), selected=tuple(ss.get("compare") or ()),
-    )
+    values = {s.name: ss[s.url_key] for s in SETTINGS.values() if s.widget and s.kind != "weights"}
+    values["weights"] = {c.name: float(ss[f"w_{c.name}"]) for c in prof.criteria if ss.get(f"w_{c.name}") is not None}
+    values["province"] = None if values["province"] == ALL_PROVINCES else values["province"]
+    sc = Scenario(**values, focus=None if ss.get("_focus_auto", True) else ss.get("focus"),
+                  selected=tuple(ss.get("compare") or ()))
+    return sc.canonical(prof)
 
 
 def _on_profile_change() -> None:
@@ -209,13 +162,13 @@ def _on_profile_change() -> None:
     ss = st.session_state
     keep = Scenario(profile=ss["profile"], resolution=int(ss["res"]), top=int(ss["top"]),
                     max_per_node=int(ss["per_node"]),
-                    province=None if ss["province"] == "All provinces" else ss["province"])
+                    province=None if ss["province"] == ALL_PROVINCES else ss["province"])
     _set_widgets_from(keep)
 
 
 def _reset_weights() -> None:
     for c in _profile(st.session_state["profile"]).criteria:
-        st.session_state[f"w_{c.name}"] = float(c.weight)
+        st.session_state[weight_key(c.name)] = float(c.weight)
 
 
 def _load_scenario_file() -> None:
@@ -224,7 +177,7 @@ def _load_scenario_file() -> None:
         return
     try:
         sc, problems = Scenario.from_json(up.getvalue(), source=up.name)
-        sc, notes = _fit_to_widgets(sc, _known_provinces())
+        sc, notes = sc.usable(_profile(sc.profile), _known_provinces())
         sc.apply()  # refuse a scenario the engine cannot run, before touching any widget
     except SitefinderError as exc:
         st.session_state["flash"] = ("error", f"Could not load the scenario. {exc}")
@@ -232,18 +185,18 @@ def _load_scenario_file() -> None:
     _set_widgets_from(sc)
     st.session_state["_zoom_to_focus"] = bool(sc.focus)
     st.session_state["_focus_auto"] = not sc.focus
-    problems = [str(p) for p in problems] + notes
+    said = [str(p) for p in problems] + notes
     msg = f"Loaded scenario from {up.name}."
-    if problems:
-        msg += " Some values were not usable and the defaults were kept: " + "; ".join(problems)
-    st.session_state["flash"] = ("warning" if problems else "success", msg)
+    if said:
+        msg += " Some values were not usable and the defaults were kept: " + "; ".join(said)
+    st.session_state["flash"] = ("warning" if said else "success", msg)
 
 
 def _first_load() -> None:
     if "profile" in st.session_state:
         return
     sc, parsed = Scenario.from_query(st.query_params.to_dict())
-    sc, notes = _fit_to_widgets(sc, _known_provinces())
+    sc, notes = sc.usable(_profile(sc.profile), _known_provinces())
     problems = [str(p) for p in parsed] + notes
     _set_widgets_from(sc)
     st.session_state["_zoom_to_focus"] = bool(sc.focus)
@@ -258,46 +211,42 @@ def _first_load() -> None:
 
 
 def sidebar(prof: Profile, dataset: Dataset, known_provinces: list[str]) -> None:
+    """The sidebar: profile, size, season, weights, constraints, candidates and map options (all from the settings table)."""
     sb = st.sidebar
     sb.title("⚡ sitefinder")
     sb.caption("Where can surplus electricity run a Bitcoin mine or an AI data centre?")
-    sb.selectbox("Facility profile", builtin_profile_names(), key="profile", on_change=_on_profile_change,
-                 format_func=lambda n: _profile(n).title, help="Each profile has its own criteria, weights and limits.")
+    control(sb, "profile", format_func=lambda n: _profile(n).title, on_change=_on_profile_change)
     sb.caption(prof.description)
-    sb.number_input("Facility size (MW)", min_value=MW_MIN, max_value=MW_MAX, step=10.0, key="mw",
-                    help=f"Typical {prof.title.lower()}: {prof.mw_range[0]:g}-{prof.mw_range[1]:g} MW. "
-                         "The region's surplus must cover it.")
-    sb.selectbox("Season whose surplus counts", SEASONS, key="season", format_func=SEASON_LABELS.get,
-                 help="A mine can curtail in summer peaks (winter); a data centre needs the surplus all year.")
+    control(sb, "mw", help=f"Typical {prof.title.lower()}: {prof.mw_range[0]:g}-{prof.mw_range[1]:g} MW. "
+                           f"{SETTINGS['mw'].help}")
+    control(sb, "season", format_func=lambda s: SEASON_LABELS.get(s, s))
 
     sb.subheader("Weights")
-    total = sum(float(st.session_state.get(f"w_{c.name}", c.weight)) for c in prof.criteria) or 1.0
+    total = sum(float(st.session_state.get(weight_key(c.name), c.weight)) for c in prof.criteria) or 1.0
     for c in prof.criteria:
         info = CRITERIA[c.name]
-        share = float(st.session_state.get(f"w_{c.name}", c.weight)) / total
-        sb.slider(f"{info.label}: {share:.0%}", 0.0, 100.0, step=1.0, key=f"w_{c.name}",
-                  help=f"{info.description} ({info.unit}; {c.direction}; {c.value.describe()})"
-                       + (" Estimate." if info.estimate else ""))
+        share = float(st.session_state.get(weight_key(c.name), c.weight)) / total
+        weight_slider(sb, c.name, label=f"{info.label}: {share:.0%}",
+                      help=f"{info.description} ({info.unit}; {c.direction}; {c.value.describe()})"
+                           + (" Estimate." if info.estimate else ""))
     sb.button("Reset weights to the profile", on_click=_reset_weights, width="stretch")
 
     with sb.expander("Constraints", expanded=False):
-        st.slider("Maximum distance to a grid node (km)", KM_MIN, KM_MAX, step=1.0, key="max_km")
-        st.selectbox("Minimum grid node voltage (kV)", VOLTAGES, key="min_kv",
-                     help="Plant switchyards whose voltage is not published stay eligible, flagged.")
-        st.checkbox("Exclude protected areas and city cores", key="excl")
+        control(st, "max_grid_km")
+        control(st, "min_voltage_kv", format_func=lambda v: f"{v:g} kV")
+        control(st, "land_exclusions")
         if any(c.column == "town_distance_km" for c in prof.constraints):
             con = next(c for c in prof.constraints if c.column == "town_distance_km")
-            st.checkbox(f"Noise setback: at least {con.threshold(prof.params()):g} km from towns", key="setback")
+            control(st, "town_setback", label=f"Noise setback: at least {con.threshold(prof.params()):g} km from towns")
         st.caption("Other rules of this profile: " + "; ".join(
             c.describe(prof.params()) for c in prof.constraints
             if c.column not in ("grid_distance_km", "land_excluded", "town_distance_km")))
 
     with sb.expander("Candidates and shortlist", expanded=False):
-        st.selectbox("Candidate cell resolution (H3)", list(RESOLUTIONS), key="res", format_func=RESOLUTIONS.get)
-        st.slider("Sites to show", TOP_MIN, TOP_MAX, step=1, key="top")
-        st.slider("At most this many sites per grid node (0 = no limit)", 0, PER_NODE_MAX, key="per_node",
-                  help="Keeps the shortlist to distinct places instead of neighbouring cells around one node.")
-        st.selectbox("Province", ["All provinces", *known_provinces], key="province")
+        control(st, "resolution", format_func=lambda r: RESOLUTION_TEXT.get(r, str(r)))
+        control(st, "top")
+        control(st, "max_per_node")
+        control(st, "province", options=[ALL_PROVINCES, *known_provinces])
 
     with sb.expander("Map", expanded=False):
         st.selectbox("Climate layer shows", list(CLIMATE_METRICS), key="climate_metric",
@@ -319,6 +268,7 @@ def scenario_io(slot: st.delta_generator.DeltaGenerator) -> None:
 
 
 def site_card(short: Shortlist, cid: str, prof: Profile) -> None:
+    """The card of one shortlisted site: score, contributions, connection point, region, climate, land and gaps."""
     t = short.table
     row = t[t["candidate_id"] == cid]
     if row.empty:
@@ -361,7 +311,8 @@ def site_card(short: Shortlist, cid: str, prof: Profile) -> None:
     rows["2022 floods"] = (f"district on a 2022 list ({mapview.text_or(r.get('flood_2022_basis'), 'source not stated')})"
                            if r.get("flood_2022") == 1 else "district on no 2022 flood list")
     rows["Nearest town / large city"] = (f"{r.get('nearest_town', '—')} ({mapview.num(r.get('town_distance_km'), ',.0f', 'km')}) / "
-                                          f"{r.get('nearest_large_city', '—')} ({mapview.num(r.get('large_city_distance_km'), ',.0f', 'km')})")
+                                          f"{r.get('nearest_large_city', '—')} "
+                                          f"({mapview.num(r.get('large_city_distance_km'), ',.0f', 'km')})")
     rows["Connectivity"] = f"{r.get('connectivity_point', '—')} ({mapview.num(r.get('connectivity_distance_km'), ',.0f', 'km')})"
     st.table(pd.DataFrame({"": list(rows.values())}, index=list(rows.keys())))
     gaps = mapview.text_or(r.get("data_gaps"), "")
@@ -414,6 +365,7 @@ def explanation_panel(ex: Explanation) -> None:
 
 
 def compare_tab(short: Shortlist) -> None:
+    """Two to five shortlisted sites side by side (table and stacked contributions)."""
     t = short.table
     if len(t) < 2:
         st.info("The shortlist needs at least two sites to compare.")
@@ -456,6 +408,7 @@ def compare_tab(short: Shortlist) -> None:
 
 
 def about_tab(dataset: Dataset, prof: Profile) -> None:
+    """How the score is computed, every layer with its sources, and the dataset README."""
     st.markdown("#### How the score is computed")
     st.markdown(
         "Every candidate cell gets raw values for each criterion (distance to the nearest eligible grid node, the "
@@ -479,7 +432,7 @@ def about_tab(dataset: Dataset, prof: Profile) -> None:
     for kind, frame in dataset.layers.items():
         src = frame["source"].dropna().astype(str) if "source" in frame else pd.Series(dtype=str)
         parts = sorted({p.strip() for v in src for p in v.replace(" | ", " ; ").split(" ; ") if p.strip()})
-        rows.append({"layer": kind, "file": dataset.files[kind].name if kind in dataset.files else "",
+        rows.append({"layer": kind, "file": dataset.file_label(kind) or "",
                      "features": len(frame), "sources": " ; ".join(parts[:4]) + (f" (+{len(parts) - 4} more)" if len(parts) > 4 else "")})
     st.dataframe(pd.DataFrame(rows), width="stretch", hide_index=True)
     readme = default_data_dir() / "README.md"
@@ -495,27 +448,12 @@ def _focus_on(candidate_id: str) -> None:
     st.session_state.pop("explain_at", None)
 
 
-def _select_from_click(short: Shortlist, click: dict | None, tolerance_deg: float = 0.0) -> str | None:
-    """The shortlisted site whose cell holds the clicked point (or the nearest within ``tolerance_deg``)."""
-    if not click or "lat" not in click or len(short.frame) == 0:
-        return None
-    lat, lng = float(click["lat"]), float(click["lng"])
-    import shapely  # noqa: PLC0415
-
-    pt = shapely.Point(lng, lat)
-    geoms = short.frame.geometry
-    inside = geoms.contains(pt) | geoms.touches(pt)
-    if inside.any():
-        return str(short.frame.loc[inside.idxmax(), "candidate_id"])
-    d = np.hypot(short.frame["lon"] - lng, short.frame["lat"] - lat)
-    return str(short.frame.loc[d.idxmin(), "candidate_id"]) if d.min() < tolerance_deg else None
-
-
 # ------------------------------------------------------------------------------------------------
 # Main
 
 
 def main() -> None:
+    """One run of the page: read the settings, rank, and draw the map, card, table and tabs."""
     _assets()
     _first_load()
     flash = st.session_state.pop("flash", None)
@@ -536,9 +474,7 @@ def main() -> None:
 
     sc = _scenario_from_widgets()
     try:
-        prof = sc.apply(prof_base)
-        if sum(c.weight for c in prof.criteria) <= 0:
-            raise SitefinderError("Every weight is zero: give at least one criterion a weight above zero.")
+        prof = sc.apply(prof_base)  # refuses every weight zero, a size out of bounds, ...
         short = make_shortlist(study, sc, prof)
     except SitefinderError as exc:
         st.error(md_escape(str(exc)).replace("\n", "  \n"))
@@ -615,7 +551,7 @@ def main() -> None:
                 st.session_state[memo] = where
                 new_click = where
         if new_click is not None:
-            hit = _select_from_click(short, new_click)
+            hit = site_at(short.frame, float(new_click["lng"]), float(new_click["lat"]))
             if hit is None:
                 st.session_state["explain_at"] = (float(new_click["lng"]), float(new_click["lat"]))
             else:

@@ -26,9 +26,20 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared helper module
 
-from appserver import (CHROMIUM, COUNT_RUNS_JS, MAP_IFRAME, AppServer, finished_runs, launch_chromium,  # noqa: E402
-                       set_slider, site_heading, site_signature, wait_for_map, wait_for_runs,
-                       wait_for_sites_redrawn, wait_until_idle)
+from appserver import (  # noqa: E402
+    CHROMIUM,
+    COUNT_RUNS_JS,
+    AppServer,
+    finished_runs,
+    launch_chromium,
+    set_slider,
+    site_heading,
+    site_signature,
+    wait_for_map,
+    wait_for_runs,
+    wait_for_sites_redrawn,
+    wait_until_idle,
+)
 
 TARGET_FIRST_MAP_S = 5.0
 TARGET_UPDATE_S = 1.0

@@ -49,7 +49,8 @@ def main() -> int:
     except ImportError:
         skc = None
     try:
-        from pymcdm.methods import TOPSIS as PmTOPSIS, WSM as PmWSM
+        from pymcdm.methods import TOPSIS as PmTOPSIS
+        from pymcdm.methods import WSM as PmWSM
     except ImportError:
         PmTOPSIS = PmWSM = None
 

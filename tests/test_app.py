@@ -10,10 +10,9 @@ storage, keyed by that id: the tests compare exactly the bytes a user would down
 
 from __future__ import annotations
 
-import re
-
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -26,10 +25,10 @@ from hypothesis import strategies as hs
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from sitefinder.candidates import MAX_RESOLUTION, MIN_RESOLUTION
-from sitefinder.criteria import CRITERIA, SEASONS
 from sitefinder.profiles import builtin_profile_names, load_profile
 from sitefinder.scenario import MAX_SELECTED, Scenario
+from sitefinder.settings import SETTINGS
+from sitefinder.vocabulary import CRITERIA, SEASONS
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -283,7 +282,7 @@ def test_link_sets_widgets_and_url_keeps_scenario(linked_app: AppTest) -> None:
         assert at.slider(key=f"w_{c.name}").value == ss[f"w_{c.name}"] == expected, c.name
     assert at.slider(key="max_km").value == ss["max_km"] == 35.0
     assert at.selectbox(key="res").value == ss["res"] == 5
-    assert at.slider(key="top").value == ss["top"] == 10
+    assert at.number_input(key="top").value == ss["top"] == 10
     assert at.slider(key="per_node").value == ss["per_node"] == 2
     assert {m.label: m.value for m in at.metric}["Candidate cells"] == "3,280"
     assert len(at.dataframe(key="table").value) == 10
@@ -396,18 +395,30 @@ _ids = hs.text(hs.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), mi
 _pos = hs.floats(min_value=1e-3, max_value=1e4, allow_nan=False)
 
 
+def _within(name: str) -> hs.SearchStrategy:
+    """Values the settings table allows for ``name``: what a scenario file may hold."""
+    row = SETTINGS[name]
+    if row.kind == "float":
+        return hs.floats(row.lo, row.hi, allow_nan=False)
+    if row.kind == "int":
+        return hs.integers(int(row.lo), int(row.hi))
+    return hs.sampled_from(row.options())
+
+
 @hs.composite
 def scenarios(draw: hs.DrawFn) -> Scenario:
+    """Any scenario the settings table allows (bounds and choices read from the table)."""
+    w = SETTINGS["weights"]
     return Scenario(
-        profile=draw(hs.sampled_from(builtin_profile_names())),
-        mw=draw(hs.none() | _pos),
-        season=draw(hs.none() | hs.sampled_from(SEASONS)),
-        weights=draw(hs.dictionaries(hs.sampled_from(sorted(CRITERIA)), hs.floats(0, 1e6, allow_nan=False), max_size=6)),
-        max_grid_km=draw(hs.none() | hs.floats(1e-3, 2000, allow_nan=False)),
-        min_voltage_kv=draw(hs.none() | hs.floats(1, 1200, allow_nan=False)),
+        profile=draw(_within("profile")),
+        mw=draw(hs.none() | _within("mw")),
+        season=draw(hs.none() | _within("season")),
+        weights=draw(hs.dictionaries(hs.sampled_from(sorted(CRITERIA)), hs.floats(w.lo, w.hi, allow_nan=False), max_size=6)),
+        max_grid_km=draw(hs.none() | _within("max_grid_km")),
+        min_voltage_kv=draw(hs.none() | _within("min_voltage_kv")),
         land_exclusions=draw(hs.booleans()), town_setback=draw(hs.booleans()),
-        resolution=draw(hs.integers(MIN_RESOLUTION, MAX_RESOLUTION)), top=draw(hs.integers(1, 500)),
-        max_per_node=draw(hs.integers(0, 1000)), province=draw(hs.none() | _names),
+        resolution=draw(_within("resolution")), top=draw(_within("top")),
+        max_per_node=draw(_within("max_per_node")), province=draw(hs.none() | _names),
         focus=draw(hs.none() | _ids), selected=tuple(draw(hs.lists(_ids, max_size=MAX_SELECTED))),
     )
 
@@ -519,7 +530,7 @@ def test_facility_too_large_for_every_site_is_a_warning() -> None:
 
 def test_switching_profile_loads_its_weights(default_app: AppTest) -> None:
     at = make_app().run()
-    at.slider(key="top").set_value(15).run()  # a view setting that a profile switch keeps
+    at.number_input(key="top").set_value(15).run()  # a view setting that a profile switch keeps
     at.selectbox(key="profile").set_value("ai_datacenter").run()
     check_ok(at)
     prof = load_profile("ai_datacenter")

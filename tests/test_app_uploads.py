@@ -35,8 +35,10 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def app() -> AppTest:
+    """A fresh session for each case, with two settings made (so nothing one upload leaves behind can hide
+    or cause another's failure)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()
     at.number_input(key="mw").set_value(70.0).run()
@@ -72,8 +74,3 @@ def test_bad_file_in_the_app_shows_an_error_and_keeps_settings(app: AppTest, cas
     # The page is still usable, with the user's settings.
     assert app.session_state["mw"] == 70.0 and app.session_state["w_hours_above_35c"] == 40.0
     assert len(app.dataframe(key="table").value) > 0
-    # Start the next case from the built-in data again.
-    app.session_state["user_layers"] = {}
-    if "user_sites" in app.session_state:
-        del app.session_state["user_sites"]
-    app.run()

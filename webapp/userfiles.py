@@ -8,7 +8,6 @@ quotes them is escaped before it reaches the page. Nothing the user had set up i
 from __future__ import annotations
 
 import hashlib
-import re
 import tempfile
 import uuid
 from pathlib import Path
@@ -69,7 +68,7 @@ def effective_dataset(base: Dataset) -> Dataset:
     entries = st.session_state.get("user_layers") or {}
     ds = base
     for kind, entry in entries.items():
-        ds = ds.with_layer(kind, entry["frame"])
+        ds = ds.with_layer(kind, entry["frame"], label=entry["name"])  # named by the user's file, as --layer names its
     raster = st.session_state.get("user_raster")
     if raster is not None:
         ds = ds.with_climate_raster(raster["raster"])
@@ -80,11 +79,12 @@ def effective_dataset(base: Dataset) -> Dataset:
 
 
 def candidates_key(study, resolution: int) -> str:
+    """A cache key for the candidates in use: the uploaded sites' digest, or the H3 resolution."""
     sites = st.session_state.get("user_sites")
     return f"sites-{sites['key']}" if sites is not None and study.candidates.kind == "user" else f"h3-{resolution}"
 
 
-def _show_error(exc: Exception) -> None:
+def _show_error(exc: SitefinderError) -> None:
     st.error(md_escape(str(exc)).replace("\n", "  \n"))
     st.caption("Nothing you had set up has changed. Fix the file (or the column mapping) and try again.")
 
@@ -122,12 +122,16 @@ def _active_list(base: Dataset) -> None:
 
 
 def your_data_tab(base: Dataset) -> None:
+    """The 'Your data' tab: upload a layer, candidate sites or a climate raster, map its columns, use it."""
     st.markdown("Replace or add a layer with your own data, or score your own candidate sites. Files are read by "
                 "their content: GeoJSON, GeoPackage, a zip holding one shapefile (with its .prj), or CSV with "
                 "longitude/latitude or WKT columns (UTF-8). Each layer's columns and units are listed in the README "
                 "(`sitefinder schema` prints them too).")
     _active_list(base)
-    kind = st.selectbox("What does your file hold?", [*UPLOADABLE, SITES, RASTER], format_func=LABELS.get, key="upload_kind")
+    choices: list[str] = [*UPLOADABLE, SITES, RASTER]
+    kind = st.selectbox("What does your file hold?", choices, format_func=lambda k: LABELS.get(k, k), key="upload_kind")
+    if kind is None:
+        return
     if kind == RASTER:
         _raster_upload()
         return
@@ -142,9 +146,9 @@ def your_data_tab(base: Dataset) -> None:
         return
     try:
         path, digest = _save(uploaded)
-        frame = read_vector(path)
+        frame = read_vector(path, name=uploaded.name)  # messages name the user's file, not the stored one
     except SitefinderError as exc:
-        _show_error(_renamed(exc, uploaded.name))
+        _show_error(exc)
         return
     cols = [str(c) for c in frame.columns if c != frame.geometry.name]
     st.caption(md_escape(f"{uploaded.name}: {len(frame)} features; columns: {', '.join(cols) or 'none'}"))
@@ -201,7 +205,7 @@ def _raster_upload() -> None:
         path, digest = _save(uploaded)
         raster = read_climate_raster(path, meaning=meaning, display_name=uploaded.name)
     except SitefinderError as exc:
-        _show_error(_renamed(exc, uploaded.name))
+        _show_error(exc)
         return
     st.caption(md_escape(f"{uploaded.name}: {raster.data.shape[0]} band(s), {raster.data.shape[2]} x {raster.data.shape[1]} "
                          f"pixels, {raster.crs.to_string()}"))
@@ -209,11 +213,6 @@ def _raster_upload() -> None:
         st.session_state["user_raster"] = {"raster": raster, "name": uploaded.name, "key": digest + meaning}
         st.session_state["flash"] = ("success", f"Climate now comes from {uploaded.name} where it has values.")
         st.rerun()
-
-
-def _renamed(exc: SitefinderError, display: str) -> SitefinderError:
-    """Errors from reading name the generated temporary file; show the user's file name instead."""
-    return SitefinderError(re.sub(r"[0-9a-f]{32}\.(?:upload|gpkg|zip|tif)", display, str(exc)))
 
 
 __all__ = ["candidates_key", "effective_dataset", "your_data_tab"]

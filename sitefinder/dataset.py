@@ -35,26 +35,42 @@ class Dataset:
     files: dict[str, Path] = field(default_factory=dict)
     version: str = ""
     manifest: dict = field(default_factory=dict)
-    climate_raster: "ClimateRaster | None" = None
+    climate_raster: ClimateRaster | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # a layer's own name where it is not its file's (uploads)
+
+    def file_label(self, kind: str) -> str | None:
+        """What the layer of ``kind`` came from, as people named it: the user's file name for an upload or a
+        --layer file, the file's name for a dataset layer, None if neither is known."""
+        if kind in self.labels:
+            return self.labels[kind]
+        return self.files[kind].name if kind in self.files else None
 
     def __getitem__(self, kind: str) -> gpd.GeoDataFrame:
         return self.layers[kind]
 
     def get(self, kind: str) -> gpd.GeoDataFrame | None:
+        """The layer of ``kind``, or None if the dataset has none (optional layers)."""
         return self.layers.get(kind)
 
-    def with_layer(self, kind: str, frame: gpd.GeoDataFrame, path: Path | None = None) -> "Dataset":
-        """A copy of this dataset with one layer replaced (the version changes with it)."""
+    def with_layer(self, kind: str, frame: gpd.GeoDataFrame, path: Path | None = None, *,
+                   label: str | None = None) -> Dataset:
+        """A copy of this dataset with one layer replaced (the version changes with it). ``path`` is the
+        file it was read from, ``label`` the name people know it by (an upload's own file name)."""
         layers = {**self.layers, kind: frame}
-        files = {**self.files, **({kind: path} if path else {})}
+        files = {k: v for k, v in self.files.items() if k != kind}
+        if path:
+            files[kind] = path
+        labels = {k: v for k, v in self.labels.items() if k != kind}
+        if label or path:
+            labels[kind] = label or Path(path).name  # type: ignore[arg-type]
         digest = hashlib.sha256((self.version + kind + str(len(frame)) + str(frame.total_bounds)).encode()).hexdigest()[:16]
-        return Dataset(self.name, layers, files, digest, self.manifest, self.climate_raster)
+        return Dataset(self.name, layers, files, digest, self.manifest, self.climate_raster, labels)
 
-    def with_climate_raster(self, raster: "ClimateRaster") -> "Dataset":
+    def with_climate_raster(self, raster: ClimateRaster) -> Dataset:
         """A copy whose climate comes from ``raster`` where it has values (stations elsewhere)."""
         digest = hashlib.sha256((self.version + "raster" + raster.source + raster.meaning + str(raster.data.shape)
                                  + str(float(np.nansum(raster.data)))).encode()).hexdigest()[:16]
-        return Dataset(self.name, self.layers, self.files, digest, self.manifest, raster)
+        return Dataset(self.name, self.layers, self.files, digest, self.manifest, raster, self.labels)
 
 
 def default_data_dir() -> Path:

@@ -23,8 +23,17 @@ import shapely
 from pyproj.exceptions import CRSError
 from shapely.geometry.polygon import orient
 
-from .errors import (FileFormatError, FileTooLargeError, InputFileNotFoundError, LayerError, Problem, TextEncodingError,
-                     UnsafeArchiveError, UnsupportedFormatError)
+from .errors import (
+    FileFormatError,
+    FileTooLargeError,
+    InputFileNotFoundError,
+    LayerError,
+    Problem,
+    TextEncodingError,
+    UnsafeArchiveError,
+    UnsupportedFormatError,
+)
+from .geojson_check import check_features
 from .schema import validate_layer
 
 Format = Literal["geojson", "gpkg", "zip", "csv"]
@@ -38,24 +47,26 @@ LAT_NAMES = ("lat", "latitude", "y")
 WKT_NAMES = ("wkt", "geometry", "geom", "the_geom")
 
 
-def sniff_format(path: Path, head: bytes) -> Format:
-    """Decide a file's format from its first bytes; raise ``FileFormatError`` if it is none we read."""
+def sniff_format(path: Path, head: bytes, name: str | None = None) -> Format:
+    """Decide a file's format from its first bytes; raise ``FileFormatError`` (naming the file as
+    ``name``, default its own name) if it is none we read."""
+    name = name or path.name
     if head.startswith(b"SQLite format 3\x00"):
         if len(head) >= 72 and head[68:72] in (b"GPKG", b"GP10", b"GP11"):
             return "gpkg"
-        raise UnsupportedFormatError(f"{path.name}: is an SQLite database but not a GeoPackage. Export the layer as GeoPackage or GeoJSON.")
+        raise UnsupportedFormatError(f"{name}: is an SQLite database but not a GeoPackage. Export the layer as GeoPackage or GeoJSON.")
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return "zip"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) > 8 and head[1::2].count(0) > len(head) // 4):
-        raise TextEncodingError(f"{path.name}: is UTF-16 text. Save it as UTF-8 (in Excel: Save As, 'CSV UTF-8').")
+        raise TextEncodingError(f"{name}: is UTF-16 text. Save it as UTF-8 (in Excel: Save As, 'CSV UTF-8').")
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith((b"{", b"[")):
         return "geojson"
     if text.startswith(b"<"):
-        raise UnsupportedFormatError(f"{path.name}: looks like XML (KML, GML or a GDAL VRT), which sitefinder does not read. "
+        raise UnsupportedFormatError(f"{name}: looks like XML (KML, GML or a GDAL VRT), which sitefinder does not read. "
                               "Save the layer as GeoJSON, GeoPackage, a zipped shapefile or CSV.")
     if b"\x00" in head:
-        raise UnsupportedFormatError(f"{path.name}: is a binary file of a kind sitefinder does not read. "
+        raise UnsupportedFormatError(f"{name}: is a binary file of a kind sitefinder does not read. "
                               "Use GeoJSON, GeoPackage, a zipped shapefile or CSV with lon/lat columns.")
     return "csv"
 
@@ -77,58 +88,60 @@ def check_file(path: Path, max_bytes: int, *, name: str | None = None) -> bytes:
         return fh.read(4096)
 
 
-def _read_geojson(path: Path) -> gpd.GeoDataFrame:
+def _read_geojson(path: Path, name: str) -> gpd.GeoDataFrame:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise TextEncodingError(f"{path.name}: is not UTF-8 text (byte {exc.start} cannot be decoded). "
+        raise TextEncodingError(f"{name}: is not UTF-8 text (byte {exc.start} cannot be decoded). "
                                 "GeoJSON must be UTF-8: re-export it as UTF-8.") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FileFormatError(f"{path.name}: is not valid GeoJSON ({exc}). Check the file is complete JSON "
+        raise FileFormatError(f"{name}: is not valid GeoJSON ({exc}). Check the file is complete JSON "
                               "(it may have been cut off); export it again.") from None
     except RecursionError:
-        raise FileFormatError(f"{path.name}: is nested too deeply to be a GeoJSON layer. Export it again as a plain "
+        raise FileFormatError(f"{name}: is nested too deeply to be a GeoJSON layer. Export it again as a plain "
                               "FeatureCollection.") from None
     if not isinstance(data, dict) or data.get("type") not in ("FeatureCollection", "Feature"):
-        raise FileFormatError(f"{path.name}: is JSON but not a GeoJSON FeatureCollection. Export the layer as GeoJSON.")
+        raise FileFormatError(f"{name}: is JSON but not a GeoJSON FeatureCollection. Export the layer as GeoJSON.")
     features = data.get("features") if data["type"] == "FeatureCollection" else [data]
     if not isinstance(features, list):
-        raise FileFormatError(f"{path.name}: a FeatureCollection needs a 'features' list. Export the layer as GeoJSON.")
+        raise FileFormatError(f"{name}: a FeatureCollection needs a 'features' list. Export the layer as GeoJSON.")
     crs: Any = "EPSG:4326"
     crs_member = data.get("crs")
     if crs_member is not None:
         props = crs_member.get("properties") if isinstance(crs_member, dict) else None
         named = props.get("name") if isinstance(props, dict) else None
         if not isinstance(named, str):
-            raise FileFormatError(f"{path.name}: its 'crs' member is not of the form "
+            raise FileFormatError(f"{name}: its 'crs' member is not of the form "
                                   '{"type": "name", "properties": {"name": "EPSG:XXXX"}}. Remove it and save the '
                                   "coordinates as WGS84 longitude/latitude (RFC 7946).")
         if not any(tag in named for tag in ("CRS84", "4326")):
             crs = named
+    features, notes = check_features(features, name)
     try:
         frame = gpd.GeoDataFrame.from_features(features, crs=crs)
     except CRSError:
-        raise FileFormatError(f"{path.name}: its 'crs' member names '{crs}', which is not a coordinate reference "
+        raise FileFormatError(f"{name}: its 'crs' member names '{crs}', which is not a coordinate reference "
                               "system sitefinder knows. Save the layer in WGS84 longitude/latitude (RFC 7946).") from None
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:
-        raise FileFormatError(f"{path.name}: has a feature that is not valid GeoJSON ({type(exc).__name__}: {exc}). "
+        raise FileFormatError(f"{name}: has a feature that is not valid GeoJSON ({type(exc).__name__}: {exc}). "
                               "Check each feature has a 'geometry' of a GeoJSON type (Point, Polygon, ...).") from None
+    frame.attrs["notes"] = notes
     return frame
 
 
-def _read_csv(path: Path) -> gpd.GeoDataFrame:
+def _read_csv(path: Path, name: str) -> gpd.GeoDataFrame:
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise TextEncodingError(f"{path.name}: is not UTF-8 text (byte {exc.start} cannot be decoded). "
+        raise TextEncodingError(f"{name}: is not UTF-8 text (byte {exc.start} cannot be decoded). "
                                 "Save the CSV as UTF-8 (in Excel: Save As, 'CSV UTF-8').") from None
     try:
         frame = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, csv.Error) as exc:
-        raise FileFormatError(f"{path.name}: could not be read as CSV ({exc}). Check quoting and that every row has "
+        raise FileFormatError(f"{name}: could not be read as CSV ({exc}). Check quoting and that every row has "
                               "the same number of comma-separated fields.") from None
     cols = {c.lower().strip(): c for c in frame.columns}
     lon = next((cols[n] for n in LON_NAMES if n in cols), None)
@@ -140,7 +153,7 @@ def _read_csv(path: Path) -> gpd.GeoDataFrame:
         bad = np.flatnonzero(x.isna().to_numpy() | y.isna().to_numpy())
         if len(bad):
             rows = ", ".join(str(i + 2) for i in bad[:8])
-            raise LayerError(str(path), [Problem(f"columns '{lon}'/'{lat}', lines {rows}",
+            raise LayerError(name, [Problem(f"columns '{lon}'/'{lat}', lines {rows}",
                                                  "are not numbers.", "Fill in decimal degrees.")])
         geom = gpd.points_from_xy(x, y)
         return gpd.GeoDataFrame(frame.drop(columns=[lon, lat]), geometry=geom, crs="EPSG:4326")
@@ -150,76 +163,79 @@ def _read_csv(path: Path) -> gpd.GeoDataFrame:
         bad_rows = [i for i, (t, g) in enumerate(zip(texts, parsed)) if g is None and str(t).strip()]
         if bad_rows:
             lines = ", ".join(str(i + 2) for i in bad_rows[:8])
-            raise FileFormatError(f"{path.name}: column '{wkt}' holds text that is not WKT on line(s) {lines}. "
+            raise FileFormatError(f"{name}: column '{wkt}' holds text that is not WKT on line(s) {lines}. "
                                   "Write geometries as WKT, e.g. POINT (67.0 24.9) or POLYGON ((...)), longitude first.")
         return gpd.GeoDataFrame(frame.drop(columns=[wkt]), geometry=parsed, crs="EPSG:4326")
-    raise FileFormatError(f"{path.name}: a CSV needs longitude and latitude columns (named one of {', '.join(LON_NAMES)} "
+    raise FileFormatError(f"{name}: a CSV needs longitude and latitude columns (named one of {', '.join(LON_NAMES)} "
                           f"and {', '.join(LAT_NAMES)}) or a WKT column ({', '.join(WKT_NAMES)}); it has {list(frame.columns)}.")
 
 
-def _inspect_zip(path: Path) -> str:
+def _inspect_zip(path: Path, name: str) -> str:
     """Return the one .shp member of a safe zip, or raise explaining what is wrong."""
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise FileFormatError(f"{path.name}: is not a readable zip archive (damaged or cut off). Zip the shapefile's "
+        raise FileFormatError(f"{name}: is not a readable zip archive (damaged or cut off). Zip the shapefile's "
                               "files (.shp, .shx, .dbf, .prj) again.") from None
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_ZIP_MEMBERS:
-            raise UnsafeArchiveError(f"{path.name}: holds {len(infos)} files; a zipped shapefile needs at most {MAX_ZIP_MEMBERS}.")
+            raise UnsafeArchiveError(f"{name}: holds {len(infos)} files; a zipped shapefile needs at most {MAX_ZIP_MEMBERS}.")
         total = sum(i.file_size for i in infos)
         packed = max(1, sum(i.compress_size for i in infos))
         if total > MAX_ZIP_TOTAL_BYTES or total / packed > MAX_ZIP_RATIO:
-            raise UnsafeArchiveError(f"{path.name}: unpacks to {total / 1e6:.0f} MB (ratio {total / packed:.0f}:1), "
+            raise UnsafeArchiveError(f"{name}: unpacks to {total / 1e6:.0f} MB (ratio {total / packed:.0f}:1), "
                                      "more than a layer needs; it is refused as a possible zip bomb. Zip only the "
                                      "shapefile's own files, or send the layer as a GeoPackage.")
         for info in infos:
-            name = PurePosixPath(info.filename.replace("\\", "/"))
-            if name.is_absolute() or ".." in name.parts:
-                raise UnsafeArchiveError(f"{path.name}: contains the unsafe path '{info.filename}'. Re-zip the shapefile's files only.")
+            entry = PurePosixPath(info.filename.replace("\\", "/"))
+            if entry.is_absolute() or ".." in entry.parts:
+                raise UnsafeArchiveError(f"{name}: contains the unsafe path '{info.filename}'. Re-zip the shapefile's files only.")
         shps = [i.filename for i in infos if i.filename.lower().endswith(".shp")]
     if len(shps) != 1:
-        raise UnsafeArchiveError(f"{path.name}: must hold exactly one shapefile (.shp); it holds {len(shps)}. "
+        raise UnsafeArchiveError(f"{name}: must hold exactly one shapefile (.shp); it holds {len(shps)}. "
                                  "Zip one layer per file.")
     with zipfile.ZipFile(path) as zf, zf.open(shps[0]) as member:
         magic = member.read(4)
     if magic != SHAPEFILE_MAGIC:
-        raise UnsupportedFormatError(f"{path.name}: its '{shps[0]}' is not a shapefile (wrong file header); it is refused "
+        raise UnsupportedFormatError(f"{name}: its '{shps[0]}' is not a shapefile (wrong file header); it is refused "
                                      "without being opened. Zip the real .shp, .shx, .dbf and .prj files.")
     return shps[0]
 
 
-def read_vector(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> gpd.GeoDataFrame:
-    """Read any allowed vector file into a GeoDataFrame without validating its attributes."""
+def read_vector(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES, name: str | None = None) -> gpd.GeoDataFrame:
+    """Read any allowed vector file (WGS84 or its declared CRS) into a GeoDataFrame without validating its
+    attributes. ``name`` is what messages call the file (an upload's own name instead of its stored one)."""
     p = Path(path)
-    head = check_file(p, max_bytes)
-    fmt = sniff_format(p, head)
+    name = name or p.name
+    head = check_file(p, max_bytes, name=name)
+    fmt = sniff_format(p, head, name)
     if fmt == "geojson":
-        return _read_geojson(p)
+        return _read_geojson(p, name)
     if fmt == "csv":
-        return _read_csv(p)
+        return _read_csv(p, name)
     import pyogrio  # noqa: PLC0415  (GDAL only for binary formats whose header was checked above)
 
     if "OGR_VRT" in pyogrio.list_drivers():
         raise UnsupportedFormatError(
-            f"{p.name}: not read, because GDAL's VRT driver is enabled in this process and could be made to read "
+            f"{name}: not read, because GDAL's VRT driver is enabled in this process and could be made to read "
             "server files. Start the program with GDAL_SKIP=OGR_VRT set (importing sitefinder before pyogrio does this).")
     # Braces let GDAL open an archive whatever its name (uploads are stored under generated names).
-    target = str(p) if fmt == "gpkg" else f"/vsizip/{{{p.resolve()}}}/{_inspect_zip(p)}"
+    target = str(p) if fmt == "gpkg" else f"/vsizip/{{{p.resolve()}}}/{_inspect_zip(p, name)}"
     try:
         if fmt == "gpkg":
             layers = pyogrio.list_layers(target)
             if len(layers) != 1:
                 names = ", ".join(str(n) for n in layers[:, 0][:6])
-                raise FileFormatError(f"{p.name}: holds {len(layers)} layers ({names}); sitefinder needs one layer per file. "
+                raise FileFormatError(f"{name}: holds {len(layers)} layers ({names}); sitefinder needs one layer per file. "
                                       "Export the layer you mean into a GeoPackage of its own.")
         frame = pyogrio.read_dataframe(target)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
-        detail = str(exc).replace(str(p.resolve()), p.name).replace(f"/vsizip/{{{p.name}}}/", "").replace(f"/vsizip/{p.name}/", "")
-        raise FileFormatError(f"{p.name}: could not be read ({detail}). Export the layer again as GeoPackage or GeoJSON.") from None
+        detail = str(exc).replace(str(p.resolve()), name).replace(p.name, name)
+        detail = detail.replace(f"/vsizip/{{{name}}}/", "").replace(f"/vsizip/{name}/", "")
+        raise FileFormatError(f"{name}: could not be read ({detail}). Export the layer again as GeoPackage or GeoJSON.") from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
-        raise FileFormatError(f"{p.name}: holds a table without geometry. Export a layer with points or polygons.")
+        raise FileFormatError(f"{name}: holds a table without geometry. Export a layer with points or polygons.")
     return frame
 
 

@@ -23,16 +23,22 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import sitefinder  # noqa: I001  (first: it disables GDAL's VRT driver, which only works before pyogrio loads GDAL)
 import pyogrio
 import pytest
 import shapely
 
+import sitefinder  # noqa: I001  (first: it disables GDAL's VRT driver, which only works before pyogrio loads GDAL)
 from sitefinder import errors
 from sitefinder.candidates import user_candidates
 from sitefinder.dataset import load_default
-from sitefinder.errors import (FileFormatError, FileTooLargeError, InputFileNotFoundError, SitefinderError,
-                               UnsafeArchiveError, UnsupportedFormatError)
+from sitefinder.errors import (
+    FileFormatError,
+    FileTooLargeError,
+    InputFileNotFoundError,
+    SitefinderError,
+    UnsafeArchiveError,
+    UnsupportedFormatError,
+)
 from sitefinder.io import read_vector
 from sitefinder.userdata import load_user_layer
 
@@ -159,6 +165,31 @@ def test_invalid_polygon_is_repaired_and_the_repair_is_reported(file, study_area
     assert shapely.is_valid(layer.geometry.array).all()
     if "spike" in file:  # the spike is dropped, the square kept
         assert fixed.symmetric_difference(shapely.box(69.0, 27.0, 70.0, 28.0)).area < 1e-12
+
+
+READ_ERRORS = [c for c in GEN.CASES if c.error in ("FileFormatError", "UnsupportedFormatError", "UnsafeArchiveError",
+                                                    "TextEncodingError")]
+
+
+@pytest.mark.parametrize("case", READ_ERRORS, ids=[c.file for c in READ_ERRORS])
+def test_an_upload_read_under_a_stored_name_keeps_its_error_class_and_the_users_name(case, tmp_path):
+    """The app stores an upload under a generated name; the error must still be the specific class and
+    name the user's file, never the stored one."""
+    data = (BAD / case.file).read_bytes()
+    suffix = ".gpkg" if data.startswith(b"SQLite format 3") else ".zip" if data.startswith(b"PK") else ".upload"  # as the app does
+    stored = tmp_path / f"0123456789abcdef0123456789abcdef{suffix}"
+    stored.write_bytes(data)
+    with pytest.raises(SitefinderError) as err:
+        read_vector(stored, name=case.file)
+    assert type(err.value).__name__ == case.error, type(err.value)
+    assert case.file in str(err.value) and stored.name not in str(err.value)
+
+
+def test_unclosed_ring_is_closed_and_the_repair_is_reported(study_area):
+    layer = load_user_layer(BAD / "exclusions_unclosed_ring.geojson", "exclusions", study_area=study_area)
+    notes = layer.attrs["notes"]
+    assert any(n.startswith("closed 1 polygon ring(s) whose last position was not the first (feature(s) 1)") for n in notes), notes
+    assert layer.geometry.array[0].equals(shapely.box(67.3, 25.6, 67.9, 26.3))
 
 
 def make_sparse_300mb(folder: Path) -> Path:

@@ -302,13 +302,13 @@ def _(p: Path) -> None:
 
 
 @case("grid_nodes_null_coordinate.geojson", "grid_nodes", "FileFormatError",
-      ["has a feature that is not valid GeoJSON"], ["Check each feature has a 'geometry'"], note="a Point with a null longitude")
+      ["feature 2", "holds None, not a number"], ["JSON numbers"], note="a Point with a null longitude")
 def _(p: Path) -> None:
     write_text(p, fc([node(0), node(1, geometry={"type": "Point", "coordinates": [None, 30.2]}), node(2)]))
 
 
-@case("grid_nodes_nan_literal_coordinate.geojson", "grid_nodes", "LayerError",
-      ["NaN or infinite"], ["Fix or remove those features"], note="a bare NaN literal as a coordinate (Python's json accepts it)")
+@case("grid_nodes_nan_literal_coordinate.geojson", "grid_nodes", "FileFormatError",
+      ["feature 2", "holds nan"], ["Remove features with NaN"], note="a bare NaN literal as a coordinate (Python's json accepts it)")
 def _(p: Path) -> None:
     write_text(p, fc([node(0), node(1, xy=(71.47, 30.2)), node(2)]).replace("[71.47, 30.2]", "[NaN, 30.2]"))
 
@@ -415,7 +415,8 @@ def _(p: Path) -> None:
 
 
 @case("grid_nodes_vrt_disguised_as_shp.zip", "grid_nodes", "UnsupportedFormatError",
-      ["is not a shapefile", "refused without being opened"], ["Zip the real .shp"], note="zip whose layer.shp is an OGR VRT pointing at /etc/passwd")
+      ["is not a shapefile", "refused without being opened"], ["Zip the real .shp"],
+      note="zip whose layer.shp is an OGR VRT pointing at /etc/passwd")
 def _(p: Path) -> None:
     write_zip(p, [("layer.shp", VRT_PASSWD.encode()), ("layer.vrt", VRT_PASSWD.encode())])
 
@@ -489,7 +490,8 @@ def _(p: Path) -> None:
 
 
 @case("grid_nodes_table_without_geometry.gpkg", "grid_nodes", "FileFormatError",
-      ["table without geometry"], ["Export a layer with points or polygons"], note="GeoPackage holding a plain attribute table (no geometry column)")
+      ["table without geometry"], ["Export a layer with points or polygons"],
+      note="GeoPackage holding a plain attribute table (no geometry column)")
 def _(p: Path) -> None:
     import pandas as pd  # noqa: PLC0415
     frame = grid_nodes_frame()
@@ -535,6 +537,45 @@ def _(p: Path) -> None:
       ["could not be read as CSV"], None, note="CSV with an unterminated quote")
 def _(p: Path) -> None:
     write_text(p, 'name,population,lon,lat\n"Karachi,20382881,67.01,24.86\nLahore,13004135,74.35,31.56\n')
+
+
+# ----------------------------------------------------------------------------------------------
+# GeoJSON that breaks RFC 7946 in ways readers mend quietly: refused, or repaired with a note
+
+
+@case("grid_nodes_coordinates_as_strings.geojson", "grid_nodes", "FileFormatError",
+      ["feature 2", "holds '67.5', not a number", "RFC 7946"], ["JSON numbers"],
+      note="coordinates written as text [\"67.5\", \"25.1\"] (shapely would convert them silently)")
+def _(p: Path) -> None:
+    write_text(p, fc([node(0), node(1, geometry={"type": "Point", "coordinates": ["67.5", "25.1"]}), node(2)]))
+
+
+@case("grid_nodes_boolean_coordinate.geojson", "grid_nodes", "FileFormatError",
+      ["feature 1", "holds True, not a number"], ["JSON numbers"],
+      note="a coordinate written as true (shapely reads it as 1.0)")
+def _(p: Path) -> None:
+    write_text(p, fc([node(0, geometry={"type": "Point", "coordinates": [True, 25.1]}), node(1)]))
+
+
+@case("grid_nodes_lowercase_geometry_type.geojson", "grid_nodes", "FileFormatError",
+      ["feature 1", "geometry type 'point' is not a GeoJSON type"], ["Write the type as 'Point'"],
+      note="geometry type in lower case (readers accept it)")
+def _(p: Path) -> None:
+    write_text(p, fc([node(0, geometry={"type": "point", "coordinates": [67.5, 25.1]}), node(1)]))
+
+
+@case("exclusions_ring_of_three_positions.geojson", "exclusions", "FileFormatError",
+      ["feature 1", "ring 1 has 3 position(s)"], ["at least three corners"],
+      note="a polygon ring of three positions (shapely pads it to four)")
+def _(p: Path) -> None:
+    write_text(p, fc([zone("z-1", {"type": "Polygon", "coordinates": [[[67.3, 25.6], [67.9, 25.6], [67.3, 25.6]]]})]))
+
+
+@case("exclusions_unclosed_ring.geojson", "exclusions", None,
+      note="polygon ring that does not end where it began: REPAIRED, note 'closed 1 polygon ring(s)'")
+def _(p: Path) -> None:
+    ring = [[67.3, 25.6], [67.9, 25.6], [67.9, 26.3], [67.3, 26.3]]
+    write_text(p, fc([zone("z-1", {"type": "Polygon", "coordinates": [ring]}), zone("z-2", box(68.3, 25.6, 68.9, 26.3))]))
 
 
 # ----------------------------------------------------------------------------------------------

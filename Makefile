@@ -24,9 +24,11 @@ demo: install
 	$(BIN)/sitefinder rank --profile bitcoin_mine --mw 100 --top 20 --out out/bitcoin_mine_100mw.geojson --csv out/bitcoin_mine_100mw.csv
 	$(BIN)/sitefinder rank --profile ai_datacenter --mw 100 --top 20 --out out/ai_datacenter_100mw.geojson --csv out/ai_datacenter_100mw.csv
 
-## test: install everything and run the whole test suite (browser tests skip without /usr/bin/chromium;
-##       SITEFINDER_REQUIRE_BROWSER=1, as in .ci/run, makes them fail instead)
+## test: install everything, lint (ruff) and type-check (mypy), and run the whole test suite (browser tests skip
+##       without /usr/bin/chromium; SITEFINDER_REQUIRE_BROWSER=1, as in .ci/run, makes them fail instead)
 test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 ## data: rebuild data/pakistan from its fact tables

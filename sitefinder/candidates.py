@@ -48,6 +48,7 @@ class Candidates:
 
 
 def check_resolution(resolution: int) -> int:
+    """``resolution`` as an int if it is an allowed H3 resolution (5-8), else a LayerError saying so."""
     if not isinstance(resolution, (int, np.integer)) or not MIN_RESOLUTION <= int(resolution) <= MAX_RESOLUTION:
         raise LayerError("resolution", [Problem("resolution", f"{resolution!r} is not allowed.",
                                                 f"Use a whole number from {MIN_RESOLUTION} (about 250 km² cells) "
@@ -62,7 +63,8 @@ def h3_candidates(study_area: gpd.GeoDataFrame, resolution: int) -> Candidates:
     coarse = max(0, res - 2)
     shape = h3.geo_to_h3shape(shapely.geometry.mapping(area))
     parents = h3n.h3shape_to_cells_experimental(shape, coarse, contain="overlap")
-    cells = np.unique(np.concatenate([h3n.cell_to_children(int(p), res) for p in parents])) if len(parents) else np.array([], dtype=np.uint64)
+    cells = (np.unique(np.concatenate([h3n.cell_to_children(int(p), res) for p in parents])) if len(parents)
+             else np.array([], dtype=np.uint64))
     latlng = np.array([h3n.cell_to_latlng(int(c)) for c in cells]).reshape(-1, 2)
     lat, lon = latlng[:, 0], latlng[:, 1]
     shapely.prepare(area)

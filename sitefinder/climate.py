@@ -53,7 +53,8 @@ class ClimateSettings:
     lapse_c_per_km: float = 6.5
 
     @classmethod
-    def from_manifest(cls, manifest: dict[str, Any]) -> "ClimateSettings":
+    def from_manifest(cls, manifest: dict[str, Any]) -> ClimateSettings:
+        """The settings a dataset's ``dataset.toml`` [climate] table gives, the defaults elsewhere."""
         table = manifest.get("climate", {}) if isinstance(manifest, dict) else {}
         base = cls()
         return cls(power=float(table.get("idw_power", base.power)),
@@ -61,6 +62,7 @@ class ClimateSettings:
                    lapse_c_per_km=float(table.get("lapse_rate_c_per_km", base.lapse_c_per_km)))
 
     def describe(self) -> str:
+        """The interpolation in words, for sources and exports."""
         corr = (f"reduced to sea level at {self.lapse_c_per_km:g} °C/km and brought back to the site's elevation"
                 if self.lapse_c_per_km > 0 else "no elevation correction")
         return f"inverse-distance weighting (power {self.power:g}, {self.neighbours} nearest stations); {corr}"

@@ -30,9 +30,11 @@ def ramp_rgb(values: NDArray[np.float64], lo: float, hi: float, ramp: tuple[str,
 
 
 def ramp_hex(value: float, lo: float, hi: float, ramp: tuple[str, ...]) -> str:
+    """The ramp's colour for ``value`` on ``lo``..``hi`` (clamped), as #rrggbb."""
     r, g, b = ramp_rgb(np.array([value]), lo, hi, ramp)[0]
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def css_gradient(ramp: tuple[str, ...]) -> str:
+    """The ramp as a CSS linear-gradient, for legends."""
     return f"linear-gradient(to right, {', '.join(ramp)})"

@@ -150,7 +150,8 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
         "colour": [VOLTAGE_COLOURS.get(int(v), UNKNOWN_VOLTAGE_COLOUR) if not np.isnan(v) else UNKNOWN_VOLTAGE_COLOUR for v in kv],
         "status": gn["status"].astype(str),
         "approximate": (gn["location_error_km"].to_numpy(float) > 3.0) if "location_error_km" in gn else False,
-        "tooltip": [esc(f"{n} ({num(v, '.0f', 'kV', 'voltage not published')}, {s.replace('_', ' ')})") for n, v, s in zip(gn["name"], kv, gn["status"])],
+        "tooltip": [esc(f"{n} ({num(v, '.0f', 'kV', 'voltage not published')}, {s.replace('_', ' ')})")
+                    for n, v, s in zip(gn["name"], kv, gn["status"])],
     })
     nodes["popup"] = [popup_html(str(r["name"]), [
         ("Voltage", num(r["voltage_kv"], ".0f", "kV", "not published")),

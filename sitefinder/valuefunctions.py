@@ -36,6 +36,7 @@ class ValueFunction:
         return np.where(np.isnan(x), np.nan, out)
 
     def describe(self) -> str:
+        """The value function in words, e.g. 'linear 0..75 (cost)'."""
         if self.kind == "linear":
             lo, hi = self.domain
             best, worst = (hi, lo) if self.direction == "benefit" else (lo, hi)

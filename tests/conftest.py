@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 
-import sitefinder  # noqa: F401  (first: sets GDAL_SKIP=OGR_VRT before any test module can load GDAL)
-
 import pytest
+
+import sitefinder  # noqa: F401  (first: sets GDAL_SKIP=OGR_VRT before any test module can load GDAL)
 
 _browser_passed = 0
 

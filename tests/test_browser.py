@@ -22,10 +22,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from appserver import (CHROMIUM, COUNT_RUNS_JS, AppServer, PlaywrightError, download, finished_runs, is_local, launch_chromium,
-                       set_slider, site_heading, site_signature, slider, wait_for_map, wait_for_runs,
-                       wait_for_sites_redrawn, wait_until_idle)
+from appserver import (
+    CHROMIUM,
+    COUNT_RUNS_JS,
+    AppServer,
+    PlaywrightError,
+    download,
+    finished_runs,
+    is_local,
+    launch_chromium,
+    set_slider,
+    site_heading,
+    site_signature,
+    slider,
+    wait_for_map,
+    wait_for_runs,
+    wait_for_sites_redrawn,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from appserver import (COUNT_RUNS_JS, AppServer, finished_runs, is_local, launch_chromium, wait_for_map, wait_for_runs,
-                       wait_until_idle)
+from appserver import COUNT_RUNS_JS, AppServer, finished_runs, is_local, launch_chromium, wait_for_map, wait_for_runs, wait_until_idle
 
 pytestmark = pytest.mark.browser
 

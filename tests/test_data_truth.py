@@ -17,8 +17,8 @@ from sitefinder.analysis import Study
 from sitefinder.build import build_dataset
 from sitefinder.build.estimate import demand_shares
 from sitefinder.build.facts import read_table
-from sitefinder.criteria import climate_check
 from sitefinder.climate import ClimateSettings
+from sitefinder.criteria import climate_check
 from sitefinder.dataset import load_dataset
 from sitefinder.elevation import elevation_m
 from sitefinder.errors import BuildError

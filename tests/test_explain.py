@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from sitefinder.analysis import Study
-from sitefinder.criteria import CRITERIA
 from sitefinder.climate import METRIC_COLUMNS
 from sitefinder.dataset import load_dataset
 from sitefinder.errors import ProfileError
 from sitefinder.explain import RankLookup, explain_point
 from sitefinder.profiles import load_profile
+from sitefinder.vocabulary import CRITERIA
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "pakistan"

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import math
 from decimal import Decimal
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -118,7 +117,7 @@ def test_metadata_says_how_the_run_was_made(exported, dataset):
     assert meta["generator"] == f"sitefinder {sitefinder.__version__}"
     stamp = dt.datetime.fromisoformat(meta["generated_at"])
     assert stamp.tzinfo is not None
-    assert abs((dt.datetime.now(dt.timezone.utc) - stamp).total_seconds()) < 3600
+    assert abs((dt.datetime.now(dt.UTC) - stamp).total_seconds()) < 3600
     layers = meta["dataset"]["layers"]
     assert set(layers) == set(dataset.layers)
     for kind, info in layers.items():

@@ -46,6 +46,7 @@ LAYER_FILES = {
 
 
 def load_config(path: Path) -> dict:
+    """The build parameters of ``build.toml``, or a BuildError naming the missing section."""
     try:
         with path.open("rb") as fh:
             raw = tomllib.load(fh)

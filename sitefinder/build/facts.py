@@ -24,6 +24,7 @@ def read_table(facts_dir: Path, name: str) -> pd.DataFrame:
 
 
 def number(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A fact table column as floats; text that is not a number becomes NaN."""
     return pd.to_numeric(frame[column], errors="coerce").astype(float)
 
 
@@ -33,6 +34,7 @@ def points(frame: pd.DataFrame, lon: str = "longitude", lat: str = "latitude") -
 
 
 def read_outline(facts_dir: Path) -> gpd.GeoDataFrame:
+    """The national outline (``outline.geojson``) in EPSG:4326."""
     path = facts_dir / "outline.geojson"
     if not path.exists():
         raise BuildError(f"{path}: outline missing.")

@@ -109,6 +109,7 @@ def build_connectivity(connectivity: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def build_cities(cities: pd.DataFrame, config: dict) -> gpd.GeoDataFrame:
+    """Cities with population and the large-city flag (threshold in ``build.toml``), EPSG:4326 points."""
     gdf = points(cities)
     pop = number(cities, "population")
     frame = pd.DataFrame({

@@ -1,15 +1,49 @@
-"""With SITEFINDER_REQUIRE_BROWSER=1 (set by .ci/run) the run fails unless a browser test passed, so CI
-cannot go green with the browser tests skipped, deselected or missing."""
+"""Fixtures shared by the test modules, and the browser guard.
+
+The built-in Pakistan data is loaded once per run (``pakistan_data``) and shared read-only; a test that
+needs a changed dataset makes one with ``Dataset.with_layer``. With SITEFINDER_REQUIRE_BROWSER=1 (set by
+.ci/run) the run fails unless a browser test passed, so CI cannot go green with the browser tests skipped,
+deselected or missing."""
 
 from __future__ import annotations
 
 import os
 
+import geopandas as gpd  # noqa: I001  (after sitefinder, for the reason above)
 import pytest
+import shapely
 
 import sitefinder  # noqa: F401  (first: sets GDAL_SKIP=OGR_VRT before any test module can load GDAL)
+from sitefinder.analysis import Study
+from sitefinder.dataset import Dataset, load_default
 
 _browser_passed = 0
+
+
+@pytest.fixture(scope="session")
+def pakistan_data() -> Dataset:
+    """The built-in Pakistan dataset, loaded once (shared: never change it in place)."""
+    return load_default()
+
+
+@pytest.fixture(scope="session")
+def study_area(pakistan_data: Dataset) -> gpd.GeoDataFrame:
+    """Pakistan's outline as the study-area layer (EPSG:4326), what uploads are checked against."""
+    return pakistan_data["study_area"]
+
+
+@pytest.fixture(scope="session")
+def pakistan_outline(study_area: gpd.GeoDataFrame) -> shapely.Geometry:
+    """Pakistan's outline as one prepared shapely geometry (lon/lat degrees), for containment checks."""
+    area = shapely.union_all(study_area.geometry.array)
+    shapely.prepare(area)
+    return area
+
+
+@pytest.fixture(scope="session")
+def h3_study(pakistan_data: Dataset) -> Study:
+    """The built-in data measured on H3 resolution 5 (3,280 cells): the cheapest full study."""
+    return Study.on_h3(pakistan_data, 5)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -30,7 +30,6 @@ import shapely
 import sitefinder  # noqa: I001  (first: it disables GDAL's VRT driver, which only works before pyogrio loads GDAL)
 from sitefinder import errors
 from sitefinder.candidates import user_candidates
-from sitefinder.dataset import load_default
 from sitefinder.errors import (
     FileFormatError,
     FileTooLargeError,
@@ -66,11 +65,6 @@ LOADING = [c for c in GEN.CASES if not c.error]
 def _params(cases, aspect: str):
     return [pytest.param(c, id=c.file, marks=[pytest.mark.xfail(strict=True, reason=c.xfail[aspect])] if aspect in c.xfail else [])
             for c in cases]
-
-
-@pytest.fixture(scope="module")
-def study_area():
-    return load_default()["study_area"]
 
 
 def load(path: Path, kind: str, study_area):

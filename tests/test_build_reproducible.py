@@ -12,7 +12,7 @@ import geopandas as gpd
 import pytest
 
 from sitefinder.build import LAYER_FILES, build_dataset
-from sitefinder.dataset import load_dataset
+from sitefinder.dataset import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "pakistan"
@@ -59,8 +59,8 @@ def test_changing_a_build_parameter_changes_the_estimate(tmp_path: Path) -> None
     assert (new.loc[grid, "surplus_summer_mw"] == base.loc[grid, "surplus_summer_mw"]).all()
 
 
-def test_built_layers_load_and_validate() -> None:
-    ds = load_dataset(DATA)
+def test_built_layers_load_and_validate(pakistan_data: Dataset) -> None:
+    ds = pakistan_data
     assert set(LAYER_FILES) <= set(ds.layers)
     nodes = ds["grid_nodes"]
     assert nodes["node_id"].is_unique
@@ -71,8 +71,8 @@ def test_built_layers_load_and_validate() -> None:
     assert regions.loc[regions["on_national_grid"].astype(bool), "surplus_basis"].str.startswith("ESTIMATE").all()
 
 
-def test_supply_regions_tile_the_study_area_without_overlap() -> None:
-    ds = load_dataset(DATA)
+def test_supply_regions_tile_the_study_area_without_overlap(pakistan_data: Dataset) -> None:
+    ds = pakistan_data
     study = ds["study_area"].to_crs("+proj=laea +lat_0=30 +lon_0=70").geometry.iloc[0]
     regions = ds["supply_regions"].to_crs("+proj=laea +lat_0=30 +lon_0=70")
     total = regions.geometry.area.sum()

@@ -13,7 +13,7 @@ import tifffile
 from sitefinder.analysis import Study
 from sitefinder.climate import metrics_from_monthly
 from sitefinder.climate_raster import read_climate_raster
-from sitefinder.dataset import load_default
+from sitefinder.dataset import Dataset
 from sitefinder.errors import FileTooLargeError, LayerError, SitefinderError, UnsupportedFormatError
 
 PX = 0.5
@@ -104,11 +104,11 @@ def test_oversized_raster_is_refused_before_reading(tmp_path: Path) -> None:
         read_climate_raster(path)
 
 
-def test_raster_replaces_station_climate_where_it_has_values(tmp_path: Path) -> None:
-    ds = load_default()
+def test_raster_replaces_station_climate_where_it_has_values(tmp_path: Path, pakistan_data: Dataset, h3_study: Study) -> None:
+    ds = pakistan_data
     data = monthly(hot=50.0)
     raster = read_climate_raster(write_tif(tmp_path / "m.tif", data))
-    base = Study.on_h3(ds, 5).site
+    base = h3_study.site
     used = Study.on_h3(ds.with_climate_raster(raster), 5).site
     assert (used["climate_source"].astype(str).str.startswith("raster")).mean() > 0.95
     # The metrics are exactly those of the sampled monthly values.
@@ -119,10 +119,10 @@ def test_raster_replaces_station_climate_where_it_has_values(tmp_path: Path) -> 
     assert not np.allclose(used["cooling_degree_days"], base["cooling_degree_days"])
 
 
-def test_one_metric_raster_changes_only_that_metric(tmp_path: Path) -> None:
-    ds = load_default()
+def test_one_metric_raster_changes_only_that_metric(tmp_path: Path, pakistan_data: Dataset, h3_study: Study) -> None:
+    ds = pakistan_data
     raster = read_climate_raster(write_tif(tmp_path / "h.tif", np.full((1, H, W), 123.0)), meaning="hours_above_35c")
-    base = Study.on_h3(ds, 5).site
+    base = h3_study.site
     used = Study.on_h3(ds.with_climate_raster(raster), 5).site
     inside = used["climate_source"].astype(str).str.startswith("raster").to_numpy()
     assert inside.any()

@@ -13,13 +13,11 @@ import pandas as pd
 import pytest
 
 from sitefinder import climate
-from sitefinder.analysis import Study
 from sitefinder.build import build_dataset
 from sitefinder.build.estimate import demand_shares
 from sitefinder.build.facts import read_table
 from sitefinder.climate import ClimateSettings
 from sitefinder.criteria import climate_check
-from sitefinder.dataset import load_dataset
 from sitefinder.elevation import elevation_m
 from sitefinder.errors import BuildError
 from sitefinder.export import make_shortlist
@@ -30,16 +28,6 @@ from sitefinder.scenario import Scenario
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "pakistan"
 FACTS = DATA / "facts"
-
-
-@pytest.fixture(scope="module")
-def ds():
-    return load_dataset(DATA)
-
-
-@pytest.fixture(scope="module")
-def study(ds):
-    return Study.on_h3(ds, 5)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -69,8 +57,8 @@ def test_a_plant_that_lands_nowhere_fails_the_build_naming_it(tmp_path):
         build_dataset(facts, tmp_path / "out", DATA / "build.toml")
 
 
-def test_every_on_grid_region_has_a_demand_figure_with_a_source(ds):
-    regions = ds["supply_regions"]
+def test_every_on_grid_region_has_a_demand_figure_with_a_source(pakistan_data):
+    regions = pakistan_data["supply_regions"]
     on = regions[regions["on_national_grid"].astype(bool)]
     assert {"TESCO", "HAZECO", "K-Electric", "AJK-ED"} <= set(on["name"])
     assert (on["demand_share"] > 0).all(), on[["name", "demand_share"]]
@@ -90,17 +78,17 @@ def test_a_region_without_a_demand_figure_is_an_error_naming_it():
         demand_shares(facts[facts["region"] != "TESCO"], ["LESCO", "TESCO"])
 
 
-def test_makran_and_gilgit_baltistan_are_off_the_national_grid(ds):
-    regions = ds["supply_regions"].set_index("region_id")
+def test_makran_and_gilgit_baltistan_are_off_the_national_grid(pakistan_data):
+    regions = pakistan_data["supply_regions"].set_index("region_id")
     assert not regions.loc["qesco-makran", "on_national_grid"] and not regions.loc["gb-pd", "on_national_grid"]
     assert regions.loc["qesco", "on_national_grid"]
-    districts = ds["districts"].set_index("district")
+    districts = pakistan_data["districts"].set_index("district")
     assert set(districts.loc[["Gwadar", "Kech", "Panjgur"], "supply_region"]) == {"QESCO-Makran"}
     assert set(districts.loc[["Abbottabad", "Haripur", "Mansehra", "Battagram", "Kohistan"], "supplier"]) == {"HAZECO"}
 
 
-def test_lahore_north_is_operational_and_lahore_south_is_at_phool_nagar(ds):
-    nodes = ds["grid_nodes"].set_index("name")
+def test_lahore_north_is_operational_and_lahore_south_is_at_phool_nagar(pakistan_data):
+    nodes = pakistan_data["grid_nodes"].set_index("name")
     assert nodes.loc["Lahore North 500 kV grid station", "status"] == "operational"
     south = nodes.loc["Lahore South (New Lahore) 500 kV grid station"]
     lahore = (74.35071, 31.558)
@@ -110,11 +98,11 @@ def test_lahore_north_is_operational_and_lahore_south_is_at_phool_nagar(ds):
     assert nodes["location_precision"].str.contains("km off").all()
 
 
-def test_planned_connectivity_is_shown_but_not_scored(ds, study):
-    conn = ds["connectivity"]
+def test_planned_connectivity_is_shown_but_not_scored(pakistan_data, h3_study):
+    conn = pakistan_data["connectivity"]
     planned = conn[conn["operational"].astype(object) == False]  # noqa: E712
     assert len(planned) >= 3 and (planned["type"].str.startswith("data_centre")).all()
-    scored = set(study.site["connectivity_point"].dropna().astype(str))
+    scored = set(h3_study.site["connectivity_point"].dropna().astype(str))
     assert not scored & set(planned["name"])
 
 
@@ -122,21 +110,21 @@ def test_planned_connectivity_is_shown_but_not_scored(ds, study):
 # Ranges
 
 
-def test_every_estimated_column_has_low_le_value_le_high_in_layers_criteria_and_exports(ds, study):
-    regions = ds["supply_regions"]
+def test_every_estimated_column_has_low_le_value_le_high_in_layers_criteria_and_exports(pakistan_data, h3_study):
+    regions = pakistan_data["supply_regions"]
     for col in ("surplus_winter_mw", "surplus_summer_mw", "generation_winter_mw", "demand_winter_mw", "demand_share"):
         on = regions[regions["on_national_grid"].astype(bool)]
         assert on[[col, low(col), high(col)]].notna().all().all(), col
         assert not out_of_order(regions, col).any(), col
         assert (on[low(col)] < on[high(col)]).all(), f"{col}: a range with no width"
     profile = load_profile("ai_datacenter")
-    matrix = study.matrix(profile)
+    matrix = h3_study.matrix(profile)
     for col in RANGED_COLUMNS:
         assert {col, low(col), high(col)} <= set(matrix.columns), col
         assert not out_of_order(matrix, col).any(), col
         known = matrix[col].notna()
         assert matrix.loc[known, [low(col), high(col)]].notna().all().all(), f"{col}: an estimate without a range"
-    short = make_shortlist(study, Scenario(profile="ai_datacenter", resolution=5, top=10), profile)
+    short = make_shortlist(h3_study, Scenario(profile="ai_datacenter", resolution=5, top=10), profile)
     for col in RANGED_COLUMNS:
         assert not out_of_order(short.table, col).any(), col
     assert {"region_surplus_mw_low", "region_surplus_mw_high", "hours_above_35c_low", "grid_distance_km_high"} <= set(short.table.columns)
@@ -149,8 +137,8 @@ def test_every_estimated_column_has_low_le_value_le_high_in_layers_criteria_and_
             assert p["low"] <= p["value"] <= p["high"], p
 
 
-def test_unknown_stays_unknown_never_zero_and_never_a_made_up_range(study):
-    matrix = study.matrix(load_profile("bitcoin_mine"))
+def test_unknown_stays_unknown_never_zero_and_never_a_made_up_range(h3_study):
+    matrix = h3_study.matrix(load_profile("bitcoin_mine"))
     assert matrix["grid_headroom_mw"].isna().all()
     off = matrix["on_national_grid"] == 0
     assert off.any()
@@ -193,24 +181,24 @@ def test_elevation_map_matches_pvlib_lookup():
     np.testing.assert_array_equal(ours, theirs)
 
 
-def test_the_high_plateau_is_cooler_than_the_plain_below_it(ds):
+def test_the_high_plateau_is_cooler_than_the_plain_below_it(pakistan_data):
     from sitefinder.explain import explain_point
 
     profile = load_profile("bitcoin_mine")
-    deosai = explain_point(ds, 75.45, 35.0, profile).values   # Deosai plateau, about 4,000 m
-    skardu = explain_point(ds, 75.63, 35.30, profile).values  # Skardu valley below it
-    plain = explain_point(ds, 71.47, 30.2, profile).values    # the Indus plain at Multan
+    deosai = explain_point(pakistan_data, 75.45, 35.0, profile).values   # Deosai plateau, about 4,000 m
+    skardu = explain_point(pakistan_data, 75.63, 35.30, profile).values  # Skardu valley below it
+    plain = explain_point(pakistan_data, 71.47, 30.2, profile).values    # the Indus plain at Multan
     assert deosai["elevation_m"].value > skardu["elevation_m"].value + 500
     assert deosai["hottest_month_tmax_c"].value < skardu["hottest_month_tmax_c"].value < plain["hottest_month_tmax_c"].value
     assert deosai["hottest_month_tmax_c"].value < 30  # plain IDW put 37 °C here
-    sibi = explain_point(ds, 67.88, 29.54, profile).values
+    sibi = explain_point(pakistan_data, 67.88, 29.54, profile).values
     assert sibi["hottest_month_tmax_c"].value > 41  # plain IDW put 39 °C at Sibi; the published normal is about 46
 
 
-def test_elevation_correction_lowers_the_leave_one_out_error(ds):
-    stations = ds["climate_stations"]
+def test_elevation_correction_lowers_the_leave_one_out_error(pakistan_data):
+    stations = pakistan_data["climate_stations"]
     plain = climate_check(stations, ClimateSettings(lapse_c_per_km=0.0)).errors
-    corrected = climate_check(stations, ClimateSettings.from_manifest(ds.manifest)).errors
+    corrected = climate_check(stations, ClimateSettings.from_manifest(pakistan_data.manifest)).errors
     for metric in ("cooling_degree_days", "annual_mean_temp_c", "hours_above_35c", "hottest_month_tmax_c"):
         assert corrected[metric]["mae"] < plain[metric]["mae"], metric
     manifest = tomllib.loads((DATA / "dataset.toml").read_text(encoding="utf-8"))
@@ -241,11 +229,11 @@ def test_lapse_rate_reduction_round_trips():
     np.testing.assert_allclose(climate.from_sea_level(sea, elev, 5.0), t)
 
 
-def test_the_readme_national_check_and_assumptions_match_the_built_data(ds):
+def test_the_readme_national_check_and_assumptions_match_the_built_data(pakistan_data):
     import re
 
     readme = (DATA / "README.md").read_text(encoding="utf-8")
-    regions = ds["supply_regions"]
+    regions = pakistan_data["supply_regions"]
     on = regions[regions["on_national_grid"].astype(bool)]
     for season in ("winter", "summer"):
         col = f"surplus_{season}_mw"
@@ -253,7 +241,7 @@ def test_the_readme_national_check_and_assumptions_match_the_built_data(ds):
         assert m, f"README has no national check row for {season}"
         shown = [int(v.replace(",", "")) for v in m.groups()]
         assert shown == [round(on[low(col)].sum()), round(on[col].sum()), round(on[high(col)].sum())], season
-    for a in ds.manifest["assumptions"]:
+    for a in pakistan_data.manifest["assumptions"]:
         name = re.sub(r"^(grid_location_error|city_core_radius)_.+_km$", r"\1_*_km", a["name"])
         assert name in readme or a["name"] in readme, f"assumption {a['name']} is not in data/pakistan/README.md"
 

@@ -33,7 +33,6 @@ from shapely.geometry import shape
 from sitefinder.analysis import Study
 from sitefinder.candidates import user_candidates
 from sitefinder.commands import schema as schema_command
-from sitefinder.dataset import load_default
 from sitefinder.io import read_vector
 from sitefinder.schema import SCHEMAS
 from sitefinder.userdata import SUMMER_MONTHS, WINTER_MONTHS, combine_layers, load_user_layer
@@ -61,21 +60,9 @@ NOT_EXAMPLES = {"README.md", "make_examples.py", "__pycache__"}
 MVA_NOTE = "headroom_mw = headroom_mva x power factor"
 
 
-@pytest.fixture(scope="module")
-def dataset():
-    return load_default()
-
-
-@pytest.fixture(scope="module")
-def pakistan(dataset) -> shapely.Geometry:
-    area = shapely.union_all(dataset["study_area"].geometry.array)
-    shapely.prepare(area)
-    return area
-
-
-def load(name: str, dataset, **kw) -> gpd.GeoDataFrame:
+def load(name: str, pakistan_data, **kw) -> gpd.GeoDataFrame:
     kind, mapping, _ = LAYER_FILES[name]
-    return load_user_layer(EXAMPLES / name, kind, mapping=kw.pop("mapping", mapping), study_area=dataset["study_area"], **kw)
+    return load_user_layer(EXAMPLES / name, kind, mapping=kw.pop("mapping", mapping), study_area=pakistan_data["study_area"], **kw)
 
 
 def raw_csv(name: str) -> list[dict[str, str]]:
@@ -99,15 +86,15 @@ def test_every_example_file_is_tested_and_the_folder_is_small():
 
 
 @pytest.mark.parametrize("name", sorted(LAYER_FILES))
-def test_example_loads_as_its_layer_kind(name, dataset, pakistan):
+def test_example_loads_as_its_layer_kind(name, pakistan_data, pakistan_outline):
     kind, _, expected_notes = LAYER_FILES[name]
-    layer = load(name, dataset)
+    layer = load(name, pakistan_data)
     schema = SCHEMAS[kind]
     assert len(layer) >= 2
     assert layer.crs.equals("EPSG:4326")
     assert [c.name for c in schema.columns if c.name not in layer.columns] == []
     assert set(layer.geometry.geom_type) <= set(schema.geometry)
-    assert all(pakistan.intersects(g) for g in layer.geometry), "every example feature lies in Pakistan"
+    assert all(pakistan_outline.intersects(g) for g in layer.geometry), "every example feature lies in Pakistan"
     if schema.id_column:
         assert layer[schema.id_column].is_unique
     # every file says it is illustrative
@@ -119,20 +106,20 @@ def test_example_loads_as_its_layer_kind(name, dataset, pakistan):
 
 
 @pytest.mark.parametrize("name", CANDIDATE_FILES)
-def test_candidate_examples_read_as_sites(name, pakistan):
+def test_candidate_examples_read_as_sites(name, pakistan_outline):
     frame = read_vector(EXAMPLES / name)
     cands = user_candidates(frame, source=name)
     assert len(cands) >= 5
     assert all(i.startswith("EX-") for i in cands.ids)
     assert len(set(cands.ids)) == len(cands.ids)
-    assert shapely.contains_xy(pakistan, cands.lon, cands.lat).all()
+    assert shapely.contains_xy(pakistan_outline, cands.lon, cands.lat).all()
     assert set(frame["source"]) == {f"{ILLUSTRATIVE} (sitefinder data/examples)"}
     if name.endswith(".geojson"):
         assert set(frame.geometry.geom_type) == {"Point", "Polygon"}
 
 
-def test_monthly_feeders_take_each_seasons_lowest_month(dataset):
-    layer = load("supply_regions_monthly.geojson", dataset)
+def test_monthly_feeders_take_each_seasons_lowest_month(pakistan_data):
+    layer = load("supply_regions_monthly.geojson", pakistan_data)
     raw = {f["properties"]["feeder_id"]: f["properties"] for f in raw_geojson("supply_regions_monthly.geojson")["features"]}
     assert list(layer["region_id"]) == list(raw)  # feeder_id is read as region_id without a mapping
     for _, row in layer.iterrows():
@@ -147,21 +134,21 @@ def test_monthly_feeders_take_each_seasons_lowest_month(dataset):
     assert layer["on_national_grid"].tolist() == [True] * len(layer)
 
 
-def test_monthly_feeders_without_the_mapping_are_named_by_their_id(dataset):
-    layer = load("supply_regions_monthly.geojson", dataset, mapping=None)
+def test_monthly_feeders_without_the_mapping_are_named_by_their_id(pakistan_data):
+    layer = load("supply_regions_monthly.geojson", pakistan_data, mapping=None)
     assert list(layer["name"]) == list(layer["region_id"])
 
 
-def test_seasonal_geopackage_values(dataset):
-    layer = load("supply_regions_seasonal.gpkg", dataset)
+def test_seasonal_geopackage_values(pakistan_data):
+    layer = load("supply_regions_seasonal.gpkg", pakistan_data)
     assert list(layer["region_id"]) == ["EX-R1", "EX-R2", "EX-R3"]
     assert layer["surplus_winter_mw"].tolist() == [900, 1200, 700]
     assert layer["surplus_summer_mw"].tolist() == [250, 600, -150]
     assert layer["on_national_grid"].tolist() == [True, True, True]
 
 
-def test_grid_nodes_keep_mw_headroom_and_unknown_stays_unknown(dataset):
-    layer = load("grid_nodes.csv", dataset).set_index("node_id")
+def test_grid_nodes_keep_mw_headroom_and_unknown_stays_unknown(pakistan_data):
+    layer = load("grid_nodes.csv", pakistan_data).set_index("node_id")
     raw = {r["node_id"]: r for r in raw_csv("grid_nodes.csv")}
     for nid, r in raw.items():
         if r["headroom_mw"]:
@@ -173,28 +160,28 @@ def test_grid_nodes_keep_mw_headroom_and_unknown_stays_unknown(dataset):
 
 
 @pytest.mark.parametrize("power_factor", [0.9, 0.8])
-def test_headroom_in_mva_only_is_converted_with_the_power_factor(tmp_path, dataset, power_factor):
+def test_headroom_in_mva_only_is_converted_with_the_power_factor(tmp_path, pakistan_data, power_factor):
     """A grid file giving headroom only in MVA (the example without its headroom_mw column)."""
     frame = pd.read_csv(EXAMPLES / "grid_nodes.csv", dtype=str, keep_default_na=False).drop(columns=["headroom_mw"])
     path = tmp_path / "grid_nodes_mva.csv"
     frame.to_csv(path, index=False)
-    layer = load_user_layer(path, "grid_nodes", study_area=dataset["study_area"], power_factor=power_factor)
+    layer = load_user_layer(path, "grid_nodes", study_area=pakistan_data["study_area"], power_factor=power_factor)
     mva = pd.to_numeric(frame["headroom_mva"].replace("", np.nan))
     assert np.allclose(layer["headroom_mw"], mva * power_factor, equal_nan=True)
     notes = [n for n in layer.attrs["notes"] if MVA_NOTE in n]
     assert len(notes) == 1 and f"{MVA_NOTE} {power_factor:g} for " in notes[0] and "an assumption" in notes[0]
 
 
-def test_mixed_mw_and_mva_headroom_is_converted_per_row(dataset):
-    layer = load("grid_nodes.csv", dataset).set_index("node_id")
+def test_mixed_mw_and_mva_headroom_is_converted_per_row(pakistan_data):
+    layer = load("grid_nodes.csv", pakistan_data).set_index("node_id")
     for r in raw_csv("grid_nodes.csv"):
         if r["headroom_mva"] and not r["headroom_mw"]:
             assert layer.at[r["node_id"], "headroom_mw"] == pytest.approx(float(r["headroom_mva"]) * 0.9)
     assert any(MVA_NOTE in n for n in layer.attrs["notes"])
 
 
-def test_exclusions_shapefile_is_reprojected_to_where_it_was_drawn(dataset):
-    layer = load("exclusions_shapefile.zip", dataset)
+def test_exclusions_shapefile_is_reprojected_to_where_it_was_drawn(pakistan_data):
+    layer = load("exclusions_shapefile.zip", pakistan_data)
     centres = {"EX-S1": (68.12, 24.98), "EX-S2": (71.25, 29.96)}
     for _, row in layer.iterrows():
         c = row.geometry.centroid
@@ -284,7 +271,7 @@ def runs(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess[str], 
         return {key: (futures[key].result(), cases[key][1]) for key in cases}
 
 
-def check_shortlist(proc: subprocess.CompletedProcess[str], out: Path, pakistan) -> tuple[dict, list[dict]]:
+def check_shortlist(proc: subprocess.CompletedProcess[str], out: Path, pakistan_outline) -> tuple[dict, list[dict]]:
     """Exit 0 and a valid shortlist: ranked, scored, inside Pakistan, with a connection point; CSV = GeoJSON rows."""
     assert proc.returncode == 0, proc.stderr
     collection = json.loads(out.read_text(encoding="utf-8"))
@@ -297,7 +284,7 @@ def check_shortlist(proc: subprocess.CompletedProcess[str], out: Path, pakistan)
     for f, p in zip(collection["features"], props):
         geom = shape(f["geometry"])
         assert geom.is_valid and geom.geom_type in ("Point", "Polygon")
-        assert pakistan.contains(shapely.Point(p["lon"], p["lat"]))
+        assert pakistan_outline.contains(shapely.Point(p["lon"], p["lat"]))
         assert isinstance(p["grid_node"], str) and p["grid_node"] and p["grid_distance_km"] >= 0
         assert p["grid_status"] == "operational"
     csv_path = out.with_suffix(".csv")
@@ -317,10 +304,10 @@ def test_readme_has_one_worked_example_per_example_file_and_matches_the_examples
 
 @pytest.mark.parametrize("name", sorted(LAYER_FILES))
 @pytest.mark.parametrize("flag", ["--layer", "--add-layer"])
-def test_rank_with_example_layer(runs, name, flag, dataset, pakistan):
+def test_rank_with_example_layer(runs, name, flag, pakistan_data, pakistan_outline):
     kind, _, notes = LAYER_FILES[name]
     proc, out = runs[f"{flag}:{name}"]
-    collection, props = check_shortlist(proc, out, pakistan)
+    collection, props = check_shortlist(proc, out, pakistan_outline)
     layer_meta = collection["metadata"]["dataset"]["layers"][kind]
     assert layer_meta["file"] == name
     n_file = len(read_vector(EXAMPLES / name))
@@ -332,27 +319,27 @@ def test_rank_with_example_layer(runs, name, flag, dataset, pakistan):
             assert f"data/examples/{name}: {note}" in proc.stderr
     else:
         assert f"added layer {kind} from data/examples/{name}" in proc.stderr
-        assert layer_meta["features"] == len(dataset[kind]) + n_file
+        assert layer_meta["features"] == len(pakistan_data[kind]) + n_file
 
 
-def test_replaced_grid_connects_only_to_eligible_example_nodes(runs, pakistan):
-    _, props = check_shortlist(*runs["--layer:grid_nodes.csv"], pakistan)
+def test_replaced_grid_connects_only_to_eligible_example_nodes(runs, pakistan_outline):
+    _, props = check_shortlist(*runs["--layer:grid_nodes.csv"], pakistan_outline)
     eligible = {r["node_id"] for r in raw_csv("grid_nodes.csv") if r["status"] == "operational" and float(r["voltage_kv"]) >= 220}
     assert {p["grid_node_id"] for p in props} <= eligible
     assert all(p["grid_voltage_kv"] >= 220 for p in props)
 
 
-def test_replaced_supply_regions_put_sites_only_in_feeders_with_enough_winter_surplus(runs, pakistan):
-    _, props = check_shortlist(*runs["--layer:supply_regions_monthly.geojson"], pakistan)
+def test_replaced_supply_regions_put_sites_only_in_feeders_with_enough_winter_surplus(runs, pakistan_outline):
+    _, props = check_shortlist(*runs["--layer:supply_regions_monthly.geojson"], pakistan_outline)
     feeders = {f["properties"]["feeder_name"]: min(f["properties"][f"surplus_mw_{m:02d}"] for m in WINTER_MONTHS)
                for f in raw_geojson("supply_regions_monthly.geojson")["features"]}
     assert {p["region"] for p in props} <= {n for n, w in feeders.items() if w >= 100}
     assert all(p["region_surplus_mw"] == feeders[p["region"]] for p in props)
 
 
-def test_added_exclusion_zones_keep_the_shortlist_out_of_them(runs, pakistan):
+def test_added_exclusion_zones_keep_the_shortlist_out_of_them(runs, pakistan_outline):
     for name in ("exclusions.geojson", "exclusions_shapefile.zip"):
-        collection, _ = check_shortlist(*runs[f"--add-layer:{name}"], pakistan)
+        collection, _ = check_shortlist(*runs[f"--add-layer:{name}"], pakistan_outline)
         zones = shapely.union_all(load_user_layer(EXAMPLES / name, "exclusions").geometry.array)
         assert not any(shape(f["geometry"]).intersects(zones) for f in collection["features"])
 
@@ -368,38 +355,38 @@ def readme_run(runs, *needles: str):
     return runs[keys[0]]
 
 
-def test_every_readme_worked_example_runs(runs, pakistan):
+def test_every_readme_worked_example_runs(runs, pakistan_outline):
     keys = [k for k in runs if k.startswith("readme:")]
     assert len(keys) == len(LAYER_FILES) + len(CANDIDATE_FILES) + 1
     for key in keys:
-        check_shortlist(*runs[key], pakistan)
+        check_shortlist(*runs[key], pakistan_outline)
 
 
-def test_readme_candidate_examples(runs, pakistan):
+def test_readme_candidate_examples(runs, pakistan_outline):
     all_ids = {f["properties"]["candidate_id"] for f in raw_geojson("candidates.geojson")["features"]}
-    collection, props = check_shortlist(*readme_run(runs, "rank --candidates data/examples/candidates.geojson"), pakistan)
+    collection, props = check_shortlist(*readme_run(runs, "rank --candidates data/examples/candidates.geojson"), pakistan_outline)
     assert {p["candidate_id"] for p in props} == all_ids  # all six pass the bitcoin_mine constraints on built-in data
     assert collection["metadata"]["candidates"] == "user"
     assert {f["geometry"]["type"] for f in collection["features"]} == {"Point", "Polygon"}
     # the fictional reservoir covers EX-P04; the added town is within 5 km of EX-P02
-    _, props = check_shortlist(*readme_run(runs, "rank --add-layer exclusions=data/examples/exclusions.geojson"), pakistan)
+    _, props = check_shortlist(*readme_run(runs, "rank --add-layer exclusions=data/examples/exclusions.geojson"), pakistan_outline)
     assert {p["candidate_id"] for p in props} == all_ids - {"EX-P04"}
-    _, props = check_shortlist(*readme_run(runs, "rank --add-layer cities=data/examples/cities.csv"), pakistan)
+    _, props = check_shortlist(*readme_run(runs, "rank --add-layer cities=data/examples/cities.csv"), pakistan_outline)
     assert {p["candidate_id"] for p in props} == all_ids - {"EX-P02"}
-    _, props = check_shortlist(*readme_run(runs, "--candidates data/examples/candidates.csv"), pakistan)
+    _, props = check_shortlist(*readme_run(runs, "--candidates data/examples/candidates.csv"), pakistan_outline)
     assert props and all(p["candidate_id"].startswith("EX-C") for p in props)
 
 
-def test_added_small_towns_are_not_large_cities(dataset):
-    towns = load_user_layer(EXAMPLES / "cities.csv", "cities", study_area=dataset["study_area"])
-    ds = dataset.with_layer("cities", combine_layers(dataset["cities"], towns, "cities", "cities.csv"))
+def test_added_small_towns_are_not_large_cities(pakistan_data):
+    towns = load_user_layer(EXAMPLES / "cities.csv", "cities", study_area=pakistan_data["study_area"])
+    ds = pakistan_data.with_layer("cities", combine_layers(pakistan_data["cities"], towns, "cities", "cities.csv"))
     site = Study.on_sites(ds, read_vector(EXAMPLES / "candidates.geojson"), "candidates.geojson").site
     assert not site["nearest_large_city"].astype(str).str.contains("EXAMPLE").any()
 
 
-def test_added_feeders_are_used_where_they_overlap_builtin_regions(dataset):
-    feeders = load_user_layer(EXAMPLES / "supply_regions_monthly.geojson", "supply_regions", study_area=dataset["study_area"])
-    ds = dataset.with_layer("supply_regions", combine_layers(dataset["supply_regions"], feeders, "supply_regions", "feeders"))
+def test_added_feeders_are_used_where_they_overlap_builtin_regions(pakistan_data):
+    feeders = load_user_layer(EXAMPLES / "supply_regions_monthly.geojson", "supply_regions", study_area=pakistan_data["study_area"])
+    ds = pakistan_data.with_layer("supply_regions", combine_layers(pakistan_data["supply_regions"], feeders, "supply_regions", "feeders"))
     site = Study.on_sites(ds, read_vector(EXAMPLES / "candidates.geojson"), "candidates.geojson").site
     assert site.set_index("candidate_id").at["EX-P01", "region_id"] == "JMP-1"
 
@@ -439,16 +426,16 @@ def feeder_runs(tmp_path_factory):
         return {tag: (futures[tag].result(), out) for tag, (_, out) in cases.items()}
 
 
-def test_monthly_feeders_move_the_bitcoin_shortlist(feeder_runs, pakistan):
+def test_monthly_feeders_move_the_bitcoin_shortlist(feeder_runs, pakistan_outline):
     proc_before, out_before = feeder_runs["before"]
-    _, before = check_shortlist(proc_before, out_before, pakistan)
+    _, before = check_shortlist(proc_before, out_before, pakistan_outline)
     assert "seasonal surplus taken from the monthly columns" in proc_before.stderr
     # before: sites only in the surplus feeder (winter minimum 700 MW), none in the deficit feeder
     assert {p["region"] for p in before} == {"Surplus feeder"}
     assert all(p["region_surplus_mw"] == min(SURPLUS_MONTHS[m - 1] for m in WINTER_MONTHS) for p in before)
     assert all(67.80 <= p["lon"] <= 67.95 for p in before)
 
-    _, after = check_shortlist(*feeder_runs["after"], pakistan)
+    _, after = check_shortlist(*feeder_runs["after"], pakistan_outline)
     rank_before = {p["candidate_id"]: p["rank"] for p in before}
     score_before = {p["candidate_id"]: p["score"] for p in before}
     rank_after = {p["candidate_id"]: p["rank"] for p in after}

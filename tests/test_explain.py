@@ -11,7 +11,6 @@ import pytest
 
 from sitefinder.analysis import Study
 from sitefinder.climate import METRIC_COLUMNS
-from sitefinder.dataset import load_dataset
 from sitefinder.errors import ProfileError
 from sitefinder.explain import RankLookup, explain_point
 from sitefinder.profiles import load_profile
@@ -26,11 +25,6 @@ TURBAT = (63.05, 26.0)
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "sitefinder.cli", *args], capture_output=True, text=True, timeout=300,
                           cwd=ROOT)
-
-
-@pytest.fixture(scope="module")
-def ds():
-    return load_dataset(DATA)
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +62,13 @@ def test_explain_json_has_the_promised_shape(makran_json):
                                                 for n in makran_json["nearest_nodes"])
 
 
-def test_explain_a_ranked_place_gives_its_score_and_the_rank_of_its_cell(ds):
+def test_explain_a_ranked_place_gives_its_score_and_the_rank_of_its_cell(pakistan_data):
     profile = load_profile("bitcoin_mine")
-    study = Study.on_h3(ds, 6)
+    study = Study.on_h3(pakistan_data, 6)
     _, result = study.rank(profile)
     best = int(result.order[0])
     lon, lat = float(study.candidates.lon[best]), float(study.candidates.lat[best])
-    ex = explain_point(ds, lon, lat, profile, ranking=RankLookup(study.candidates, result))
+    ex = explain_point(pakistan_data, lon, lat, profile, ranking=RankLookup(study.candidates, result))
     assert ex.passes and ex.score is not None
     assert ex.rank == 1 and ex.cell and ex.cell["id"] == str(study.candidates.ids[best])
     assert ex.score == pytest.approx(float(result.score[best]), abs=1e-6)  # the cell centre is the candidate itself
@@ -84,8 +78,8 @@ def test_explain_a_ranked_place_gives_its_score_and_the_rank_of_its_cell(ds):
     assert "score" in text and "rank 1" in text and "estimate," in text and "[pass]" in text
 
 
-def test_explain_text_names_the_broken_rules_and_what_the_place_would_score(ds):
-    ex = explain_point(ds, *GWADAR, load_profile("ai_datacenter"))
+def test_explain_text_names_the_broken_rules_and_what_the_place_would_score(pakistan_data):
+    ex = explain_point(pakistan_data, *GWADAR, load_profile("ai_datacenter"))
     text = ex.to_text()
     assert "not eligible" in text and "[FAIL] supply region on the national grid" in text
     assert "would score" in text and "source:" in text

@@ -16,7 +16,6 @@ from shapely.geometry import LinearRing, shape
 
 import sitefinder
 from sitefinder.analysis import Study, pick_shortlist
-from sitefinder.dataset import load_default
 from sitefinder.export import run_metadata, shortlist_frame, shortlist_geojson, shortlist_table
 from sitefinder.profiles import load_profile
 
@@ -35,15 +34,10 @@ def parse_strict(text: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def dataset():
-    return load_default()
-
-
-@pytest.fixture(scope="module")
-def exported(dataset, tmp_path_factory):
+def exported(pakistan_data, tmp_path_factory):
     """Rank bitcoin_mine on H3 resolution 6 and export the top 20 through the public API."""
     profile = load_profile("bitcoin_mine")
-    study = Study.on_h3(dataset, 6)
+    study = Study.on_h3(pakistan_data, 6)
     matrix, result = study.rank(profile)
     rows = pick_shortlist(matrix, result, TOP, max_per_node=2)
     table = shortlist_table(matrix, result, rows)
@@ -104,7 +98,7 @@ def test_feature_collection_is_rfc7946(exported):
             assert props[key].as_tuple().exponent >= -6
 
 
-def test_metadata_says_how_the_run_was_made(exported, dataset):
+def test_metadata_says_how_the_run_was_made(exported, pakistan_data):
     profile, text, _ = exported
     meta = json.loads(text)["metadata"]
     assert meta["profile"] == "bitcoin_mine"
@@ -119,10 +113,10 @@ def test_metadata_says_how_the_run_was_made(exported, dataset):
     assert stamp.tzinfo is not None
     assert abs((dt.datetime.now(dt.UTC) - stamp).total_seconds()) < 3600
     layers = meta["dataset"]["layers"]
-    assert set(layers) == set(dataset.layers)
+    assert set(layers) == set(pakistan_data.layers)
     for kind, info in layers.items():
-        assert info["file"] == dataset.files[kind].name
-        assert info["features"] == len(dataset[kind])
+        assert info["file"] == pakistan_data.files[kind].name
+        assert info["features"] == len(pakistan_data[kind])
         assert isinstance(info["sources"], list)
     assert layers["grid_nodes"]["sources"] and layers["climate_stations"]["sources"]
     assert meta["dataset"]["version"]
@@ -164,7 +158,7 @@ def test_other_libraries_read_it_back(exported, reader):
         assert geom.equals_exact(shape(feature["geometry"]), tolerance=1e-9)
 
 
-def test_user_polygons_with_holes_are_reoriented(dataset, tmp_path):
+def test_user_polygons_with_holes_are_reoriented(pakistan_data, tmp_path):
     """Polygons given clockwise with counter-clockwise holes come out the RFC 7946 way round; NaN becomes null."""
     def cw_box_with_ccw_hole(x, y, d=0.05):
         shell = [(x, y), (x, y + d), (x + d, y + d), (x + d, y), (x, y)]  # clockwise
@@ -181,7 +175,7 @@ def test_user_polygons_with_holes_are_reoriented(dataset, tmp_path):
     path = tmp_path / "sites.gpkg"
     sites.to_file(path, driver="GPKG")
     from sitefinder.io import read_vector
-    study = Study.on_sites(dataset, read_vector(path), str(path))
+    study = Study.on_sites(pakistan_data, read_vector(path), str(path))
     matrix, result = study.rank(load_profile("bitcoin_mine"))
     rows = np.arange(len(matrix))  # every site, feasible or not
     table = shortlist_table(matrix, result, rows)

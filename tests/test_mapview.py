@@ -16,7 +16,7 @@ from PIL import Image
 from sitefinder import mapview
 from sitefinder.analysis import Study
 from sitefinder.colors import HEAT_RAMP, SCORE_RAMP, ramp_rgb
-from sitefinder.dataset import Dataset, load_default
+from sitefinder.dataset import Dataset
 from sitefinder.export import Shortlist, make_shortlist
 from sitefinder.scenario import Scenario
 
@@ -37,10 +37,9 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world() -> World:
-    dataset = load_default()
+def world(pakistan_data: Dataset, h3_study: Study) -> World:
+    dataset, study = pakistan_data, h3_study  # resolution 5: the map is the same at every resolution, only cheaper
     layers = mapview.prepare_layers(dataset)
-    study = Study.on_h3(dataset, 5)  # 3,280 cells: the map is the same at every resolution, only cheaper
     sc = Scenario(resolution=5)
     short = make_shortlist(study, sc, sc.apply())
     raster = mapview.candidate_raster(study.candidates, layers.bounds)

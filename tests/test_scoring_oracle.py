@@ -235,13 +235,10 @@ def test_exact_ties_rank_like_pymcdm_average_ranks():
 
 
 @pytest.fixture(scope="module")
-def bitcoin_h3():
-    from sitefinder.analysis import Study
-    from sitefinder.dataset import load_default
+def bitcoin_h3(h3_study):
     from sitefinder.profiles import load_profile
 
-    study = Study.on_h3(load_default(), 5)
-    return study.rank(load_profile("bitcoin_mine"))
+    return h3_study.rank(load_profile("bitcoin_mine"))
 
 
 def test_builtin_bitcoin_mine_matches_pymcdm(bitcoin_h3):

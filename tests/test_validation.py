@@ -10,6 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from geometries import ZOO, exclusions
 
 from sitefinder.errors import FileFormatError, LayerError, SitefinderError
 from sitefinder.io import read_layer
@@ -152,20 +153,16 @@ def test_geopackage_loads(tmp_path):
 
 
 def test_bow_tie_exclusion_is_repaired_and_noted(tmp_path):
-    bow_tie = shapely.Polygon([(67, 25), (68, 26), (68, 25), (67, 26), (67, 25)])
-    assert not bow_tie.is_valid
-    zones = gpd.GeoDataFrame({"zone_id": ["z1", "z2"], "category": ["protected_area"] * 2,
-                              "reason": ["inside a national park"] * 2},
-                             geometry=[shapely.box(70, 30, 71, 31), bow_tie], crs=4326)
+    assert not ZOO["bowtie"].is_valid
     path = tmp_path / "zones.geojson"
-    zones.to_file(path, driver="GeoJSON")
+    exclusions(["doughnut", "bowtie"]).to_file(path, driver="GeoJSON")
     frame = read_layer(path, "exclusions")
     assert frame.geometry.is_valid.all()
     repaired = frame.geometry.iloc[1]
     assert repaired.geom_type in ("Polygon", "MultiPolygon")
-    assert repaired.area == pytest.approx(0.5)  # both triangles of the bow tie are kept
-    assert repaired.contains(shapely.Point(67.1, 25.5)) and repaired.contains(shapely.Point(67.9, 25.5))
-    assert frame.geometry.iloc[0].equals(shapely.box(70, 30, 71, 31))
+    assert repaired.area == pytest.approx(0.02)  # both triangles of the bow tie (0.01 deg² each) are kept
+    assert repaired.contains(shapely.Point(72.02, 29.6)) and repaired.contains(shapely.Point(72.18, 29.6))
+    assert frame.geometry.iloc[0].equals(ZOO["doughnut"])
     notes = frame.attrs["notes"]
     assert any("repaired 1 invalid polygon" in n and "rows 2" in n for n in notes), notes
 

@@ -210,16 +210,37 @@ def wait_until_idle(page: Any, timeout: float = 90.0) -> None:
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=timeout * 1000)
 
 
-def settle(page: Any, runs_before: int, grace: float = 2.0, timeout: float = 90.0) -> None:
-    """After an action that may start a rerun (a download button reruns by default): wait up to ``grace``
-    seconds for a run to start or finish, then until the script is idle."""
+def rerun_started(page: Any, runs_before: int, within: float) -> bool:
+    """True as soon as a script run has started or finished since ``runs_before`` runs were counted; False if
+    none has after ``within`` seconds (the only way to see that something does not happen is to give it a
+    bounded chance to; a run that does start is seen at once)."""
     try:
         page.wait_for_function(
             """n => window.__sfRuns > n || document.querySelector('[data-testid="stApp"]')
-                     ?.getAttribute('data-test-script-state') === 'running'""", arg=runs_before, timeout=grace * 1000)
-    except PlaywrightError:  # timed out: no rerun started, nothing to wait for
-        return
-    wait_until_idle(page, timeout)
+                     ?.getAttribute('data-test-script-state') === 'running'""", arg=runs_before, timeout=within * 1000)
+    except PlaywrightError:  # timed out: no rerun started
+        return False
+    return True
+
+
+def settle(page: Any, runs_before: int, grace: float = 2.0, timeout: float = 90.0) -> None:
+    """After an action that may start a rerun (a download button reruns by default): wait up to ``grace``
+    seconds for a run to start or finish, then until the script is idle."""
+    if rerun_started(page, runs_before, grace):
+        wait_until_idle(page, timeout)
+
+
+# Counts the map's finished moves (pans and zooms) in window.__sfMoves, inside the map's iframe.
+COUNT_MOVES_JS = "() => { window.__sfMoves = 0; window.map_div.on('moveend', () => { window.__sfMoves++; }); }"
+
+
+def wait_for_map_still(frame: Any, moves: int = 0, timeout: float = 30.0) -> None:
+    """Wait until the map has finished ``moves`` moves (needs COUNT_MOVES_JS), no zoom animation is running
+    and every image overlay (the score and climate surfaces) has loaded."""
+    frame.wait_for_function(
+        """n => (window.__sfMoves ?? 0) >= n && !document.querySelector('.leaflet-zoom-anim')
+                && [...document.querySelectorAll('img.leaflet-image-layer')].every(i => i.complete && i.naturalWidth > 0)""",
+        arg=moves, timeout=timeout * 1000)
 
 
 def slider(page: Any, label: str) -> Any:

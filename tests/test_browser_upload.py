@@ -8,7 +8,6 @@ the map's tooltips and in the page. The user's other settings must survive the u
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -89,10 +88,12 @@ def test_script_payload_upload_runs_no_script_and_shows_escaped(page: Any, tmp_p
 
     page.get_by_role("tab", name="Map and ranking").click()
     frame = wait_for_map(page, timeout=60)
-    time.sleep(1.0)
-    # Open every tooltip of the map's layers, then read what a person would see.
-    frame.evaluate("""() => { const m = window.map_div; if (!m) return;
-        m.eachLayer(l => { if (l.getTooltip && l.getTooltip()) { try { l.openTooltip(); } catch (e) {} } }); }""")
+    # Open every tooltip of the map's layers (again until the uploaded layer is drawn), then read what a
+    # person would see.
+    frame.wait_for_function("""() => { const m = window.map_div; if (!m) return false;
+        m.eachLayer(l => { if (l.getTooltip && l.getTooltip()) { try { l.openTooltip(); } catch (e) {} } });
+        return [...document.querySelectorAll('.leaflet-tooltip')].some(t => t.textContent.includes('Landing')); }""",
+                            timeout=60_000)
     texts = frame.evaluate("() => [...document.querySelectorAll('.leaflet-tooltip')].map(t => t.textContent)")
     shown = " ".join(texts)
     assert SCRIPT in shown, f"the payload text is not shown literally in a tooltip: {texts[:5]}"
@@ -102,7 +103,11 @@ def test_script_payload_upload_runs_no_script_and_shows_escaped(page: Any, tmp_p
         imgs: [...document.querySelectorAll('.leaflet-container img')].filter(i => i.getAttribute('src') === 'x').length,
         onerror: [...document.querySelectorAll('[onerror]')].length })""")
     assert injected == {"scripts": 0, "imgs": 0, "onerror": 0}
-    time.sleep(1.0)
+    # An injected handler would fire when an image settles: wait until every image in the page and the map
+    # has finished loading (or failing), and one more turn of each event loop, before reading the dialogs.
+    for where in (page, frame):
+        where.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=30_000)
+        where.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))")
     assert page.sf_dialogs == [], f"a script ran: {page.sf_dialogs}"
     # The user's settings survived the upload.
     assert "mw=70" in page.url

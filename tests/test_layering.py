@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "sitefinder"
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "sitefinder"
 
 
 def run_python(code: str, **env_changes: str | None) -> dict:
@@ -130,3 +131,17 @@ def test_app_holds_no_scoring_or_geometry_logic():
     for needle in ("np.hypot", "shapely.", "def _select_from_click", "def _fit_to_widgets", "every weight is zero",
                    "MW_MIN", "KM_MAX", "TOP_MAX"):
         assert needle not in text, needle
+
+
+def test_the_readme_layout_names_every_module_and_folder() -> None:
+    """A module added without a line in the README's layout section fails here (its one job is said there)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    words = set(layout.replace("/", " ").split())
+    modules = [p for d in ("sitefinder", "sitefinder/commands", "sitefinder/build", "webapp") for p in (ROOT / d).glob("*.py")]
+    modules += [ROOT / "tests" / n for n in ("conftest.py", "geometries.py", "appserver.py")]
+    missing = sorted(str(p.relative_to(ROOT)) for p in modules if p.name != "__init__.py" and p.name not in words)
+    assert not missing, f"README layout does not name: {missing}"
+    folders = ["sitefinder", "webapp", "commands", "build", "data", "pakistan", "facts", "original", "examples",
+               "tests", "benchmarks"]
+    assert not [f for f in folders if f not in words]

@@ -12,7 +12,9 @@ All distances are WGS84 geodesic kilometres; inputs are EPSG:4326.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -298,11 +300,11 @@ def grid_criteria(dataset: Dataset, candidates: Candidates, rule: NodeRule) -> p
     return out
 
 
-def region_surplus(site: pd.DataFrame, season: str) -> NDArray[np.float64]:
+def region_surplus(site: pd.DataFrame | Mapping[str, Any], season: str) -> NDArray[np.float64]:
     """The supply region's surplus (MW) for ``season``; ``year_round`` is the lower of winter and summer
     (unknown if either is unknown)."""
-    winter = site["surplus_winter_mw"].to_numpy(float)
-    summer = site["surplus_summer_mw"].to_numpy(float)
+    winter = np.asarray(site["surplus_winter_mw"], dtype=float)  # a frame's columns, or arrays of draws
+    summer = np.asarray(site["surplus_summer_mw"], dtype=float)
     if season == "winter":
         return winter
     if season == "summer":

@@ -133,6 +133,17 @@ def reason_text(con: Constraint, matrix: pd.DataFrame, i: int, params: dict[str,
     return f"not {con.label}: {value:,.1f} {unit}, needs {con.op} {con.threshold(params):,.0f} {unit}"
 
 
+def row_sum(contributions: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The sum over the last axis, added left to right: the same arithmetic whatever the array's shape, so the
+    Monte Carlo engine (which adds one criterion at a time over many draws) gets bit-identical scores."""
+    if contributions.shape[-1] == 0:
+        return np.zeros(contributions.shape[:-1])
+    total = contributions[..., 0].copy()
+    for j in range(1, contributions.shape[-1]):
+        total += contributions[..., j]
+    return total
+
+
 def evaluate_constraints(matrix: pd.DataFrame, profile: Profile) -> NDArray[np.int64]:
     """Bit mask per row: bit b set when constraint b fails."""
     if len(profile.constraints) + len(profile.criteria) > MAX_CONSTRAINTS:
@@ -180,7 +191,7 @@ def score(matrix: pd.DataFrame, profile: Profile) -> ScoreResult:
     active = w > 0
     missing &= active  # a zero-weight criterion is ignored, so its gaps do not matter
     contributions = 100.0 * values * w
-    total = np.clip(contributions.sum(axis=1), 0.0, 100.0)  # float rounding can overshoot 100 by ~1e-14
+    total = np.clip(row_sum(contributions), 0.0, 100.0)  # float rounding can overshoot 100 by ~1e-14
     feasible = failed == 0
     scores = np.where(feasible, total, np.nan)
 

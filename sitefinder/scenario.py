@@ -37,8 +37,14 @@ class Scenario:
     top: int = SETTINGS["top"].default
     max_per_node: int = SETTINGS["max_per_node"].default
     province: str | None = SETTINGS["province"].default
+    draws: int = SETTINGS["draws"].default
+    seed: int = SETTINGS["seed"].default
+    weight_spread: float = SETTINGS["weight_spread"].default
+    data_spread: str = SETTINGS["data_spread"].default
+    headroom_range: tuple[float, float] | None = SETTINGS["headroom_range"].default
     focus: str | None = SETTINGS["focus"].default          # the site whose card is open
     selected: tuple[str, ...] = SETTINGS["selected"].default  # sites picked for side-by-side comparison
+    how_sure: bool = SETTINGS["how_sure"].default          # the "How sure?" draws are shown
 
     def apply(self, base: Profile | None = None) -> Profile:
         """The profile to score: the named profile with this scenario's changes."""
@@ -91,8 +97,8 @@ class Scenario:
         )
 
     def settings(self) -> Scenario:
-        """The same scenario without what is only a view (open card, comparison picks)."""
-        return replace(self, focus=None, selected=())
+        """The same scenario without what is only a view (open card, comparison picks, the How sure? view)."""
+        return replace(self, **{s.name: s.default for s in SETTINGS.values() if s.view_only})
 
     # -- query string ---------------------------------------------------------------------------
     def to_query(self) -> dict[str, str]:

@@ -21,8 +21,9 @@ from .candidates import MAX_RESOLUTION, MIN_RESOLUTION
 from .errors import Problem
 from .vocabulary import CRITERIA, SEASONS
 
-Kind = Literal["float", "int", "bool", "choice", "text", "weights", "list"]
-Widget = Literal["number_input", "slider", "selectbox", "checkbox", "multiselect", ""]
+Kind = Literal["float", "int", "bool", "choice", "text", "weights", "list", "range"]
+Widget = Literal["number_input", "slider", "selectbox", "checkbox", "multiselect", "text_input", ""]
+RANKING = ("rank", "explain", "robustness")  # the commands that take a setting of the ranking itself
 
 
 def _profile_names() -> tuple[str, ...]:
@@ -53,6 +54,7 @@ class Setting:
     max_items: int = 0             # list settings
     flag_sets: Any = None          # for a boolean flag: the value giving the flag sets (store_true/false)
     none_means: str = "the profile's"  # what the default None stands for
+    commands: tuple[str, ...] = RANKING  # the subcommands that take it as an option
 
     def options(self) -> tuple[Any, ...]:
         """The allowed values of a choice setting (resolved now: built-in profiles can be added)."""
@@ -71,6 +73,8 @@ class Setting:
             return "on or off"
         if self.kind == "list":
             return f"up to {self.max_items} site ids"
+        if self.kind == "range":
+            return f"LOW-HIGH within {_num(self.lo)}-{_num(self.hi)}{' ' + self.unit if self.unit else ''}"
         return f"text, up to {self.max_length} characters"
 
     def default_text(self) -> str:
@@ -79,6 +83,8 @@ class Setting:
             return self.none_means
         if self.kind == "bool":
             return "on" if self.default else "off"
+        if self.kind == "range":
+            return self.to_url(self.default)
         return str(_num(self.default) if isinstance(self.default, (int, float)) else self.default)
 
     def parse(self, value: Any, where: str) -> tuple[Any, Problem | None]:
@@ -132,7 +138,31 @@ class Setting:
             if len(items) > self.max_items or any(len(i) > self.max_length for i in items):
                 return bad(f"more than {self.max_items} ids, or an id longer than {self.max_length} characters.")
             return tuple(items), None
+        if self.kind == "range":
+            return self._parse_range(value, bad)
         raise TypeError(f"{self.name}: parse() does not handle {self.kind}; use parse_weight")
+
+    def _parse_range(self, value: Any, bad: Callable[[str], tuple[Any, Problem]]) -> tuple[Any, Problem | None]:
+        """"LOW-HIGH" (URL, command line) or [LOW, HIGH] (a scenario file) as two floats within the bounds."""
+        if isinstance(value, str):
+            text = value.strip().replace("..", "-").replace(" to ", "-").replace(",", "-")
+            head, sep, tail = text[1:].partition("-")  # a leading minus would be a negative low end: refused below
+            parts: Any = [text[:1] + head, tail] if sep else [text]
+        else:
+            parts = value
+        if not isinstance(parts, (list, tuple)) or len(parts) != 2 or any(isinstance(p, bool) for p in parts):
+            return bad(f"{value!r} is not two numbers LOW-HIGH.")
+        try:
+            lo, hi = float(parts[0]), float(parts[1])
+        except (TypeError, ValueError, OverflowError):
+            return bad(f"{value!r} is not two numbers LOW-HIGH.")
+        inside = all(math.isfinite(v) and (self.lo is None or v >= self.lo) and (self.hi is None or v <= self.hi)
+                     for v in (lo, hi))
+        if not inside:
+            return bad(f"{value!r} is outside {_num(self.lo)}-{_num(self.hi)} {self.unit}.".rstrip())
+        if lo > hi:
+            return bad(f"{value!r}: the low end is above the high end.")
+        return (lo, hi), None
 
     def parse_weight(self, criterion: str, value: Any, where: str) -> tuple[float | None, Problem | None]:
         """One weight of the weights setting: a known criterion and a number within bounds."""
@@ -153,6 +183,8 @@ class Setting:
             return "1" if value else "0"
         if self.kind == "list":
             return ",".join(value)
+        if self.kind == "range":
+            return "-".join(format(float(v), ".12g") for v in value)
         if isinstance(value, float):
             return format(value, ".12g")
         return str(value)
@@ -184,6 +216,9 @@ def unknown_keys(keys: Sequence[str], known: Sequence[str], where: str) -> list[
                     f"Known keys: {', '.join(known)}.") for k in keys if k not in known]
 
 
+SHORTLIST = ("rank", "robustness")
+ROBUSTNESS = ("robustness",)
+
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("profile", "choice", "Facility profile", "Which kind of facility: its criteria, weights and limits.",
             default="bitcoin_mine", url_key="profile", flag="--profile", widget="selectbox", choices=_profile_names),
@@ -210,16 +245,38 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "H3 resolution of the candidate cells: 5 is about 250 km² a cell, 8 about 0.7 km².", lo=MIN_RESOLUTION,
             hi=MAX_RESOLUTION, step=1, default=6, url_key="res", flag="--resolution", widget="selectbox"),
     Setting("top", "int", "Sites to show", "How many sites the shortlist lists (and the map draws).", lo=1, hi=1000,
-            step=1, default=20, url_key="top", flag="--top", widget="number_input"),
+            step=1, default=20, url_key="top", flag="--top", widget="number_input", commands=SHORTLIST),
     Setting("max_per_node", "int", "At most this many sites per grid node (0 = no limit)",
             "Keeps the shortlist to distinct places instead of neighbouring cells around one node.", lo=0, hi=20, step=1,
-            default=2, url_key="per_node", flag="--max-per-node", widget="slider"),
+            default=2, url_key="per_node", flag="--max-per-node", widget="slider", commands=SHORTLIST),
     Setting("province", "text", "Province", "Keep sites in one province only.", url_key="province", flag="--province",
-            widget="selectbox", max_length=80, none_means="all provinces"),
+            widget="selectbox", max_length=80, none_means="all provinces", commands=SHORTLIST),
+    Setting("draws", "int", "Draws", "How many times the ranking is redone with the weights and the estimated "
+            "figures drawn within their ranges.", lo=10, hi=20_000, step=100, default=1000, url_key="draws",
+            flag="--draws", widget="number_input", commands=ROBUSTNESS),
+    Setting("seed", "int", "Random seed", "The same seed gives the same draws and the same answer.", lo=0,
+            hi=2_147_483_647, step=1, default=7, url_key="seed", flag="--seed", widget="number_input",
+            commands=ROBUSTNESS),
+    Setting("weight_spread", "float", "Weight spread (%)", "How far the weights may move: 0 keeps them as set; 20 lets a "
+            "weight of average share vary by about 20 % of itself (a Dirichlet distribution centred on your weights).",
+            unit="%", lo=0.0, hi=100.0, step=5.0, default=20.0, url_key="wspread", flag="--weight-spread",
+            widget="slider", commands=ROBUSTNESS),
+    Setting("data_spread", "choice", "Estimated figures drawn as",
+            "How each estimate is drawn within its low-high range: triangular (most often near the central value), "
+            "uniform (anywhere in the range equally), or none (always the central value).", default="triangular",
+            url_key="dspread", flag="--data-spread", widget="selectbox", choices=("triangular", "uniform", "none"),
+            commands=ROBUSTNESS),
+    Setting("headroom_range", "range", "Unknown grid headroom (MW)",
+            "Spare capacity no source publishes: blank leaves it unknown (counted as the profile says); LOW-HIGH draws "
+            "it anywhere in that range, node by node.", unit="MW", lo=0.0, hi=10_000.0, url_key="headroom",
+            flag="--headroom-range", widget="text_input", none_means="left unknown", commands=ROBUSTNESS),
     Setting("focus", "text", "Open site card", "The site whose card is open.", url_key="site", view_only=True,
-            max_length=64, none_means="the best site"),
+            max_length=64, none_means="the best site", commands=()),
     Setting("selected", "list", "Sites compared", "Sites picked for side-by-side comparison.", url_key="cmp",
-            view_only=True, max_length=64, max_items=5, default=()),
+            view_only=True, max_length=64, max_items=5, default=(), commands=()),
+    Setting("how_sure", "bool", "Show how sure each site is (runs the draws)",
+            "Redo the ranking for every draw, mark robust and fragile sites on the map, and list the figures to ask for "
+            "first.", default=False, url_key="sure", view_only=True, widget="checkbox", commands=()),
 )}
 
 SCENARIO_KEYS = ("sitefinder_scenario", *SETTINGS)
@@ -231,6 +288,11 @@ def setting(name: str) -> Setting:
         return SETTINGS[name]
     except KeyError:
         raise KeyError(f"'{name}' is not a setting.{_suggest(name, SETTINGS)} Known: {', '.join(SETTINGS)}") from None
+
+
+def settings_for(command: str) -> tuple[str, ...]:
+    """The names of the settings subcommand ``command`` takes as options, in table order."""
+    return tuple(s.name for s in SETTINGS.values() if command in s.commands and s.flag)
 
 
 def settings_markdown() -> str:
@@ -246,6 +308,8 @@ def settings_markdown() -> str:
             flag = f"`{s.flag}` (turns it off)"
         else:
             flag = f"`{s.flag} VALUE`"
+        if s.commands and s.commands != RANKING:
+            flag += f" ({', '.join(s.commands)})"
         url = f"`{s.url_key}NAME`" if s.kind == "weights" else f"`{s.url_key}`"
         rows.append(f"| {s.label} (`{s.name}`) | {flag} | {url} | {s.bounds_text()} | {s.default_text()} | {s.help} |")
     return "\n".join(rows) + "\n"

@@ -112,31 +112,36 @@ def test_every_weight_zero_is_refused_once_for_all_callers():
 # The command line
 
 
-@pytest.mark.parametrize("command", ["rank", "explain"])
+@pytest.mark.parametrize("command", ["rank", "explain", "robustness"])
 def test_the_command_line_options_are_the_table(command):
     parser = _subparser(command)
+    flags = {f for a in parser._actions for f in a.option_strings}
     for s in FLAGGED:
-        if command == "explain" and s.name in ("top", "max_per_node", "province"):
+        assert (s.flag in flags) == (command in s.commands), (command, s.name)
+        if command not in s.commands:
             continue
         action = _action(parser, s.flag)
-        assert s.flag in action.option_strings
-        if s.kind in ("float", "int", "choice") and s.name != "profile":
+        if s.kind in ("float", "int", "choice", "range") and s.name != "profile":
             assert s.bounds_text() in action.help and s.default_text() in action.help, action.help
-    head = ["explain", "67", "25"] if command == "explain" else ["rank"]
+    head = ["explain", "67", "25"] if command == "explain" else [command]
     sub = build_parser()
     for s in RANGED:
-        if command == "explain" and s.name in ("top", "max_per_node"):
+        if command not in s.commands:
             continue
         eps = 1 if s.kind == "int" else 0.01
         assert _parses(sub, *head, s.flag, str(s.lo)) and _parses(sub, *head, s.flag, str(s.hi)), s.name
         assert not _parses(sub, *head, s.flag, str(s.lo - eps)) and not _parses(sub, *head, s.flag, str(s.hi + eps)), s.name
 
 
-def test_rank_help_prints_every_bound_and_default():
-    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "rank", "--help"], capture_output=True, text=True,
+@pytest.mark.parametrize("command", ["rank", "robustness"])
+def test_help_prints_every_bound_and_default(command):
+    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", command, "--help"], capture_output=True, text=True,
                           timeout=60, cwd=ROOT)
     text = " ".join(proc.stdout.split())
     for s in FLAGGED:
+        if command not in s.commands:
+            assert s.flag not in text, s.name
+            continue
         assert s.flag in text
         if s.kind in ("float", "int"):
             assert f"{s.bounds_text()}; default: {s.default_text()}" in text, s.name

@@ -70,7 +70,7 @@ def add_setting_options(parser: argparse.ArgumentParser, names: Sequence[str], *
     default and help), plus ``--scenario FILE`` / ``--save-scenario FILE``."""
     for name in names:
         s = SETTINGS[name]
-        helptext = f"{s.help} ({s.bounds_text()}; default: {s.default_text()})"
+        helptext = f"{s.help} ({s.bounds_text()}; default: {s.default_text()})".replace("%", "%%")  # argparse formats help
         if name == "profile":  # a built-in name, or a profile file of your own
             parser.add_argument(s.flag, dest=name, action=_Given, metavar="NAME|FILE.toml",
                                 help=f"built-in profile ({', '.join(s.options())}) or a profile .toml file "
@@ -82,8 +82,10 @@ def add_setting_options(parser: argparse.ArgumentParser, names: Sequence[str], *
             parser.add_argument(s.flag, dest=name, action=_Given, nargs=0, const=s.flag_sets,
                                 help=f"{s.help} (without it: '{s.label}' is {s.default_text()})")
         else:
-            parser.add_argument(s.flag, dest=name, action=_Given, type=_setting_type(s),
-                                metavar=s.unit.upper() or name.upper(), help=helptext)
+            metavar = {"%": "PERCENT", "": name.upper()}.get(s.unit, s.unit.upper())
+            if s.kind == "range":
+                metavar = "LOW-HIGH"
+            parser.add_argument(s.flag, dest=name, action=_Given, type=_setting_type(s), metavar=metavar, help=helptext)
     if scenario_file:
         parser.add_argument("--scenario", dest=SCENARIO_FILE, action=_Given, type=Path, metavar="FILE",
                             help="start from a scenario file saved by the app (options given after it override it)")

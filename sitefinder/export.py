@@ -185,7 +185,8 @@ def _base_profile(scenario: Scenario, profile: Profile) -> Profile | None:
         return None
 
 
-def _recorded(scenario: Scenario, profile: Profile) -> dict[str, str]:
+def recorded_scenario(scenario: Scenario, profile: Profile) -> dict[str, str]:
+    """The scenario as URL parameters, with what equals the profile's defaults left out (for metadata)."""
     base = _base_profile(scenario, profile)
     settings = scenario.settings()
     return (settings.canonical(base) if base is not None else settings).to_query()
@@ -201,5 +202,5 @@ def make_shortlist(study: Study, scenario: Scenario, profile: Profile) -> Shortl
     table = shortlist_table(matrix, result, rows)
     frame = shortlist_frame(study, table, rows)
     meta = run_metadata(study, result, top=scenario.top, max_per_node=scenario.max_per_node, province=scenario.province,
-                        scenario=_recorded(scenario, profile))
+                        scenario=recorded_scenario(scenario, profile))
     return Shortlist(matrix, result, rows, table, frame, meta)

@@ -2,6 +2,7 @@
 
     sitefinder rank --profile bitcoin_mine --mw 100 --top 20 --out shortlist.geojson [--csv shortlist.csv]
     sitefinder explain LON LAT [--profile P] [--json]
+    sitefinder robustness --profile P --mw N --draws 1000 --seed 7 --top 20 --out robust.geojson [--voi]
     sitefinder profiles | layers | schema [KIND] | build-data
 
 Each subcommand lives in ``sitefinder/commands/`` and owns its options (``add_parser``) and its work
@@ -16,10 +17,10 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .commands import build_data, explain, layers, profiles, rank, schema
+from .commands import build_data, explain, layers, profiles, rank, robustness, schema
 from .errors import SitefinderError
 
-COMMANDS = (rank, explain, profiles, layers, schema, build_data)
+COMMANDS = (rank, explain, robustness, profiles, layers, schema, build_data)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -102,17 +102,17 @@ def test_every_command_module_is_registered_and_owns_its_options():
 
     from sitefinder import cli  # noqa: PLC0415
 
-    modules = {p.stem for p in (PACKAGE / "commands").glob("*.py")} - {"__init__", "common"}
+    modules = {p.stem for p in (PACKAGE / "commands").glob("*.py")} - {"__init__", "common", "data_options"}
     registered = {m.__name__.rsplit(".", 1)[-1] for m in cli.COMMANDS}
     assert modules == registered, f"not registered: {sorted(modules - registered)}"
     sub = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     for module in cli.COMMANDS:
         assert callable(module.add_parser) and callable(module.run)
-    assert set(sub.choices) == {"rank", "explain", "profiles", "layers", "schema", "build-data"}
+    assert set(sub.choices) == {"rank", "explain", "robustness", "profiles", "layers", "schema", "build-data"}
 
 
 def test_cli_and_commands_do_not_import_each_other():
-    """cli.py registers the commands; the commands share commands/common.py, never cli.py."""
+    """cli.py registers the commands; the commands share commands/common.py and data_options.py, never cli.py."""
     for path in (PACKAGE / "commands").glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"from \.\.cli import|import sitefinder\.cli|from sitefinder\.cli", text), path.name

@@ -10,10 +10,10 @@ from typing import TextIO
 from ..analysis import Study
 from ..dataset import default_data_dir, load_dataset
 from ..explain import RankLookup, check_point, explain_point
+from ..settings import settings_for
 from .common import add_setting_options, profile_for, progress, save_scenario, scenario_from_args
 
-EXPLAIN_SETTINGS = ("profile", "mw", "season", "weights", "max_grid_km", "min_voltage_kv", "land_exclusions",
-                    "town_setback", "resolution")
+EXPLAIN_SETTINGS = settings_for("explain")
 
 
 def _coordinate(text: str) -> float:

@@ -34,12 +34,13 @@ from sitefinder.export import Shortlist, make_shortlist, provinces, shortlist_cs
 from sitefinder.offline import install_leaflet  # noqa: E402
 from sitefinder.profiles import Profile, load_profile  # noqa: E402
 from sitefinder.ranges import format_estimate  # noqa: E402
+from sitefinder.robustness import RobustRun, run_robustness  # noqa: E402
 from sitefinder.scenario import Scenario  # noqa: E402
 from sitefinder.settings import SETTINGS  # noqa: E402
 from sitefinder.vocabulary import CRITERIA, SEASON_LABELS  # noqa: E402
 from webapp.text import md_escape  # noqa: E402
 from webapp.userfiles import candidates_key, effective_dataset, your_data_tab  # noqa: E402
-from webapp.widgets import control, weight_key, weight_slider  # noqa: E402
+from webapp.widgets import control, from_widget, weight_key, weight_slider, widget_text  # noqa: E402
 
 APP_DIR = Path(__file__).resolve().parent
 ASSET_BASE = "/app/static/leaflet"  # Streamlit serves ./static/ here (server.enableStaticServing)
@@ -140,7 +141,7 @@ def _set_widgets_from(sc: Scenario) -> None:
         elif s.name == "province":
             ss[s.url_key] = full.province or ALL_PROVINCES
         else:
-            ss[s.url_key] = getattr(full, s.name)
+            ss[s.url_key] = widget_text(s.name, getattr(full, s.name))
     ss["focus"] = sc.focus
     ss["compare"] = list(sc.selected)
 
@@ -149,7 +150,14 @@ def _scenario_from_widgets() -> Scenario:
     """The scenario the controls show, with what equals the profile's defaults left out (core: canonical)."""
     ss = st.session_state
     prof = _profile(ss["profile"])
-    values = {s.name: ss[s.url_key] for s in SETTINGS.values() if s.widget and s.kind != "weights"}
+    values = {}
+    problems = {}
+    for s in SETTINGS.values():
+        if s.widget and s.kind != "weights":
+            values[s.name], problem = from_widget(s.name, ss[s.url_key])
+            if problem:
+                problems[s.name] = problem
+    ss["_widget_problems"] = problems  # shown next to the control (a value typed as text that cannot be used)
     values["weights"] = {c.name: float(ss[f"w_{c.name}"]) for c in prof.criteria if ss.get(f"w_{c.name}") is not None}
     values["province"] = None if values["province"] == ALL_PROVINCES else values["province"]
     sc = Scenario(**values, focus=None if ss.get("_focus_auto", True) else ss.get("focus"),
@@ -162,7 +170,10 @@ def _on_profile_change() -> None:
     ss = st.session_state
     keep = Scenario(profile=ss["profile"], resolution=int(ss["res"]), top=int(ss["top"]),
                     max_per_node=int(ss["per_node"]),
-                    province=None if ss["province"] == ALL_PROVINCES else ss["province"])
+                    province=None if ss["province"] == ALL_PROVINCES else ss["province"],
+                    draws=int(ss["draws"]), seed=int(ss["seed"]), weight_spread=float(ss["wspread"]),
+                    data_spread=ss["dspread"], headroom_range=from_widget("headroom_range", ss["headroom"])[0],
+                    how_sure=bool(ss["sure"]))
     _set_widgets_from(keep)
 
 
@@ -267,8 +278,13 @@ def scenario_io(slot: st.delta_generator.DeltaGenerator) -> None:
         st.caption("The page address holds the whole scenario too: copy it to share this exact view.")
 
 
-def site_card(short: Shortlist, cid: str, prof: Profile) -> None:
-    """The card of one shortlisted site: score, contributions, connection point, region, climate, land and gaps."""
+def _place_text(v: object) -> str:
+    return "beyond" if v is None or pd.isna(v) else f"#{int(v)}"  # type: ignore[call-overload]
+
+
+def site_card(short: Shortlist, cid: str, prof: Profile, sure: RobustRun | None = None) -> None:
+    """The card of one shortlisted site: score, how sure (when the draws have run), contributions, connection
+    point, region, climate, land and gaps."""
     t = short.table
     row = t[t["candidate_id"] == cid]
     if row.empty:
@@ -281,6 +297,20 @@ def site_card(short: Shortlist, cid: str, prof: Profile) -> None:
     c1.metric("Score", f"{r['score']:.1f}", help="Weighted sum, 0-100")
     c2.metric("Overall rank", f"{int(r['overall_rank']):,}", help="Among every candidate that passes the constraints")
     c3.metric("TOPSIS", f"{r['topsis_score']:.1f}", help="Cross-check score (relative to the passing candidates)")
+    if sure is not None:
+        robust = sure.for_rows(np.asarray(short.rows)[[int(row.index[0])]]).iloc[0]
+        s1, s2, s3 = st.columns(3)
+        s1.metric("Shortlisted in", f"{robust['p_top_n']:.0%}",
+                  help=f"Share of the {sure.settings.draws:,} draws in which this site is in the shortlist of {len(t)}")
+        s2.metric("Rank, 5-95 %", f"{_place_text(robust['rank_p05'])}-{_place_text(robust['rank_p95'])}",
+                  help="The place it reaches or beats in 5 % and in 95 % of the draws; 'beyond' means not shortlisted "
+                       f"that often. Median: {_place_text(robust['rank_p50'])}.")
+        s3.metric("At its node", f"{robust['p_node_top_n']:.0%}",
+                  help="Share of draws in which this connection point has a site (this one or a neighbour) in the shortlist")
+        verdict = ("robust: shortlisted in at least 80 % of the draws" if robust["p_top_n"] >= mapview.ROBUST else
+                   "fragile: it drops out of the shortlist in many draws; see 'How sure?' for the figures that decide it")
+        st.caption(md_escape(f"How sure: {verdict}. Median rank {_place_text(robust['rank_p50'])}; passes the "
+                             f"constraints in {robust['p_feasible']:.0%} of the {sure.settings.draws:,} draws."))
     contrib = pd.DataFrame({
         "criterion": [CRITERIA[c].label for c in short.result.criteria],
         "points": [float(r[f"contrib_{c}"]) for c in short.result.criteria],
@@ -364,7 +394,7 @@ def explanation_panel(ex: Explanation) -> None:
         st.warning(md_escape("Unknown here (scored as the profile says, never as zero): " + ", ".join(ex.data_gaps)))
 
 
-def compare_tab(short: Shortlist) -> None:
+def compare_tab(short: Shortlist, sure: RobustRun | None = None) -> None:
     """Two to five shortlisted sites side by side (table and stacked contributions)."""
     t = short.table
     if len(t) < 2:
@@ -385,6 +415,16 @@ def compare_tab(short: Shortlist) -> None:
     sub = t.set_index("candidate_id").loc[picked]
     show = {
         "Rank": sub["rank"], "Score": sub["score"].round(1), "TOPSIS": sub["topsis_score"].round(1),
+    }
+    if sure is not None:
+        position = {c: i for i, c in enumerate(t["candidate_id"])}
+        robust = sure.for_rows(np.asarray(short.rows)[[position[c] for c in picked]])
+        show["Shortlisted (share of draws)"] = [f"{p:.0%}" for p in robust["p_top_n"]]
+        show["Rank, 5 % / median / 95 % of draws"] = [
+            f"{_place_text(a)} / {_place_text(b)} / {_place_text(c)}"
+            for a, b, c in zip(robust["rank_p05"], robust["rank_p50"], robust["rank_p95"])]
+        show["Grid node shortlisted"] = [f"{p:.0%}" for p in robust["p_node_top_n"]]
+    show |= {
         "Place": [", ".join(str(v) for v in (d, p) if isinstance(v, str)) for d, p in zip(sub["district"], sub["province"])],
         "Grid node": sub["grid_node"],
         "Voltage (kV)": sub["grid_voltage_kv"].map(lambda v: mapview.num(v, ".0f", unknown="not published")),
@@ -405,6 +445,103 @@ def compare_tab(short: Shortlist) -> None:
                          for c in picked for k in short.result.criteria])
     st.caption("Score built up from each criterion's contribution (points)")
     st.bar_chart(long, x="site", y="points", color="criterion", horizontal=True, height=80 + 45 * len(picked))
+
+
+def _robust(study: Study, sc: Scenario, prof: Profile, key: str, slot: st.delta_generator.DeltaGenerator) -> RobustRun | None:
+    """The draws for this scenario, run once (a progress bar in ``slot`` while they run) and kept for the session."""
+    memo = st.session_state.get("_robust")
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    bar = slot.progress(0.0, text="How sure? Preparing the draws ...")
+
+    def tell(share: float, message: str) -> None:
+        bar.progress(min(1.0, share), text=f"How sure? {message}")
+
+    try:
+        run = run_robustness(study, sc, prof, voi=True, progress=tell)
+    except SitefinderError as exc:
+        slot.error(md_escape(f"The draws could not run. {exc}"))
+        return None
+    finally:
+        bar.empty()
+    st.session_state["_robust"] = (key, run)
+    return run
+
+
+def how_sure_tab(sure: RobustRun | None, prof: Profile) -> None:
+    """"How sure?": what the draws mean, their settings, the robust shortlist and the figures to ask for first."""
+    st.markdown("#### How sure is this ranking?")
+    st.markdown(
+        "No substation's spare capacity is published, each region's surplus is an estimate with a range, the climate "
+        "between weather stations is interpolated, many grid stations are mapped only to their town, and the weights "
+        "are a judgement. **How sure?** redoes the ranking many times, each time with the weights and every estimated "
+        "figure drawn within its range, and counts how often each site is shortlisted. A site shortlisted in nearly "
+        "every draw is **robust**: it does not rest on one assumption. One that drops out often is **fragile**. The "
+        "table at the bottom names the figures that would settle the ranking most: ask for those first.")
+    c1, c2 = st.columns(2)
+    with c1:
+        control(st, "how_sure")
+        control(st, "draws")
+        control(st, "seed")
+    with c2:
+        control(st, "weight_spread")
+        control(st, "data_spread")
+        control(st, "headroom_range")
+        problem = (st.session_state.get("_widget_problems") or {}).get("headroom_range")
+        if problem:
+            st.warning(md_escape(problem))
+    if sure is None:
+        st.info("Tick 'Show how sure each site is' to run the draws (a few seconds at the default resolution). The map, "
+                "the site card and the comparison then show how often each site is shortlisted.")
+        return
+    s = sure.settings
+    table = sure.table
+    shortlisted = table[table["rank"].notna()]
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Draws", f"{s.draws:,}", help=f"Seed {s.seed}: the same seed gives the same answer")
+    m2.metric("Robust sites", f"{int((shortlisted['p_top_n'] >= mapview.ROBUST).sum())} of {len(shortlisted)}",
+              help="Shortlisted in at least 80 % of the draws")
+    m3.metric("Can ever pass", f"{len(sure.engine.rows):,}", help="Candidates that pass every constraint in at least one draw")
+    m4.metric("Time", f"{sum(sure.seconds.values()):.1f} s")
+    st.markdown("**The robust shortlist** (sites shortlisted in at least half the draws by their median place, then "
+                "the others by how often they are shortlisted; sites of the ordinary shortlist outside it at the end)")
+    view = table[["rank", "central_rank", "p_top_n", "p_node_top_n", "p_feasible", "rank_p05", "rank_p50", "rank_p95",
+                  "district", "province", "grid_node", "score", "candidate_id"]]
+    st.dataframe(view, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(view)), column_config={
+        "rank": st.column_config.NumberColumn("robust rank"),
+        "central_rank": st.column_config.NumberColumn("ordinary rank"),
+        "p_top_n": st.column_config.ProgressColumn("shortlisted", min_value=0, max_value=1, format="percent"),
+        "p_node_top_n": st.column_config.ProgressColumn("node shortlisted", min_value=0, max_value=1, format="percent"),
+        "p_feasible": st.column_config.NumberColumn("passes constraints", format="percent"),
+        "rank_p05": st.column_config.NumberColumn("rank 5 %"), "rank_p50": st.column_config.NumberColumn("median rank"),
+        "rank_p95": st.column_config.NumberColumn("rank 95 %"),
+        "score": st.column_config.NumberColumn("score (central)", format="%.1f")})
+    st.markdown("**Figures to ask for first**: each uncertain figure moved across its range with everything else at "
+                "its central value; how many of the shortlisted sites change on average, and at most")
+    voi = sure.voi_table()
+    moving = voi[voi["expected_changes"] > 0]
+    if moving.empty:
+        st.info("No single uncertain figure, moved across its range, changes the shortlist.")
+    else:
+        st.dataframe(moving[["figure", "expected_changes", "most_changes", "expected_node_changes", "now", "ask", "decides"]],
+                     hide_index=True, width="stretch", height=min(460, 38 + 35 * len(moving)), column_config={
+                         "expected_changes": st.column_config.NumberColumn("sites changed (average)", format="%.2f"),
+                         "most_changes": st.column_config.NumberColumn("at most"),
+                         "expected_node_changes": st.column_config.NumberColumn("grid nodes changed", format="%.2f")})
+        st.caption(f"{len(moving)} of {len(voi)} uncertain figures can change the shortlist on their own.")
+    stem = f"sitefinder_robust_{prof.name}_{prof.facility_mw:g}mw"
+    d1, d2, d3, _ = st.columns([1, 1, 1, 2])
+    d1.download_button("Robust shortlist (GeoJSON)", shortlist_geojson(sure.frame, sure.metadata),
+                       file_name=f"{stem}.geojson", mime="application/geo+json", width="stretch")
+    d2.download_button("Robust shortlist (CSV)", shortlist_csv(sure.table), file_name=f"{stem}.csv", mime="text/csv",
+                       width="stretch")
+    d3.download_button("Figures to ask for (CSV)", voi.to_csv(index=False, lineterminator="\n"),
+                       file_name=f"{stem}_figures.csv", mime="text/csv", width="stretch")
+    st.caption(md_escape(
+        f"Same content as `sitefinder robustness` writes for the same settings and seed. Weights: Dirichlet around "
+        f"yours, spread {s.weight_spread:g} %; estimates: {s.data_spread}; unknown headroom: "
+        f"{'left unknown' if s.headroom_range is None else f'{s.headroom_range[0]:g}-{s.headroom_range[1]:g} MW'}. "
+        "What the probabilities mean, and what they do not: README, 'How sure is the ranking?'."))
 
 
 def about_tab(dataset: Dataset, prof: Profile) -> None:
@@ -471,6 +608,7 @@ def main() -> None:
         study = _study(dataset.version, int(st.session_state["res"]), dataset)
     sidebar(prof_base, dataset, provinces(study.site))
     io_slot = st.sidebar.container()
+    progress_slot = st.container()
 
     sc = _scenario_from_widgets()
     try:
@@ -500,6 +638,10 @@ def main() -> None:
         st.session_state["_zoom_to_focus"] = False
     sc = _scenario_from_widgets()
     st.query_params.from_dict(sc.to_query())
+    version, ckey = dataset.version, candidates_key(study, int(st.session_state["res"]))
+    sure = None
+    if st.session_state.get("sure"):
+        sure = _robust(study, sc, prof, f"{version}|{ckey}|{sc.settings().to_json()}", progress_slot)
 
     if flash:
         getattr(st, flash[0])(md_escape(flash[1]))  # messages quote links, files and values: never Markdown
@@ -517,10 +659,16 @@ def main() -> None:
         st.warning("No site passes every constraint. Relax a constraint (for example the maximum distance to a grid node) "
                    "or choose a smaller facility size.")
 
-    tab_map, tab_cmp, tab_data, tab_about = st.tabs(["Map and ranking", "Compare sites", "Your data", "About the data"])
+    tab_map, tab_sure, tab_cmp, tab_data, tab_about = st.tabs(["Map and ranking", "How sure?", "Compare sites", "Your data",
+                                                                "About the data"])
+    shown = short.frame
+    if sure is not None:  # the map marks robust and fragile sites
+        shown = short.frame.copy()
+        extra = sure.for_rows(np.asarray(short.rows))
+        for col in extra.columns:
+            shown[col] = extra[col].to_numpy()
     with tab_map:
         col_map, col_card = st.columns([3, 2], gap="medium")
-        version, ckey = dataset.version, candidates_key(study, int(st.session_state["res"]))
         metric = st.session_state.get("climate_metric", "hours_above_35c")
         layers = _layers(version, dataset)
         grid = _raster(version, ckey, study, layers.bounds)
@@ -531,7 +679,7 @@ def main() -> None:
             climate_label=f"{CLIMATE_METRICS[metric][0]} ({CLIMATE_METRICS[metric][1]})", climate_range=CLIMATE_METRICS[metric][2],
             online_tiles=bool(st.session_state.get("tiles")))
         # Only the site layers change with the weights: st_folium swaps them in without rebuilding the map.
-        groups = mapview.site_layers(layers, short.frame, selected=st.session_state["focus"], score_png=score_png)
+        groups = mapview.site_layers(layers, shown, selected=st.session_state["focus"], score_png=score_png)
         view = mapview.focus_view(short.frame, st.session_state["focus"]) if st.session_state.get("_zoom_to_focus") else None
         with col_map:
             out = st_folium(base, key="map", height=620, use_container_width=True,
@@ -540,7 +688,9 @@ def main() -> None:
                             center=view[0] if view else None, zoom=view[1] if view else None)
             st.caption("Click a ranked site for its card, or anywhere else to see why it is not a site. Layers switch on "
                        "and off at the top right. Grey areas are exclusion zones; the coloured surface is the score of "
-                       "every candidate that passes the constraints.")
+                       "every candidate that passes the constraints."
+                       + (" How sure: each label gives the site's rank and how often it is shortlisted across the draws; "
+                          "solid sites are robust (80 % of draws or more), faint dashed ones fragile." if sure else ""))
         # Every click on the map reports where it landed: on a layer (regions cover the whole country) as
         # last_object_clicked, on bare map as last_clicked. Inside a ranked site it opens that site's card;
         # anywhere else it opens "Why not here?" for that place.
@@ -568,7 +718,7 @@ def main() -> None:
                 except SitefinderError as exc:
                     st.error(md_escape(f"Could not explain this place. {exc}"))
             else:
-                site_card(short, st.session_state["focus"], prof)
+                site_card(short, st.session_state["focus"], prof, sure)
 
         st.markdown("#### Ranked sites")
         view = short.table[["rank", "score", "district", "province", "grid_node", "grid_voltage_kv", "grid_distance_km",
@@ -576,9 +726,13 @@ def main() -> None:
         view["grid_voltage_kv"] = view["grid_voltage_kv"].map(lambda v: mapview.num(v, ".0f", unknown="not published"))
         view["grid_headroom_mw"] = view["grid_headroom_mw"].map(lambda v: mapview.num(v, ",.0f", unknown="unknown"))
         view.insert(0, "", np.where(view["candidate_id"] == st.session_state["focus"], "▶", ""))
+        if sure is not None:
+            view.insert(3, "shortlisted", sure.for_rows(np.asarray(short.rows))["p_top_n"].to_numpy())
         st.dataframe(view, key="table", on_select="rerun", selection_mode="single-row", hide_index=True,
                      width="stretch", height=min(420, 38 + 35 * len(view)),
                      column_config={"score": st.column_config.ProgressColumn("score", min_value=0, max_value=100, format="%.1f"),
+                                    "shortlisted": st.column_config.ProgressColumn("shortlisted (draws)", min_value=0,
+                                                                                   max_value=1, format="percent"),
                                     "grid_voltage_kv": st.column_config.TextColumn("kV"),
                                     "grid_distance_km": st.column_config.NumberColumn("km to node", format="%.1f"),
                                     "grid_headroom_mw": st.column_config.TextColumn("headroom MW"),
@@ -591,8 +745,10 @@ def main() -> None:
                            width="stretch")
         st.caption("Same content as `sitefinder rank` writes for the same settings. Surplus, climate and flood "
                    "values are estimates; grid headroom is unknown unless your grid layer gives it.")
+    with tab_sure:
+        how_sure_tab(sure, prof)
     with tab_cmp:
-        compare_tab(short)
+        compare_tab(short, sure)
         st.query_params.from_dict(_scenario_from_widgets().to_query())
     with tab_data:
         your_data_tab(_dataset())

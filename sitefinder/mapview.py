@@ -419,16 +419,22 @@ def site_layers(
         groups.append(surface)
     if len(shortlist):
         sl = shortlist.copy()
+        sure = "p_top_n" in sl  # "How sure?" is on: robust sites solid, fragile ones faint and dashed
         sl["fill"] = [ramp_hex(s, score_range[0], score_range[1], SCORE_RAMP) for s in sl["score"]]
         sl["is_selected"] = sl["candidate_id"].astype(str) == str(selected)
         sl["popup"] = [site_popup(r) for _, r in sl.iterrows()]
-        sl["tip"] = [esc(f"#{r['rank']}  score {r['score']:.1f}") for _, r in sl.iterrows()]
-        fc = sl[["candidate_id", "rank", "fill", "is_selected", "popup", "tip", "geometry"]]
-        sites = folium.FeatureGroup(name="Ranked sites")
+        sl["tip"] = [esc(f"#{r['rank']}  score {r['score']:.1f}" + (f" · {sure_text(r)}" if sure else ""))
+                     for _, r in sl.iterrows()]
+        styles = [site_style(bool(sel), float(p) if sure else None) for sel, p in
+                  zip(sl["is_selected"], sl["p_top_n"] if sure else [None] * len(sl))]
+        sl["stroke"], sl["stroke_weight"], sl["dash"], sl["opacity"] = zip(*styles)
+        fc = sl[["candidate_id", "rank", "fill", "is_selected", "popup", "tip", "stroke", "stroke_weight", "dash", "opacity",
+                 "geometry"]]
+        sites = folium.FeatureGroup(name="Ranked sites" + (" (how sure: solid = robust, faint and dashed = fragile)" if sure else ""))
         folium.GeoJson(fc.__geo_interface__,
-                       style_function=lambda f: {"color": "#00e5ff" if f["properties"]["is_selected"] else "#111",
-                                                 "weight": 4 if f["properties"]["is_selected"] else 1.5,
-                                                 "fillColor": f["properties"]["fill"], "fillOpacity": 0.9},
+                       style_function=lambda f: {"color": f["properties"]["stroke"], "weight": f["properties"]["stroke_weight"],
+                                                 "dashArray": f["properties"]["dash"], "fillColor": f["properties"]["fill"],
+                                                 "fillOpacity": f["properties"]["opacity"]},
                        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
                        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(sites)
         groups.append(sites)
@@ -436,12 +442,37 @@ def site_layers(
         for _, r in sl.head(label_top).iterrows():
             c = r.geometry.centroid
             style = ("background:#fff;border:2px solid #00e5ff" if r["is_selected"] else "background:#fff;border:1px solid #111")
+            if sure and not r["is_selected"] and float(r["p_top_n"]) < ROBUST:
+                style = "background:#fff;border:1px dashed #555;color:#555"
+            text = f"{int(r['rank'])}" + (f" · {float(r['p_top_n']):.0%}" if sure else "")
             folium.Marker([c.y, c.x], icon=folium.DivIcon(
                 html=f"<div class='sf-rank' style='{style};border-radius:9px;font:bold 11px sans-serif;padding:0 4px;"
-                     f"transform:translate(-50%,-130%);display:inline-block;white-space:nowrap'>{int(r['rank'])}</div>",
-                icon_size=(0, 0)), tooltip=esc(f"#{int(r['rank'])}")).add_to(labels)
+                     f"transform:translate(-50%,-130%);display:inline-block;white-space:nowrap'>{esc(text)}</div>",
+                icon_size=(0, 0)), tooltip=esc(f"#{int(r['rank'])}" + (f": {sure_text(r)}" if sure else ""))).add_to(labels)
         groups.append(labels)
     return groups
+
+
+ROBUST = 0.8  # p_top_n at or above which a shortlisted site is drawn as robust
+
+
+def site_style(selected: bool, p_top_n: float | None) -> tuple[str, float, str, float]:
+    """Outline colour, outline width, dash pattern and fill opacity of a shortlisted site: as before without
+    "How sure?"; with it, robust sites (shortlisted in 80 % of draws or more) solid, the others fainter with a
+    dashed outline, the fainter the less often they are shortlisted."""
+    if p_top_n is None or not np.isfinite(p_top_n):
+        return ("#00e5ff" if selected else "#111", 4.0 if selected else 1.5, "", 0.9)
+    robust = p_top_n >= ROBUST
+    colour = "#00e5ff" if selected else ("#111" if robust else "#555")
+    return (colour, 4.0 if selected else (2.5 if robust else 1.5), "" if robust else "5 4", round(0.2 + 0.7 * p_top_n, 3))
+
+
+def sure_text(r: pd.Series) -> str:
+    """How sure a shortlisted site is, in words: how often shortlisted and its rank interval."""
+    def place(v: Any) -> str:
+        return "beyond" if v is None or pd.isna(v) else f"#{int(v)}"
+    return (f"shortlisted in {float(r['p_top_n']):.0%} of draws; rank {place(r.get('rank_p05'))} to "
+            f"{place(r.get('rank_p95'))} (median {place(r.get('rank_p50'))})")
 
 
 def focus_view(shortlist: gpd.GeoDataFrame, selected: str | None, zoom: int = 9) -> tuple[tuple[float, float], int] | None:
@@ -508,6 +539,7 @@ def site_popup(r: pd.Series) -> str:
         ("Hours above 35 °C", ranged(r, "hours_above_35c", "h/yr")),
         ("Cooling degree days", ranged(r, "cooling_degree_days", "°C·day")),
         ("Data gaps", text_or(r.get("data_gaps"), "none")),
+        *([("How sure", sure_text(r))] if "p_top_n" in r and pd.notna(r["p_top_n"]) else []),
     ])
 
 

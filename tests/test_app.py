@@ -376,6 +376,12 @@ def app_scenarios(draw: hs.DrawFn) -> Scenario:
         max_per_node=draw(hs.integers(0, 10)), province=draw(hs.none() | hs.sampled_from(["Punjab", "Sindh"])),
         focus=draw(hs.none() | hs.just("86421925fffffff")),
         selected=draw(hs.sampled_from([(), ("86421925fffffff", "864219247ffffff")])),
+        draws=draw(hs.integers(10, 20_000)), seed=draw(hs.integers(0, 2_147_483_647)),
+        weight_spread=draw(hs.integers(0, 1000).map(lambda k: k / 10)),
+        data_spread=draw(hs.sampled_from(("triangular", "uniform", "none"))),
+        headroom_range=draw(hs.none() | hs.tuples(hs.integers(0, 50_000), hs.integers(0, 50_000)).map(
+            lambda t: (min(t) / 5, max(t) / 5))),
+        how_sure=draw(hs.booleans()),
     )
 
 
@@ -402,6 +408,9 @@ def _within(name: str) -> hs.SearchStrategy:
         return hs.floats(row.lo, row.hi, allow_nan=False)
     if row.kind == "int":
         return hs.integers(int(row.lo), int(row.hi))
+    if row.kind == "range":
+        ends = hs.floats(row.lo, row.hi, allow_nan=False)
+        return hs.tuples(ends, ends).map(lambda t: (min(t), max(t)))
     return hs.sampled_from(row.options())
 
 
@@ -420,6 +429,9 @@ def scenarios(draw: hs.DrawFn) -> Scenario:
         resolution=draw(_within("resolution")), top=draw(_within("top")),
         max_per_node=draw(_within("max_per_node")), province=draw(hs.none() | _names),
         focus=draw(hs.none() | _ids), selected=tuple(draw(hs.lists(_ids, max_size=MAX_SELECTED))),
+        draws=draw(_within("draws")), seed=draw(_within("seed")), weight_spread=draw(_within("weight_spread")),
+        data_spread=draw(_within("data_spread")), headroom_range=draw(hs.none() | _within("headroom_range")),
+        how_sure=draw(hs.booleans()),
     )
 
 
@@ -569,3 +581,66 @@ def test_why_not_here_panel_explains_a_clicked_place_and_closes(default_app: App
     check_ok(at)
     assert not any(shown(m.value).startswith("### Why not here?") for m in at.markdown)
     assert any(shown(m.value).startswith("### #1 · ") for m in at.markdown)
+
+
+# ------------------------------------------------------------------------------------------------
+# How sure?
+
+
+def test_how_sure_from_a_link_marks_the_card_table_and_comparison_and_matches_the_command_line(
+        media: dict[str, bytes], tmp_path: Path) -> None:
+    link = {"profile": "bitcoin_mine", "res": "5", "top": "8", "draws": "60", "seed": "3", "wspread": "30",
+            "sure": "1", "cmp": "86421925fffffff,864219247ffffff"}
+    at = make_app(link).run()
+    check_ok(at)
+    labels = [m.label for m in at.metric]
+    assert {"Shortlisted in", "Rank, 5-95 %", "At its node", "Robust sites", "Draws"} <= set(labels), labels
+    table = at.dataframe(key="table").value
+    assert "shortlisted" in table and table["shortlisted"].between(0, 1).all()
+    assert url_scenario(at).how_sure and query(at)["sure"] == "1"
+    compare = [d.value for d in at.dataframe if "Shortlisted (share of draws)" in getattr(d.value, "index", [])]
+    assert compare, "the comparison has no 'how sure' rows"
+
+    geo = download(at, media, "Robust shortlist (GeoJSON)")
+    csv = download(at, media, "Robust shortlist (CSV)")
+    voi = download(at, media, "Figures to ask for (CSV)")
+    out = tmp_path / "cli"
+    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "robustness", "--profile", "bitcoin_mine", "--resolution",
+                           "5", "--top", "8", "--draws", "60", "--seed", "3", "--weight-spread", "30", "--voi", "--quiet",
+                           "--out", str(out / "r.geojson"), "--csv", str(out / "r.csv"), "--voi-csv", str(out / "v.csv")],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={k: v for k, v in os.environ.items() if k != "SITEFINDER_DATA"})
+    assert proc.returncode == 0, proc.stderr
+    assert csv == (out / "r.csv").read_bytes()
+    assert voi == (out / "v.csv").read_bytes()
+    assert geo == (out / "r.geojson").read_bytes()  # no clock time in it: byte for byte
+
+
+def test_how_sure_follows_the_settings_and_turns_off() -> None:
+    at = make_app({"res": "5", "top": "6", "draws": "30", "sure": "1"}).run()
+    check_ok(at)
+    first = at.session_state["_robust"][1]
+    set_widget(at, "w_hours_above_35c", 100.0)
+    at.run()
+    check_ok(at)
+    second = at.session_state["_robust"][1]
+    assert second is not first  # a weight changed: the draws ran again, with the new weight
+    assert second.central.result.weight_of("hours_above_35c") > first.central.result.weight_of("hours_above_35c")
+    at.run()  # nothing changed: the draws are not run again
+    assert at.session_state["_robust"][1] is second
+    at.checkbox(key="sure").uncheck().run()
+    check_ok(at)
+    assert "Shortlisted in" not in [m.label for m in at.metric]
+    assert "sure" not in query(at)
+
+
+def test_a_headroom_range_that_cannot_be_used_says_so_and_keeps_the_rest() -> None:
+    at = make_app({"res": "5", "top": "6", "draws": "20", "sure": "1"}).run()
+    at.text_input(key="headroom").input("400-100").run()
+    check_ok(at)
+    assert any("low end is above the high end" in shown(w.value) for w in at.warning), [w.value for w in at.warning]
+    assert at.session_state["_robust"][1].settings.headroom_range is None
+    at.text_input(key="headroom").input("0-300").run()
+    check_ok(at)
+    assert at.session_state["_robust"][1].settings.headroom_range == (0.0, 300.0)
+    assert query(at)["headroom"] == "0-300"

@@ -283,6 +283,51 @@ def test_clicking_anywhere_explains_why_not_here(app: Session) -> None:
     page.locator('[data-testid="stMain"] h3').filter(has_text=re.compile(r"^#\d+ · ")).first.wait_for(timeout=60_000)
 
 
+def test_how_sure_shows_probabilities_on_the_map_and_in_the_card(app: Session) -> None:
+    """A person opens "How sure?", ticks the box, waits for the draws (a progress bar runs), and reads how often
+    each site is shortlisted on the map's labels and outlines and in the site card."""
+    page = app.page.context.new_page()
+    try:
+        page.goto(app.server.url)
+        wait_for_map(page, timeout=120)
+        wait_until_idle(page)
+        page.get_by_role("tab", name="How sure?").click()
+        runs = finished_runs(page)
+        page.get_by_text("Show how sure each site is (runs the draws)").click()
+        wait_for_runs(page, runs + 1, timeout=180)
+        main = page.locator('[data-testid="stMain"]')
+        main.get_by_text("Figures to ask for first").first.wait_for(timeout=60_000)
+        assert "sure=1" in page.url
+        robust = page.locator('[data-testid="stMetric"]').filter(has_text="Robust sites")
+        assert re.search(r"\d+ of \d+", robust.inner_text()), robust.inner_text()
+
+        page.get_by_role("tab", name="Map and ranking").click()
+        frame = wait_for_map(page, timeout=60)
+        labels = frame.locator(".sf-rank").all_inner_texts()
+        assert len(labels) == TOP and all(re.fullmatch(r"\d+ · \d+%", t.strip()) for t in labels), labels
+        shares = [int(t.split("·")[1].strip(" %")) for t in labels]
+        assert max(shares) == 100 and min(shares) < 80, shares  # robust and fragile sites, both on the map
+        outlines = frame.evaluate("""() => { const out = []; window.map_div.eachLayer(l => {
+            const f = l.feature; if (f && f.properties && 'is_selected' in f.properties && l.options)
+              out.push([f.properties.rank, l.options.dashArray || '', l.options.fillOpacity]); }); return out; }""")
+        assert len(outlines) == TOP
+        by_rank = {int(r): (dash, float(op)) for r, dash, op in outlines}
+        for rank, share in enumerate(shares, start=1):  # labels are drawn in rank order
+            dash, opacity = by_rank[rank]
+            assert (dash == "5 4") == (share < 80), (rank, share, dash)  # fragile: dashed outline
+            assert opacity == pytest.approx(0.2 + 0.7 * share / 100, abs=0.006), (rank, share, opacity)
+        card = page.locator('[data-testid="stMetric"]').filter(has_text="Shortlisted in")
+        assert re.search(r"Shortlisted in\s+\d+%", card.first.inner_text()), card.first.inner_text()
+        interval = page.locator('[data-testid="stMetric"]').filter(has_text="Rank, 5-95 %")
+        assert re.search(r"#\d+-(#\d+|beyond)", interval.first.inner_text()), interval.first.inner_text()
+        assert "How sure: robust" in main.inner_text() or "How sure: fragile" in main.inner_text()
+        assert _exceptions(page) == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "how_sure.png"))
+    finally:
+        page.close()
+
+
 def test_no_request_left_localhost(app: Session) -> None:
     """Runs last: covers the load, the two re-renders and the downloads."""
     assert app.urls, "no request was recorded"

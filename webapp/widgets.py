@@ -45,6 +45,9 @@ def control(where: Any, name: str, *, label: str | None = None, help: str | None
         return where.slider(min_value=int(_bound(s.lo)), max_value=int(_bound(s.hi)), step=int(s.step or 1), **kwargs)
     if s.widget == "checkbox":
         return where.checkbox(**kwargs)
+    if s.widget == "text_input":
+        placeholder = f"blank: {s.none_means}" if s.default is None else ""
+        return where.text_input(placeholder=placeholder, max_chars=40, **kwargs)
     if s.widget == "selectbox":
         if options is None:
             options = s.options() if s.kind == "choice" else list(range(int(_bound(s.lo)), int(_bound(s.hi)) + 1))
@@ -52,6 +55,25 @@ def control(where: Any, name: str, *, label: str | None = None, help: str | None
             kwargs["format_func"] = format_func
         return where.selectbox(options=list(options), **kwargs)
     raise ValueError(f"setting '{name}' has no control (widget '{s.widget}')")
+
+
+def widget_text(name: str, value: Any) -> Any:
+    """A setting's value as its control holds it (a range setting is typed as text, "LOW-HIGH")."""
+    s = SETTINGS[name]
+    if s.kind == "range":
+        return "" if value is None else s.to_url(value)
+    return value
+
+
+def from_widget(name: str, value: Any) -> tuple[Any, str | None]:
+    """A control's value as the setting's value, and a message if it cannot be used (the default is used)."""
+    s = SETTINGS[name]
+    if s.kind != "range":
+        return value, None
+    if value is None or not str(value).strip():
+        return None, None
+    parsed, problem = s.parse(str(value), s.label)
+    return (parsed, None) if problem is None else (None, f"{problem.message} {problem.fix} It is left unknown for now.")
 
 
 def weight_slider(where: Any, criterion: str, *, label: str, help: str) -> Any:  # noqa: A002

@@ -35,10 +35,12 @@ test: install-test
 data: install
 	$(BIN)/sitefinder build-data
 
-## bench: print speed figures against scikit-criteria / pymcdm on the same matrices
+## bench: print speed figures against scikit-criteria / pymcdm on the same matrices, and of the Monte Carlo
+##        ranking against a loop of ordinary rankings on the same draws
 bench: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[app,test,bench]"
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_robustness.py --voi
 
 ## bench-app: time the web app in headless Chromium (first map, update after a weight change, map payload)
 bench-app: install-test

@@ -42,8 +42,14 @@ class Scenario:
     weight_spread: float = SETTINGS["weight_spread"].default
     data_spread: str = SETTINGS["data_spread"].default
     headroom_range: tuple[float, float] | None = SETTINGS["headroom_range"].default
+    target_mw: float = SETTINGS["target_mw"].default
+    min_mw: float | None = SETTINGS["min_mw"].default
+    min_spacing_km: float = SETTINGS["min_spacing_km"].default
+    assumed_headroom_mw: float | None = SETTINGS["assumed_headroom_mw"].default
+    min_months: int | None = SETTINGS["min_months"].default
     focus: str | None = SETTINGS["focus"].default          # the site whose card is open
     selected: tuple[str, ...] = SETTINGS["selected"].default  # sites picked for side-by-side comparison
+    show_programme: bool = SETTINGS["show_programme"].default  # the programme's sites are drawn on the map
     how_sure: bool = SETTINGS["how_sure"].default          # the "How sure?" draws are shown
 
     def apply(self, base: Profile | None = None) -> Profile:

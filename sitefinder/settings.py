@@ -23,7 +23,7 @@ from .vocabulary import CRITERIA, SEASONS
 
 Kind = Literal["float", "int", "bool", "choice", "text", "weights", "list", "range"]
 Widget = Literal["number_input", "slider", "selectbox", "checkbox", "multiselect", "text_input", ""]
-RANKING = ("rank", "explain", "robustness")  # the commands that take a setting of the ranking itself
+RANKING = ("rank", "explain", "robustness", "allocate")  # the commands that take a setting of the ranking itself
 
 
 def _profile_names() -> tuple[str, ...]:
@@ -216,8 +216,10 @@ def unknown_keys(keys: Sequence[str], known: Sequence[str], where: str) -> list[
                     f"Known keys: {', '.join(known)}.") for k in keys if k not in known]
 
 
-SHORTLIST = ("rank", "robustness")
+SHORTLIST = ("rank", "robustness", "allocate")
+TOP = ("rank", "robustness")
 ROBUSTNESS = ("robustness",)
+ALLOCATE = ("allocate",)
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("profile", "choice", "Facility profile", "Which kind of facility: its criteria, weights and limits.",
@@ -245,7 +247,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "H3 resolution of the candidate cells: 5 is about 250 km² a cell, 8 about 0.7 km².", lo=MIN_RESOLUTION,
             hi=MAX_RESOLUTION, step=1, default=6, url_key="res", flag="--resolution", widget="selectbox"),
     Setting("top", "int", "Sites to show", "How many sites the shortlist lists (and the map draws).", lo=1, hi=1000,
-            step=1, default=20, url_key="top", flag="--top", widget="number_input", commands=SHORTLIST),
+            step=1, default=20, url_key="top", flag="--top", widget="number_input", commands=TOP),
     Setting("max_per_node", "int", "At most this many sites per grid node (0 = no limit)",
             "Keeps the shortlist to distinct places instead of neighbouring cells around one node.", lo=0, hi=20, step=1,
             default=2, url_key="per_node", flag="--max-per-node", widget="slider", commands=SHORTLIST),
@@ -270,10 +272,31 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "Spare capacity no source publishes: blank leaves it unknown (counted as the profile says); LOW-HIGH draws "
             "it anywhere in that range, node by node.", unit="MW", lo=0.0, hi=10_000.0, url_key="headroom",
             flag="--headroom-range", widget="text_input", none_means="left unknown", commands=ROBUSTNESS),
+    Setting("target_mw", "float", "Programme target (MW)", "How many MW to place in all (Pakistan announced 2,000 MW "
+            "of surplus for mining and data centres in 2025).", unit="MW", lo=1.0, hi=100_000.0, step=100.0,
+            default=2000.0, url_key="target", flag="--target-mw", widget="number_input", commands=ALLOCATE),
+    Setting("min_mw", "float", "Smallest site (MW)", "A site may take less than the facility size, down to this, to fit "
+            "what a region or node has left.", unit="MW", lo=0.1, hi=10_000.0, step=10.0, url_key="min_mw",
+            flag="--min-mw", widget="number_input", none_means="the facility size", commands=ALLOCATE),
+    Setting("min_spacing_km", "float", "Minimum spacing between sites (km)", "Sites of the programme stay at least this "
+            "far apart (0 = no spacing).", unit="km", lo=0.0, hi=500.0, step=5.0, default=0.0, url_key="spacing",
+            flag="--min-spacing-km", widget="number_input", commands=ALLOCATE),
+    Setting("assumed_headroom_mw", "float", "Assumed headroom where unknown (MW per node)",
+            "No source publishes a node's spare capacity: blank lets unknown headroom not limit the programme "
+            "(flagged); a number is assumed for every node whose headroom is unknown (labelled as an assumption).",
+            unit="MW", lo=0.0, hi=10_000.0, step=50.0, url_key="assume_head", flag="--assumed-headroom-mw",
+            widget="number_input", none_means="not limiting (flagged)", commands=ALLOCATE),
+    Setting("min_months", "int", "Months a site must run (interruptible load)",
+            "Blank: every month of the profile's season. A number: at least that many months of surplus, in any "
+            "season (a mine that stops when the surplus does).", lo=1, hi=12, step=1, url_key="months",
+            flag="--min-months", widget="number_input", none_means="the season's months", commands=ALLOCATE),
     Setting("focus", "text", "Open site card", "The site whose card is open.", url_key="site", view_only=True,
             max_length=64, none_means="the best site", commands=()),
     Setting("selected", "list", "Sites compared", "Sites picked for side-by-side comparison.", url_key="cmp",
             view_only=True, max_length=64, max_items=5, default=(), commands=()),
+    Setting("show_programme", "bool", "Show the programme on the map",
+            "Draw the programme's sites, each with its MW, over the ranked sites.", default=False, url_key="prog",
+            view_only=True, widget="checkbox", commands=()),
     Setting("how_sure", "bool", "Show how sure each site is (runs the draws)",
             "Redo the ranking for every draw, mark robust and fragile sites on the map, and list the figures to ask for "
             "first.", default=False, url_key="sure", view_only=True, widget="checkbox", commands=()),

@@ -112,7 +112,7 @@ def test_every_weight_zero_is_refused_once_for_all_callers():
 # The command line
 
 
-@pytest.mark.parametrize("command", ["rank", "explain", "robustness"])
+@pytest.mark.parametrize("command", ["rank", "explain", "robustness", "allocate"])
 def test_the_command_line_options_are_the_table(command):
     parser = _subparser(command)
     flags = {f for a in parser._actions for f in a.option_strings}
@@ -133,7 +133,7 @@ def test_the_command_line_options_are_the_table(command):
         assert not _parses(sub, *head, s.flag, str(s.lo - eps)) and not _parses(sub, *head, s.flag, str(s.hi + eps)), s.name
 
 
-@pytest.mark.parametrize("command", ["rank", "robustness"])
+@pytest.mark.parametrize("command", ["rank", "robustness", "allocate"])
 def test_help_prints_every_bound_and_default(command):
     proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", command, "--help"], capture_output=True, text=True,
                           timeout=60, cwd=ROOT)

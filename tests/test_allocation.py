@@ -1,0 +1,216 @@
+"""The programme: a MW target shared out over sites with a ledger of region surplus and node headroom."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sitefinder.allocation import SEASON_MONTHS, Rules, allocate, firm_at, make_ledger, month_text
+from sitefinder.analysis import Study, pick_shortlist
+from sitefinder.dataset import Dataset
+from sitefinder.geodesy import geodesic_km
+from sitefinder.portfolio import make_portfolio
+from sitefinder.profiles import load_profile
+from sitefinder.scenario import Scenario
+from sitefinder.userdata import MONTHLY
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _ranked(study: Study, profile_name: str = "bitcoin_mine", mw: float = 20.0):
+    profile = load_profile(profile_name).with_facility_mw(mw)
+    matrix, result = study.rank(profile)
+    return profile, matrix, result
+
+
+def _with_headroom(data: Dataset, every: float, some: dict[int, float] | None = None) -> Dataset:
+    """Grid nodes with published headroom: ``every`` MW, or the given MW for the nodes at those positions."""
+    nodes = data["grid_nodes"].copy()
+    nodes["headroom_mw"] = every
+    for pos, mw in (some or {}).items():
+        nodes.loc[nodes.index[pos], "headroom_mw"] = mw
+    return data.with_layer("grid_nodes", nodes)
+
+
+def _with_surplus(data: Dataset, mw: float) -> Dataset:
+    regions = data["supply_regions"].copy()
+    for season in ("winter", "summer"):
+        for col in (f"surplus_{season}_mw", f"surplus_{season}_mw_low", f"surplus_{season}_mw_high"):
+            regions[col] = np.where(regions["on_national_grid"].astype(bool), mw, np.nan)
+    return data.with_layer("supply_regions", regions)
+
+
+def _check_limits(allocation, matrix: pd.DataFrame, data: Dataset, rules: Rules) -> None:
+    """Nothing exceeds the target, any region's surplus in any month, or any node's known headroom."""
+    assert allocation.total_mw <= rules.target_mw + 1e-6
+    start = make_ledger(data, rules)
+    used = np.zeros_like(start.surplus)
+    r_index = {r: i for i, r in enumerate(start.region_ids)}
+    by_node: dict[str, float] = {}
+    for row, mw, months in zip(allocation.rows, allocation.mw, allocation.months):
+        used[r_index[str(matrix["region_id"].iloc[row])]] += np.where(months, mw, 0.0)
+        node = str(matrix["grid_node_id"].iloc[row])
+        by_node[node] = by_node.get(node, 0.0) + mw
+        assert rules.smallest - 1e-9 <= mw <= rules.unit_mw + 1e-9
+    drawn = used > 0  # a month a site runs in: the region had that much surplus in it
+    assert np.all(used[drawn] <= np.nan_to_num(start.surplus[drawn], nan=-1) + 1e-6)
+    heads = dict(zip(start.node_ids, start.headroom))
+    for node, mw in by_node.items():
+        if np.isfinite(heads[node]):
+            assert mw <= heads[node] + 1e-6, node
+
+
+@pytest.mark.parametrize("target, assumed, spacing, per_node", [
+    (2000.0, None, 0.0, 2), (5000.0, 150.0, 20.0, 0), (800.0, 35.0, 50.0, 3), (1e5, None, 0.0, 1)])
+def test_the_programme_never_exceeds_the_target_a_regions_surplus_or_a_nodes_headroom(pakistan_data, h3_study, target,
+                                                                                     assumed, spacing, per_node):
+    data = _with_headroom(pakistan_data, np.nan, {0: 120.0, 5: 40.0, 17: 260.0, 30: 75.0})
+    study = Study(data, h3_study.candidates)
+    profile, matrix, result = _ranked(study)
+    rules = Rules(target_mw=target, unit_mw=100.0, min_mw=20.0, min_spacing_km=spacing, assumed_headroom_mw=assumed,
+                  max_per_node=per_node)
+    allocation = allocate(matrix, result, data, rules, profile.season)
+    assert len(allocation.rows) > 0
+    _check_limits(allocation, matrix, data, rules)
+    if spacing:
+        lon, lat = matrix["lon"].to_numpy()[allocation.rows], matrix["lat"].to_numpy()[allocation.rows]
+        for k in range(len(lon)):
+            assert np.all(geodesic_km(lon[k], lat[k], np.delete(lon, k), np.delete(lat, k)) >= spacing)
+    if per_node:
+        counts = pd.Series(matrix["grid_node_id"].astype(str).to_numpy()[allocation.rows]).value_counts()
+        assert counts.max() <= per_node
+
+
+def test_with_unlimited_resources_the_programme_is_the_top_of_the_ranking(pakistan_data, h3_study):
+    data = _with_surplus(pakistan_data, 1e7)
+    study = Study(data, h3_study.candidates)
+    profile, matrix, result = _ranked(study, mw=100.0)
+    k = 25
+    rules = Rules(target_mw=100.0 * k, unit_mw=100.0, max_per_node=2)
+    allocation = allocate(matrix, result, data, rules, profile.season)
+    assert allocation.stopped_because == "target reached"
+    assert allocation.rows.tolist() == pick_shortlist(matrix, result, k, max_per_node=2).tolist()
+    assert set(allocation.binding) == {"facility size"} and allocation.total_mw == 100.0 * k
+
+
+def test_it_stops_for_the_right_reason(pakistan_data, h3_study):
+    profile, matrix, result = _ranked(h3_study)
+    enough = allocate(matrix, result, pakistan_data, Rules(target_mw=300.0, unit_mw=100.0), profile.season)
+    assert enough.stopped_because == "target reached" and enough.total_mw == 300.0 and len(enough.rows) == 3
+    odd = allocate(matrix, result, pakistan_data, Rules(target_mw=250.0, unit_mw=100.0, min_mw=60.0), profile.season)
+    assert odd.total_mw == 200.0 and odd.stopped_because.startswith("target reached as nearly as sites allow")
+    last = allocate(matrix, result, pakistan_data, Rules(target_mw=250.0, unit_mw=100.0, min_mw=20.0), profile.season)
+    assert last.total_mw == 250.0 and last.mw[-1] == 50.0 and last.binding[-1] == "target"
+    data = _with_headroom(pakistan_data, 100.0)  # every node: room for one 100 MW site
+    study = Study(data, h3_study.candidates)
+    profile, matrix, result = _ranked(study)
+    full = allocate(matrix, result, data, Rules(target_mw=1e5, unit_mw=100.0, min_mw=20.0), profile.season)
+    assert full.stopped_because.startswith("nothing more fits")
+    assert "node headroom used up" in full.stopped_because and full.skipped["node headroom used up"] > 0
+    nodes = matrix["grid_node_id"].astype(str).to_numpy()[full.rows]
+    assert len(set(nodes)) == len(nodes)  # one site per node: each used its node's 100 MW
+
+
+def test_a_site_takes_less_to_fit_and_says_what_limited_it(pakistan_data, h3_study):
+    data = _with_headroom(pakistan_data, np.nan)
+    study = Study(data, h3_study.candidates)
+    profile, matrix, result = _ranked(study)
+    rules = Rules(target_mw=600.0, unit_mw=100.0, min_mw=20.0, assumed_headroom_mw=130.0, max_per_node=0)
+    allocation = allocate(matrix, result, data, rules, profile.season)
+    nodes = matrix["grid_node_id"].astype(str).to_numpy()[allocation.rows]
+    seen: dict[str, float] = {}
+    for node, mw, why in zip(nodes, allocation.mw, allocation.binding):
+        if node in seen:  # the node's second site gets the 30 MW its assumed 130 MW leaves
+            assert mw == pytest.approx(30.0) and why == "node headroom"
+        seen[node] = seen.get(node, 0.0) + mw
+    assert any(b == "node headroom" for b in allocation.binding)
+    assert all(basis.startswith("assumed 130 MW") for basis in allocation.headroom_basis)
+
+
+def test_an_interruptible_load_can_use_surplus_that_exists_only_part_of_the_year(pakistan_data, h3_study):
+    regions = pakistan_data["supply_regions"].copy()
+    on_grid = regions["on_national_grid"].astype(bool)
+    months = np.full((len(regions), 12), -500.0)       # a deficit all year ...
+    months[:, [0, 1, 10, 11]] = 400.0                   # ... except Jan, Feb, Nov, Dec
+    for k, col in enumerate(MONTHLY):
+        regions[col] = np.where(on_grid, months[:, k], np.nan)
+    data = pakistan_data.with_layer("supply_regions", regions)
+    study = Study(data, h3_study.candidates)
+    profile = load_profile("bitcoin_mine").with_facility_mw(20.0)
+    matrix, result = study.rank(profile.with_season("winter"))
+    # The seasonal figures are not the monthly ones here: rank every on-grid candidate, let the ledger decide.
+    strict = allocate(matrix, result, data, Rules(target_mw=300.0, unit_mw=100.0, min_mw=20.0), "winter")
+    assert strict.total_mw == 0 and strict.stopped_because.startswith("nothing more fits")
+    loose = allocate(matrix, result, data, Rules(target_mw=300.0, unit_mw=100.0, min_mw=20.0, min_months=4), "winter")
+    assert loose.total_mw == 300.0
+    assert {month_text(m) for m in loose.months} == {"Nov-Feb"}
+
+
+def test_firm_at_the_low_estimate_replays_the_same_sites(pakistan_data, h3_study):
+    profile, matrix, result = _ranked(h3_study, "ai_datacenter")
+    rules = Rules(target_mw=1500.0, unit_mw=100.0, min_mw=20.0)
+    allocation = allocate(matrix, result, pakistan_data, rules, "year_round")
+    firm = firm_at(allocation, matrix, pakistan_data, rules, "year_round")
+    assert np.all(firm <= allocation.mw + 1e-9) and firm.sum() < allocation.total_mw  # K-Electric's summer low is 16 MW
+    same = firm_at(allocation, matrix, pakistan_data, rules, "year_round", end="")  # the central ends: all of it
+    assert np.allclose(same, allocation.mw)
+
+
+def test_month_text_reads_as_people_write_months():
+    mask = np.zeros(12, dtype=bool)
+    assert month_text(~mask) == "all year" and month_text(mask) == "none"
+    winter = np.isin(np.arange(1, 13), SEASON_MONTHS["winter"])
+    assert month_text(winter) == "Oct-Mar"
+    odd = np.isin(np.arange(1, 13), (1, 2, 3, 7))
+    assert month_text(odd) == "Jan-Mar, Jul"
+
+
+def test_the_portfolio_table_and_metadata_say_what_was_done(h3_study):
+    scenario = Scenario(resolution=5, target_mw=1200.0, mw=100.0, min_mw=25.0, min_spacing_km=15.0)
+    portfolio = make_portfolio(h3_study, scenario, scenario.apply())
+    t = portfolio.table
+    for col in ("allocated_mw", "grid_node_id", "region", "region_surplus_left_mw", "node_headroom_left_mw",
+                "binding_limit", "allocated_mw_at_low", "months_running"):
+        assert col in t, col
+    assert t["allocated_mw"].sum() == pytest.approx(1200.0)
+    meta = portfolio.metadata["allocation"]
+    assert meta["target_mw"] == 1200.0 and meta["allocated_mw_total"] == pytest.approx(1200.0)
+    assert meta["stopped_because"] == "target reached" and meta["rules"]["min_spacing_km"] == 15.0
+    assert meta["rules"]["unknown_headroom"].startswith("unknown headroom does not limit")
+    assert (t["headroom_basis"] == "unknown: not limiting").all()
+    assert portfolio.regions["allocated_mw"].sum() == pytest.approx(1200.0)
+
+
+def test_allocate_on_the_command_line_writes_the_programme_and_a_brief(tmp_path):
+    out = tmp_path / "p.geojson"
+    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "allocate", "--profile", "bitcoin_mine", "--resolution", "5",
+                           "--target-mw", "2000", "--mw", "100", "--min-mw", "20", "--min-spacing-km", "20", "--quiet",
+                           "--out", str(out), "--csv", str(tmp_path / "p.csv"), "--report", str(tmp_path / "brief.html")],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "2,000 MW of 2,000 MW" in proc.stdout and "target reached" in proc.stdout and "Firm at the low estimate" in proc.stdout
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    meta = doc["metadata"]["allocation"]
+    assert meta["target_mw"] == 2000 and meta["allocated_mw_total"] == 2000 and meta["stopped_because"] == "target reached"
+    assert sum(f["properties"]["allocated_mw"] for f in doc["features"]) == pytest.approx(2000)
+    brief = (tmp_path / "brief.html").read_text(encoding="utf-8")
+    assert "<svg" in brief and brief.count("class='card'") == len(doc["features"])
+    assert "Programme rules" in brief and "Sources" in brief and "Firm at the low estimate" in brief
+    # Nothing is fetched: no script, stylesheet, font or image from anywhere (sources are text, not links).
+    assert not re.search(r"<script|<link|<img|@import|url\(|(src|href)\s*=", brief, re.I)
+
+
+def test_bad_allocation_options_are_refused_with_the_allowed_values():
+    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "allocate", "--min-months", "13"], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 2 and "1-12" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "allocate", "--target-mw", "0"], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 2 and "1-100,000 MW" in proc.stderr

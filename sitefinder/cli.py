@@ -3,6 +3,8 @@
     sitefinder rank --profile bitcoin_mine --mw 100 --top 20 --out shortlist.geojson [--csv shortlist.csv]
     sitefinder explain LON LAT [--profile P] [--json]
     sitefinder robustness --profile P --mw N --draws 1000 --seed 7 --top 20 --out robust.geojson [--voi]
+    sitefinder allocate --profile P --target-mw 2000 --mw 100 [--min-mw 20] --out portfolio.geojson [--report brief.html]
+    sitefinder compare A.json B.json
     sitefinder profiles | layers | schema [KIND] | build-data
 
 Each subcommand lives in ``sitefinder/commands/`` and owns its options (``add_parser``) and its work
@@ -17,10 +19,10 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .commands import build_data, explain, layers, profiles, rank, robustness, schema
+from .commands import allocate, build_data, compare, explain, layers, profiles, rank, robustness, schema
 from .errors import SitefinderError
 
-COMMANDS = (rank, explain, robustness, profiles, layers, schema, build_data)
+COMMANDS = (rank, explain, robustness, allocate, compare, profiles, layers, schema, build_data)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,6 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_setting_options(r, RANK_SETTINGS)
     r.add_argument("--out", type=Path, help="write the shortlist as GeoJSON to this file")
     r.add_argument("--csv", type=Path, help="write the shortlist as CSV to this file")
+    r.add_argument("--report", type=Path, metavar="BRIEF.html",
+                   help="write a self-contained brief (map, table, a card per site, assumptions, sources) that prints to PDF")
     add_data_options(r)
     return r
 
@@ -70,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
     if args.out or args.csv:
         for path in write_shortlist(short.frame, short.metadata, args.out, args.csv):
             say(f"wrote {len(table)} sites to {path}")
+    if args.report:
+        from ..brief import write_brief  # noqa: PLC0415  (the brief's HTML is only built when asked for)
+
+        write_brief(args.report, short.frame, short.metadata, study.dataset, kind="shortlist", title=profile.title)
+        say(f"wrote the brief to {args.report}")
     print("\nSurplus, climate and flood values are estimates; see data/pakistan/README.md. Grid headroom is "
           "unknown unless the grid layer gives it.")
     return 0

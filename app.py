@@ -26,12 +26,15 @@ from streamlit_folium import st_folium  # noqa: E402
 
 from sitefinder import __version__, mapview  # noqa: E402
 from sitefinder.analysis import Study, site_at  # noqa: E402
+from sitefinder.brief import brief_html  # noqa: E402
 from sitefinder.colors import HEAT_RAMP, SCORE_RAMP  # noqa: E402
+from sitefinder.compare import Comparison, compare_shortlists  # noqa: E402
 from sitefinder.dataset import Dataset, default_data_dir, load_default  # noqa: E402
 from sitefinder.errors import SitefinderError  # noqa: E402
 from sitefinder.explain import Explanation, RankLookup, explain_point  # noqa: E402
 from sitefinder.export import Shortlist, make_shortlist, provinces, shortlist_csv, shortlist_geojson  # noqa: E402
 from sitefinder.offline import install_leaflet  # noqa: E402
+from sitefinder.portfolio import Portfolio, make_portfolio  # noqa: E402
 from sitefinder.profiles import Profile, load_profile  # noqa: E402
 from sitefinder.ranges import format_estimate  # noqa: E402
 from sitefinder.robustness import RobustRun, run_robustness  # noqa: E402
@@ -300,12 +303,12 @@ def site_card(short: Shortlist, cid: str, prof: Profile, sure: RobustRun | None 
     if sure is not None:
         robust = sure.for_rows(np.asarray(short.rows)[[int(row.index[0])]]).iloc[0]
         s1, s2, s3 = st.columns(3)
-        s1.metric("Shortlisted in", f"{robust['p_top_n']:.0%}",
+        s1.metric("Shortlisted", f"{robust['p_top_n']:.0%}",
                   help=f"Share of the {sure.settings.draws:,} draws in which this site is in the shortlist of {len(t)}")
-        s2.metric("Rank, 5-95 %", f"{_place_text(robust['rank_p05'])}-{_place_text(robust['rank_p95'])}",
-                  help="The place it reaches or beats in 5 % and in 95 % of the draws; 'beyond' means not shortlisted "
-                       f"that often. Median: {_place_text(robust['rank_p50'])}.")
-        s3.metric("At its node", f"{robust['p_node_top_n']:.0%}",
+        s2.metric("Rank range", f"{_place_text(robust['rank_p05'])}-{_place_text(robust['rank_p95'])}",
+                  help="The place it reaches or beats in 5 % and in 95 % of the draws ('beyond': not shortlisted "
+                       f"that often). Median: {_place_text(robust['rank_p50'])}.")
+        s3.metric("Node kept", f"{robust['p_node_top_n']:.0%}",
                   help="Share of draws in which this connection point has a site (this one or a neighbour) in the shortlist")
         verdict = ("robust: shortlisted in at least 80 % of the draws" if robust["p_top_n"] >= mapview.ROBUST else
                    "fragile: it drops out of the shortlist in many draws; see 'How sure?' for the figures that decide it")
@@ -544,6 +547,129 @@ def how_sure_tab(sure: RobustRun | None, prof: Profile) -> None:
         "What the probabilities mean, and what they do not: README, 'How sure is the ranking?'."))
 
 
+def _portfolio(study: Study, sc: Scenario, prof: Profile, key: str) -> Portfolio | None:
+    """The programme for this scenario (kept for the session until a setting changes)."""
+    memo = st.session_state.get("_portfolio")
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    try:
+        portfolio = make_portfolio(study, sc, prof)
+    except SitefinderError as exc:
+        st.session_state["_portfolio_error"] = str(exc)
+        return None
+    st.session_state.pop("_portfolio_error", None)
+    st.session_state["_portfolio"] = (key, portfolio)
+    return portfolio
+
+
+def programme_tab(portfolio: Portfolio | None, prof: Profile, dataset: Dataset) -> None:
+    """"Programme": share a MW target out over sites the grid can serve, with the ledger of what is used up."""
+    st.markdown("#### Where do the MW go?")
+    st.markdown(
+        "Sites are taken in score order. Each draws its MW from its supply region's surplus, month by month, and "
+        "from its grid node's spare capacity; both are used up as sites are added. A site may take less than the "
+        "facility size (down to the smallest site) to fit what is left. The programme stops at the target or when "
+        "nothing more fits, and says which.")
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        control(st, "target_mw")
+        control(st, "min_mw")
+    with c2:
+        control(st, "min_spacing_km")
+        control(st, "min_months")
+    with c3:
+        control(st, "assumed_headroom_mw")
+        control(st, "show_programme")
+    if portfolio is None:
+        st.error(md_escape(f"The programme could not be made. {st.session_state.get('_portfolio_error', '')}"))
+        return
+    c = portfolio.central
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Allocated", f"{c.total_mw:,.0f} MW", help=f"Of the target of {portfolio.rules.target_mw:,.0f} MW")
+    m2.metric("Sites", f"{len(c.rows)}")
+    m3.metric("Firm at the low estimate", f"{portfolio.firm_mw.sum():,.0f} MW",
+              help="The same sites, in the same order, if every region's surplus were at the low end of its range")
+    m4.metric("Regions / nodes drawn on", f"{len(portfolio.regions)} / {len(portfolio.nodes)}")
+    (st.success if c.stopped_because.startswith("target reached") else st.warning)(
+        md_escape(f"Stopped because: {c.stopped_because}."))
+    st.caption(md_escape(f"Runs: {portfolio.rules.months_rule(prof.season)}. {portfolio.rules.headroom_rule()}."))
+    view = portfolio.table[["rank", "allocated_mw", "allocated_mw_at_low", "binding_limit", "months_running", "district",
+                            "province", "grid_node", "region", "region_surplus_left_mw", "node_headroom_left_mw", "score",
+                            "candidate_id"]]
+    st.dataframe(view, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(view)), key="programme_table",
+                 column_config={"rank": st.column_config.NumberColumn("#"),
+                                "allocated_mw": st.column_config.NumberColumn("MW", format="%.0f"),
+                                "allocated_mw_at_low": st.column_config.NumberColumn("MW at low estimate", format="%.0f"),
+                                "binding_limit": st.column_config.TextColumn("limited by"),
+                                "months_running": st.column_config.TextColumn("runs"),
+                                "region_surplus_left_mw": st.column_config.NumberColumn("region surplus left", format="%.0f"),
+                                "node_headroom_left_mw": st.column_config.NumberColumn("node headroom left", format="%.0f"),
+                                "score": st.column_config.NumberColumn("score", format="%.1f")})
+    l1, l2 = st.columns(2)
+    with l1:
+        st.markdown("**Supply regions: surplus at the start and what is left (MW)**")
+        st.dataframe(portfolio.regions.drop(columns=["region_id"]), hide_index=True, width="stretch")
+    with l2:
+        st.markdown("**Grid nodes: headroom at the start and what is left (MW)**")
+        st.dataframe(portfolio.nodes.drop(columns=["grid_node_id"]), hide_index=True, width="stretch")
+    stem = f"sitefinder_programme_{prof.name}_{portfolio.rules.target_mw:g}mw"
+    d1, d2, d3, _ = st.columns([1, 1, 1, 2])
+    d1.download_button("Programme (GeoJSON)", shortlist_geojson(portfolio.frame, portfolio.metadata),
+                       file_name=f"{stem}.geojson", mime="application/geo+json", width="stretch")
+    d2.download_button("Programme (CSV)", shortlist_csv(portfolio.table), file_name=f"{stem}.csv", mime="text/csv",
+                       width="stretch")
+    d3.download_button("Programme brief (HTML)", brief_html(portfolio.frame, portfolio.metadata, dataset, kind="programme",
+                                                            title=prof.title),
+                       file_name=f"{stem}_brief.html", mime="text/html", width="stretch")
+    st.caption("Same content as `sitefinder allocate` for the same settings. The brief is one file that opens offline "
+               "and prints to PDF from the browser.")
+
+
+def _pin_scenario() -> None:
+    st.session_state["_pinned"] = (_scenario_from_widgets().settings(), "the scenario pinned at "
+                                   + pd.Timestamp.now().strftime("%H:%M:%S"))
+
+
+def _load_pinned_file() -> None:
+    up = st.session_state.get("pinned_file")
+    if up is None:
+        return
+    try:
+        sc, problems = Scenario.from_json(up.getvalue(), source=up.name)
+        sc.apply()
+    except SitefinderError as exc:
+        st.session_state["flash"] = ("error", f"Could not load scenario A. {exc}")
+        return
+    st.session_state["_pinned"] = (sc.settings(), up.name)
+    if problems:
+        st.session_state["flash"] = ("warning", f"Scenario A from {up.name}: some values were not usable and defaults "
+                                                "were kept: " + "; ".join(str(p) for p in problems))
+
+
+def scenarios_section(comparison: Comparison | None, label: str | None) -> None:
+    """Two scenarios side by side: A (pinned or loaded) against the current one (B)."""
+    st.markdown("#### Two scenarios")
+    st.caption("Pin the current settings as scenario A (or load a saved scenario file), then change any setting: this "
+               "compares A with what the controls show now (B).")
+    c1, c2 = st.columns([1, 2])
+    c1.button("Pin the current scenario as A", on_click=_pin_scenario, width="stretch")
+    c2.file_uploader("or load scenario A from a file", type=["json"], key="pinned_file", on_change=_load_pinned_file)
+    if comparison is None:
+        return
+    st.markdown(md_escape(f"**A**: {label} · **B**: the current settings"))
+    st.checkbox("Show scenario A's sites on the map (orange rings)", key="show_pinned", value=True)
+    if len(comparison.settings):
+        st.dataframe(comparison.settings, hide_index=True, width="stretch")
+    else:
+        st.caption("A and B have the same settings.")
+    (st.info if comparison.unchanged else st.success)(md_escape(comparison.summary()))
+    st.dataframe(comparison.table, hide_index=True, width="stretch", height=min(460, 38 + 35 * len(comparison.table)),
+                 column_config={"rank_a": st.column_config.NumberColumn("rank in A"),
+                                "rank_b": st.column_config.NumberColumn("rank in B"),
+                                "score_a": st.column_config.NumberColumn("score in A", format="%.1f"),
+                                "score_b": st.column_config.NumberColumn("score in B", format="%.1f")})
+
+
 def about_tab(dataset: Dataset, prof: Profile) -> None:
     """How the score is computed, every layer with its sources, and the dataset README."""
     st.markdown("#### How the score is computed")
@@ -642,6 +768,17 @@ def main() -> None:
     sure = None
     if st.session_state.get("sure"):
         sure = _robust(study, sc, prof, f"{version}|{ckey}|{sc.settings().to_json()}", progress_slot)
+    portfolio = _portfolio(study, sc, prof, f"{version}|{ckey}|{sc.settings().to_json()}")
+    comparison, pinned_short, pinned_label = None, None, None
+    if st.session_state.get("_pinned") is not None:
+        pinned, pinned_label = st.session_state["_pinned"]
+        try:
+            pinned_study = study if pinned.resolution == int(st.session_state["res"]) or sites is not None else \
+                _study(dataset.version, pinned.resolution, dataset)
+            pinned_short = make_shortlist(pinned_study, pinned, pinned.apply(_profile(pinned.profile)))
+            comparison = compare_shortlists(pinned_short, short, pinned, sc)
+        except SitefinderError as exc:
+            st.warning(md_escape(f"Scenario A cannot be ranked on this data: {exc}"))
 
     if flash:
         getattr(st, flash[0])(md_escape(flash[1]))  # messages quote links, files and values: never Markdown
@@ -659,8 +796,8 @@ def main() -> None:
         st.warning("No site passes every constraint. Relax a constraint (for example the maximum distance to a grid node) "
                    "or choose a smaller facility size.")
 
-    tab_map, tab_sure, tab_cmp, tab_data, tab_about = st.tabs(["Map and ranking", "How sure?", "Compare sites", "Your data",
-                                                                "About the data"])
+    tab_map, tab_prog, tab_sure, tab_cmp, tab_data, tab_about = st.tabs(
+        ["Map and ranking", "Programme", "How sure?", "Compare", "Your data", "About the data"])
     shown = short.frame
     if sure is not None:  # the map marks robust and fragile sites
         shown = short.frame.copy()
@@ -668,7 +805,7 @@ def main() -> None:
         for col in extra.columns:
             shown[col] = extra[col].to_numpy()
     with tab_map:
-        col_map, col_card = st.columns([3, 2], gap="medium")
+        col_map, col_card = st.columns([2, 1], gap="medium")
         metric = st.session_state.get("climate_metric", "hours_above_35c")
         layers = _layers(version, dataset)
         grid = _raster(version, ckey, study, layers.bounds)
@@ -680,9 +817,21 @@ def main() -> None:
             online_tiles=bool(st.session_state.get("tiles")))
         # Only the site layers change with the weights: st_folium swaps them in without rebuilding the map.
         groups = mapview.site_layers(layers, shown, selected=st.session_state["focus"], score_png=score_png)
+        if portfolio is not None and st.session_state.get("prog") and len(portfolio.frame):
+            pf = portfolio.frame
+            groups.append(mapview.ring_layer(
+                pf, name="Programme sites (MW)", colour="#1a9850",
+                labels=[f"P{int(r)} · {mw:,.0f} MW" for r, mw in zip(pf["rank"], pf["allocated_mw"])],
+                tips=[f"Programme site {int(r)}: {mw:,.0f} MW, limited by {b}; runs {m}" for r, mw, b, m in
+                      zip(pf["rank"], pf["allocated_mw"], pf["binding_limit"], pf["months_running"])]))
+        if pinned_short is not None and st.session_state.get("show_pinned", True) and len(pinned_short.frame):
+            af = pinned_short.frame
+            groups.append(mapview.ring_layer(
+                af, name="Scenario A's shortlist", colour="#e66101", dash="4 3",
+                labels=[f"A{int(r)}" for r in af["rank"]], tips=[f"#{int(r)} in scenario A" for r in af["rank"]]))
         view = mapview.focus_view(short.frame, st.session_state["focus"]) if st.session_state.get("_zoom_to_focus") else None
         with col_map:
-            out = st_folium(base, key="map", height=620, use_container_width=True,
+            out = st_folium(base, key="map", height=680, use_container_width=True,
                             returned_objects=["last_object_clicked", "last_clicked"],
                             feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True),
                             center=view[0] if view else None, zoom=view[1] if view else None)
@@ -737,18 +886,24 @@ def main() -> None:
                                     "grid_distance_km": st.column_config.NumberColumn("km to node", format="%.1f"),
                                     "grid_headroom_mw": st.column_config.TextColumn("headroom MW"),
                                     "region_surplus_mw": st.column_config.NumberColumn("surplus MW (est.)", format="%.0f")})
-        c1, c2, _ = st.columns([1, 1, 3])
+        c1, c2, c3, _ = st.columns([1, 1, 1, 2])
         stem = f"sitefinder_{prof.name}_{prof.facility_mw:g}mw"
         c1.download_button("Download GeoJSON", shortlist_geojson(short.frame, short.metadata), file_name=f"{stem}.geojson",
                            mime="application/geo+json", width="stretch")
         c2.download_button("Download CSV", shortlist_csv(short.table), file_name=f"{stem}.csv", mime="text/csv",
                            width="stretch")
+        c3.download_button("Download brief (HTML)", brief_html(shown, short.metadata, dataset, kind="shortlist",
+                                                               title=prof.title),
+                           file_name=f"{stem}_brief.html", mime="text/html", width="stretch")
         st.caption("Same content as `sitefinder rank` writes for the same settings. Surplus, climate and flood "
                    "values are estimates; grid headroom is unknown unless your grid layer gives it.")
+    with tab_prog:
+        programme_tab(portfolio, prof, dataset)
     with tab_sure:
         how_sure_tab(sure, prof)
     with tab_cmp:
         compare_tab(short, sure)
+        scenarios_section(comparison, pinned_label)
         st.query_params.from_dict(_scenario_from_widgets().to_query())
     with tab_data:
         your_data_tab(_dataset())

@@ -259,7 +259,7 @@ class OfflineMap(folium.Map):
 
 _LEGEND = Template("""
 {% macro html(this, kwargs) %}
-<details id="sf-legend" open style="position:absolute;bottom:26px;right:10px;z-index:9999;background:rgba(255,255,255,.93);
+<details id="sf-legend" style="position:absolute;bottom:26px;right:10px;z-index:9999;background:rgba(255,255,255,.93);
  padding:4px 8px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:10px sans-serif;line-height:1.45;width:175px">
 <summary style="cursor:pointer;font-weight:bold;font-size:11px">Legend</summary>
 {{ this.body }}
@@ -451,6 +451,23 @@ def site_layers(
                 icon_size=(0, 0)), tooltip=esc(f"#{int(r['rank'])}" + (f": {sure_text(r)}" if sure else ""))).add_to(labels)
         groups.append(labels)
     return groups
+
+
+def ring_layer(frame: gpd.GeoDataFrame, *, name: str, labels: list[str], tips: list[str], colour: str,
+               dash: str = "") -> folium.FeatureGroup:
+    """Sites drawn as hollow rings with a label each (a programme's sites, or another scenario's shortlist),
+    over the ranked sites; ``labels`` and ``tips`` are plain text (escaped here)."""
+    group = folium.FeatureGroup(name=name)
+    for (_, r), label, tip in zip(frame.iterrows(), labels, tips):
+        c = r.geometry.representative_point()
+        folium.CircleMarker([c.y, c.x], radius=11, color=colour, weight=3, fill=False, dash_array=dash or None,
+                            tooltip=esc(tip)).add_to(group)
+        folium.Marker([c.y, c.x], icon=folium.DivIcon(
+            html=f"<div class='sf-ring' style='background:#fff;border:2px solid {colour};border-radius:9px;"
+                 f"font:bold 11px sans-serif;padding:0 4px;transform:translate(-50%,40%);display:inline-block;"
+                 f"white-space:nowrap;color:{colour}'>{esc(label)}</div>", icon_size=(0, 0)),
+            tooltip=esc(tip)).add_to(group)
+    return group
 
 
 ROBUST = 0.8  # p_top_n at or above which a shortlisted site is drawn as robust

@@ -118,8 +118,8 @@ def launch_chromium(p: Any) -> Any:
 
 
 def is_local(url: str) -> bool:
-    """True for URLs that stay on this machine (localhost/127.0.0.1) or never touch the network."""
-    if url.startswith(("data:", "blob:", "about:")):
+    """True for URLs that stay on this machine (localhost/127.0.0.1, a local file) or never touch the network."""
+    if url.startswith(("data:", "blob:", "about:", "file:")):
         return True
     m = re.match(r"^(?:https?|wss?)://(\[[^\]]*\]|[^/:?#]+)", url)
     return m is not None and m.group(1) in ("localhost", "127.0.0.1", "[::1]")

@@ -594,7 +594,7 @@ def test_how_sure_from_a_link_marks_the_card_table_and_comparison_and_matches_th
     at = make_app(link).run()
     check_ok(at)
     labels = [m.label for m in at.metric]
-    assert {"Shortlisted in", "Rank, 5-95 %", "At its node", "Robust sites", "Draws"} <= set(labels), labels
+    assert {"Shortlisted", "Rank range", "Node kept", "Robust sites", "Draws"} <= set(labels), labels
     table = at.dataframe(key="table").value
     assert "shortlisted" in table and table["shortlisted"].between(0, 1).all()
     assert url_scenario(at).how_sure and query(at)["sure"] == "1"
@@ -630,7 +630,7 @@ def test_how_sure_follows_the_settings_and_turns_off() -> None:
     assert at.session_state["_robust"][1] is second
     at.checkbox(key="sure").uncheck().run()
     check_ok(at)
-    assert "Shortlisted in" not in [m.label for m in at.metric]
+    assert "Shortlisted" not in [m.label for m in at.metric]
     assert "sure" not in query(at)
 
 
@@ -644,3 +644,40 @@ def test_a_headroom_range_that_cannot_be_used_says_so_and_keeps_the_rest() -> No
     check_ok(at)
     assert at.session_state["_robust"][1].settings.headroom_range == (0.0, 300.0)
     assert query(at)["headroom"] == "0-300"
+
+
+# ------------------------------------------------------------------------------------------------
+# Programme and two scenarios
+
+
+def test_programme_matches_allocate_on_the_command_line(media: dict[str, bytes], tmp_path: Path) -> None:
+    at = make_app({"res": "5", "target": "1500", "min_mw": "25", "spacing": "20", "assume_head": "150"}).run()
+    check_ok(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Allocated"] == "1,500 MW" and "Firm at the low estimate" in metrics
+    csv = download(at, media, "Programme (CSV)")
+    brief = download(at, media, "Programme brief (HTML)").decode("utf-8")
+    assert brief.startswith("<!DOCTYPE html>") and "Bitcoin mine: programme" in brief
+    out = tmp_path / "p.csv"
+    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "allocate", "--resolution", "5", "--target-mw", "1500",
+                           "--min-mw", "25", "--min-spacing-km", "20", "--assumed-headroom-mw", "150", "--quiet",
+                           "--csv", str(out)], capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={k: v for k, v in os.environ.items() if k != "SITEFINDER_DATA"})
+    assert proc.returncode == 0, proc.stderr
+    assert csv == out.read_bytes()
+
+
+def test_pinning_a_scenario_compares_it_with_the_current_one() -> None:
+    at = make_app({"res": "5", "top": "8"}).run()
+    check_ok(at)
+    pin = [b for b in at.button if b.label == "Pin the current scenario as A"]
+    pin[0].click().run()
+    check_ok(at)
+    assert any("No change" in shown(i.value) for i in at.info), [i.value for i in at.info]
+    set_widget(at, "w_region_surplus_mw", 0.0)
+    at.run()
+    check_ok(at)
+    summary = [shown(s.value) for s in at.success if "enter" in s.value]
+    assert summary and re.match(r"\d+ site\(s\) enter, \d+ leave", summary[0]), summary
+    settings_table = [d.value for d in at.dataframe if list(getattr(d.value, "columns", [])) == ["setting", "A", "B"]]
+    assert settings_table and "weight of region_surplus_mw" in set(settings_table[0]["setting"])

@@ -316,9 +316,9 @@ def test_how_sure_shows_probabilities_on_the_map_and_in_the_card(app: Session) -
             dash, opacity = by_rank[rank]
             assert (dash == "5 4") == (share < 80), (rank, share, dash)  # fragile: dashed outline
             assert opacity == pytest.approx(0.2 + 0.7 * share / 100, abs=0.006), (rank, share, opacity)
-        card = page.locator('[data-testid="stMetric"]').filter(has_text="Shortlisted in")
-        assert re.search(r"Shortlisted in\s+\d+%", card.first.inner_text()), card.first.inner_text()
-        interval = page.locator('[data-testid="stMetric"]').filter(has_text="Rank, 5-95 %")
+        card = page.locator('[data-testid="stMetric"]').filter(has_text="Shortlisted")
+        assert re.search(r"Shortlisted\s+\d+%", card.first.inner_text()), card.first.inner_text()
+        interval = page.locator('[data-testid="stMetric"]').filter(has_text="Rank range")
         assert re.search(r"#\d+-(#\d+|beyond)", interval.first.inner_text()), interval.first.inner_text()
         assert "How sure: robust" in main.inner_text() or "How sure: fragile" in main.inner_text()
         assert _exceptions(page) == []
@@ -326,6 +326,56 @@ def test_how_sure_shows_probabilities_on_the_map_and_in_the_card(app: Session) -
         page.screenshot(path=str(ARTIFACTS / "how_sure.png"))
     finally:
         page.close()
+
+
+def test_programme_comparison_and_a_printed_brief(app: Session, tmp_path: Path) -> None:
+    """A person allocates the 2,000 MW, sees the programme on the map, pins the scenario and changes a weight to
+    compare, and downloads the programme's brief, which opens offline and prints to PDF."""
+    page = app.page.context.new_page()
+    try:
+        page.goto(app.server.url)
+        wait_for_map(page, timeout=120)
+        wait_until_idle(page)
+        page.get_by_role("tab", name="Programme").click()
+        allocated = page.locator('[data-testid="stMetric"]').filter(has_text="Allocated")
+        assert "2,000 MW" in allocated.inner_text(), allocated.inner_text()
+        assert "target reached" in page.locator('[data-testid="stMain"]').inner_text()
+        runs = finished_runs(page)
+        page.get_by_text("Show the programme on the map").click()
+        wait_for_runs(page, runs + 1)
+        page.get_by_role("tab", name="Map and ranking").click()
+        frame = wait_for_map(page, timeout=60)
+        frame.locator(".sf-ring").first.wait_for(timeout=30_000)
+        rings = frame.locator(".sf-ring").all_inner_texts()
+        assert rings and all(re.fullmatch(r"P\d+ · [\d,]+ MW", t.strip()) for t in rings), rings[:5]
+        assert sum(int(t.split("·")[1].strip(" MW").replace(",", "")) for t in rings) == 2000
+
+        page.get_by_role("tab", name="Compare").click()
+        runs = finished_runs(page)
+        page.get_by_role("button", name="Pin the current scenario as A").click()
+        wait_for_runs(page, runs + 1)
+        _change_weight(page, "Hours above 35 °C", "End", "100")
+        main = page.locator('[data-testid="stMain"]')
+        main.get_by_text(re.compile(r"\d+ site\(s\) enter, \d+ leave")).first.wait_for(timeout=60_000)
+        frame = wait_for_map(page, timeout=60)
+        assert any(re.fullmatch(r"A\d+", t.strip()) for t in frame.locator(".sf-ring").all_inner_texts())
+
+        page.get_by_role("tab", name="Programme").click()
+        brief = tmp_path / "brief.html"
+        brief.write_bytes(download(page, "Programme brief (HTML)"))
+        assert _exceptions(page) == []
+    finally:
+        page.close()
+    printer = app.page.context.new_page()
+    try:
+        printer.goto(brief.as_uri())
+        assert printer.locator("h1").inner_text().endswith("programme")
+        assert printer.locator(".card").count() >= 10 and printer.locator("svg").count() == 1
+        pdf = printer.pdf(format="A4", print_background=True)
+        assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 3
+        (ARTIFACTS / "brief.pdf").write_bytes(pdf)
+    finally:
+        printer.close()
 
 
 def test_no_request_left_localhost(app: Session) -> None:

@@ -74,7 +74,9 @@ def test_script_payload_upload_runs_no_script_and_shows_escaped(page: Any, tmp_p
     wait_for_runs(page, runs + 1)  # the uploader for this kind exists only after the rerun
     page.get_by_text("add to the built-in layer").wait_for()
     runs = finished_runs(page)
-    page.get_by_test_id("stTabs").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+    # The layer uploader of "Your data" (the Compare tab has one for scenario files, which takes only .json).
+    uploader = page.get_by_test_id("stTabs").locator('[data-testid="stFileUploaderDropzoneInput"]:not([accept*=".json"])')
+    uploader.set_input_files(str(path))
     wait_for_runs(page, runs + 1)
     page.get_by_text("Which column holds what?").wait_for(timeout=120_000)
     wait_until_idle(page)

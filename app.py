@@ -618,8 +618,8 @@ def programme_tab(portfolio: Portfolio | None, prof: Profile, dataset: Dataset) 
                        file_name=f"{stem}.geojson", mime="application/geo+json", width="stretch")
     d2.download_button("Programme (CSV)", shortlist_csv(portfolio.table), file_name=f"{stem}.csv", mime="text/csv",
                        width="stretch")
-    d3.download_button("Programme brief (HTML)", brief_html(portfolio.frame, portfolio.metadata, dataset, kind="programme",
-                                                            title=prof.title),
+    d3.download_button("Programme brief (HTML)",  # made when clicked: it is the largest file and rarely wanted
+                       lambda: brief_html(portfolio.frame, portfolio.metadata, dataset, kind="programme", title=prof.title),
                        file_name=f"{stem}_brief.html", mime="text/html", width="stretch")
     st.caption("Same content as `sitefinder allocate` for the same settings. The brief is one file that opens offline "
                "and prints to PDF from the browser.")
@@ -768,7 +768,9 @@ def main() -> None:
     sure = None
     if st.session_state.get("sure"):
         sure = _robust(study, sc, prof, f"{version}|{ckey}|{sc.settings().to_json()}", progress_slot)
-    portfolio = _portfolio(study, sc, prof, f"{version}|{ckey}|{sc.settings().to_json()}")
+    portfolio_key = f"{version}|{ckey}|{sc.settings().to_json()}"
+    # The programme is worked out before the map only when the map shows it; otherwise after (the map comes first).
+    portfolio = _portfolio(study, sc, prof, portfolio_key) if st.session_state.get("prog") else None
     comparison, pinned_short, pinned_label = None, None, None
     if st.session_state.get("_pinned") is not None:
         pinned, pinned_label = st.session_state["_pinned"]
@@ -892,13 +894,13 @@ def main() -> None:
                            mime="application/geo+json", width="stretch")
         c2.download_button("Download CSV", shortlist_csv(short.table), file_name=f"{stem}.csv", mime="text/csv",
                            width="stretch")
-        c3.download_button("Download brief (HTML)", brief_html(shown, short.metadata, dataset, kind="shortlist",
-                                                               title=prof.title),
+        c3.download_button("Download brief (HTML)",  # made when clicked, not on every change of a weight
+                           lambda: brief_html(shown, short.metadata, dataset, kind="shortlist", title=prof.title),
                            file_name=f"{stem}_brief.html", mime="text/html", width="stretch")
         st.caption("Same content as `sitefinder rank` writes for the same settings. Surplus, climate and flood "
                    "values are estimates; grid headroom is unknown unless your grid layer gives it.")
     with tab_prog:
-        programme_tab(portfolio, prof, dataset)
+        programme_tab(portfolio or _portfolio(study, sc, prof, portfolio_key), prof, dataset)
     with tab_sure:
         how_sure_tab(sure, prof)
     with tab_cmp:

@@ -300,30 +300,30 @@ def _binding(take: float, unit: float, room: float, region: float, node: float) 
 def ledger_tables(allocation: Allocation, matrix: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What each region and each node had, gave and has left (only those the programme drew on)."""
     led = allocation.ledger
-    regions = dataset["supply_regions"].set_index(dataset["supply_regions"]["region_id"].astype(str))
-    used_r = sorted({str(matrix["region_id"].iloc[i]) for i in allocation.rows})
+    names = dict(zip(dataset["supply_regions"]["region_id"].astype(str), dataset["supply_regions"]["name"].astype(str)))
+    site_region = matrix["region_id"].astype(str).to_numpy()[allocation.rows]
+    site_node = matrix["grid_node_id"].astype(object).to_numpy()[allocation.rows]
     r_index = {r: k for k, r in enumerate(led.region_ids)}
+    winter, summer = _mask(WINTER_MONTHS), _mask(SUMMER_MONTHS)
     region_rows = []
-    for r in used_r:
-        k = r_index[r]
-        taken = allocation.mw[[str(matrix["region_id"].iloc[i]) == r for i in allocation.rows]].sum()
-        region_rows.append({"region_id": r, "region": str(regions.loc[r, "name"]) if r in regions.index else r,
-                            "sites": int(sum(str(matrix["region_id"].iloc[i]) == r for i in allocation.rows)),
-                            "allocated_mw": round(float(taken), 3),
-                            "surplus_winter_start_mw": round(float(np.nanmin(led.start_surplus[k][_mask(WINTER_MONTHS)])), 3),
-                            "surplus_winter_left_mw": round(float(np.nanmin(led.surplus[k][_mask(WINTER_MONTHS)])), 3),
-                            "surplus_summer_start_mw": round(float(np.nanmin(led.start_surplus[k][_mask(SUMMER_MONTHS)])), 3),
-                            "surplus_summer_left_mw": round(float(np.nanmin(led.surplus[k][_mask(SUMMER_MONTHS)])), 3)})
-    nodes = dataset["grid_nodes"].drop_duplicates("node_id").set_index("node_id")
+    for r in sorted(set(site_region)):
+        k, here = r_index[r], site_region == r
+        region_rows.append({"region_id": r, "region": names.get(r, r), "sites": int(here.sum()),
+                            "allocated_mw": round(float(allocation.mw[here].sum()), 3),
+                            "surplus_winter_start_mw": round(float(np.nanmin(led.start_surplus[k][winter])), 3),
+                            "surplus_winter_left_mw": round(float(np.nanmin(led.surplus[k][winter])), 3),
+                            "surplus_summer_start_mw": round(float(np.nanmin(led.start_surplus[k][summer])), 3),
+                            "surplus_summer_left_mw": round(float(np.nanmin(led.surplus[k][summer])), 3)})
+    nodes = dataset["grid_nodes"].drop_duplicates("node_id")
+    node_names = dict(zip(nodes["node_id"].astype(str), nodes["name"].astype(str)))
     n_index = {n: k for k, n in enumerate(led.node_ids)}
-    used_n = sorted({str(matrix["grid_node_id"].iloc[i]) for i in allocation.rows if pd.notna(matrix["grid_node_id"].iloc[i])})
+    node_str = np.array([str(n) if pd.notna(n) else "" for n in site_node], dtype=object)
     node_rows = []
-    for n in used_n:
-        k = n_index[n]
-        here = [str(matrix["grid_node_id"].iloc[i]) == n for i in allocation.rows]
+    for n in sorted(set(node_str) - {""}):
+        k, here = n_index[n], node_str == n
         start, left = led.start_headroom[k], led.headroom[k]
-        node_rows.append({"grid_node_id": n, "grid_node": str(nodes.loc[n, "name"]) if n in nodes.index else n,
-                          "sites": int(sum(here)), "allocated_mw": round(float(allocation.mw[here].sum()), 3),
+        node_rows.append({"grid_node_id": n, "grid_node": node_names.get(n, n), "sites": int(here.sum()),
+                          "allocated_mw": round(float(allocation.mw[here].sum()), 3),
                           "headroom_start_mw": None if not np.isfinite(start) else round(float(start), 3),
                           "headroom_left_mw": None if not np.isfinite(left) else round(float(left), 3),
                           "headroom_basis": led.headroom_basis[k]})

@@ -30,6 +30,7 @@ from sitefinder.brief import brief_html  # noqa: E402
 from sitefinder.colors import HEAT_RAMP, SCORE_RAMP  # noqa: E402
 from sitefinder.compare import Comparison, compare_shortlists  # noqa: E402
 from sitefinder.dataset import Dataset, default_data_dir, load_default  # noqa: E402
+from sitefinder.economics_text import figure_lines  # noqa: E402
 from sitefinder.errors import SitefinderError  # noqa: E402
 from sitefinder.explain import Explanation, RankLookup, explain_point  # noqa: E402
 from sitefinder.export import Shortlist, make_shortlist, provinces, shortlist_csv, shortlist_geojson  # noqa: E402
@@ -41,6 +42,7 @@ from sitefinder.robustness import RobustRun, run_robustness  # noqa: E402
 from sitefinder.scenario import Scenario  # noqa: E402
 from sitefinder.settings import SETTINGS  # noqa: E402
 from sitefinder.vocabulary import CRITERIA, SEASON_LABELS  # noqa: E402
+from webapp.economics_tab import economics_tab, reset_economics  # noqa: E402
 from webapp.text import md_escape  # noqa: E402
 from webapp.userfiles import candidates_key, effective_dataset, your_data_tab  # noqa: E402
 from webapp.widgets import control, from_widget, weight_key, weight_slider, widget_text  # noqa: E402
@@ -183,6 +185,10 @@ def _on_profile_change() -> None:
 def _reset_weights() -> None:
     for c in _profile(st.session_state["profile"]).criteria:
         st.session_state[weight_key(c.name)] = float(c.weight)
+
+
+def _reset_economics() -> None:
+    reset_economics(_profile)
 
 
 def _load_scenario_file() -> None:
@@ -348,6 +354,10 @@ def site_card(short: Shortlist, cid: str, prof: Profile, sure: RobustRun | None 
                                           f"({mapview.num(r.get('large_city_distance_km'), ',.0f', 'km')})")
     rows["Connectivity"] = f"{r.get('connectivity_point', '—')} ({mapview.num(r.get('connectivity_distance_km'), ',.0f', 'km')})"
     st.table(pd.DataFrame({"": list(rows.values())}, index=list(rows.keys())))
+    money = figure_lines(r, prof.economics)
+    st.markdown("**Costs" + (" and earnings" if prof.economics.revenue == "hashprice" else "") + "** (estimates; the "
+                "parameters and their sources are in the Economics tab)")
+    st.table(pd.DataFrame({"": [t for _, t in money]}, index=[k for k, _ in money]))
     gaps = mapview.text_or(r.get("data_gaps"), "")
     if gaps:
         st.warning(md_escape(f"Data gaps: {gaps}. Unknown values count as neutral (0.5) and are not zero."))
@@ -440,6 +450,8 @@ def compare_tab(short: Shortlist, sure: RobustRun | None = None) -> None:
         if col in sub and CRITERIA[col].family == "climate":
             show[CRITERIA[col].label] = [mapview.ranged(r, col, CRITERIA[col].unit, fmt=",.1f" if col.endswith("_c") else ",.0f")
                                          for _, r in sub.iterrows()]
+    for i, (label, _) in enumerate(figure_lines(sub.iloc[0], short.result.profile.economics)):
+        show[label] = [figure_lines(r, short.result.profile.economics)[i][1] for _, r in sub.iterrows()]
     show["Data gaps"] = sub["data_gaps"].replace("", "none")
     table = pd.DataFrame(show).T
     table.columns = [labels[c] for c in picked]
@@ -798,8 +810,8 @@ def main() -> None:
         st.warning("No site passes every constraint. Relax a constraint (for example the maximum distance to a grid node) "
                    "or choose a smaller facility size.")
 
-    tab_map, tab_prog, tab_sure, tab_cmp, tab_data, tab_about = st.tabs(
-        ["Map and ranking", "Programme", "How sure?", "Compare", "Your data", "About the data"])
+    tab_map, tab_prog, tab_sure, tab_cmp, tab_econ, tab_data, tab_about = st.tabs(
+        ["Map and ranking", "Programme", "How sure?", "Compare", "Economics", "Your data", "About the data"])
     shown = short.frame
     if sure is not None:  # the map marks robust and fragile sites
         shown = short.frame.copy()
@@ -907,6 +919,8 @@ def main() -> None:
         compare_tab(short, sure)
         scenarios_section(comparison, pinned_label)
         st.query_params.from_dict(_scenario_from_widgets().to_query())
+    with tab_econ:
+        economics_tab(short, prof, dataset["supply_regions"], _reset_economics)
     with tab_data:
         your_data_tab(_dataset())
     with tab_about:

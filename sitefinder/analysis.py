@@ -17,6 +17,7 @@ import pandas as pd
 from .candidates import Candidates, h3_candidates, user_candidates
 from .criteria import combine, grid_criteria, site_criteria
 from .dataset import Dataset
+from .economics import add_cost_criterion
 from .profiles import Profile
 from .scoring import ScoreResult, score
 from .vocabulary import NodeRule
@@ -71,7 +72,9 @@ class Study:
 
     def matrix(self, profile: Profile) -> pd.DataFrame:
         """The criteria matrix for ``profile``'s node rule and season (one row per candidate)."""
-        return combine(self.site, self.grid(profile.node_rule), profile.season)
+        matrix = combine(self.site, self.grid(profile.node_rule), profile.season)
+        return add_cost_criterion(matrix, profile.economics, self.dataset["supply_regions"], profile.facility_mw,
+                                  profile.node_rule.min_voltage_kv)
 
     def rank(self, profile: Profile) -> tuple[pd.DataFrame, ScoreResult]:
         """The criteria matrix for ``profile`` and its scores."""

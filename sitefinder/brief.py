@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import __version__
 from .dataset import Dataset
+from .economics_text import figure_lines, parameter_rows
 from .ranges import format_estimate
 from .staticmap import site_map_svg
 from .vocabulary import CRITERIA
@@ -75,8 +76,9 @@ def _rows_html(pairs: list[tuple[str, str]]) -> str:
     return "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in pairs)
 
 
-def site_card_html(r: pd.Series, criteria: list[str]) -> str:
-    """One site's card: why it scores what it does and what it rests on."""
+def site_card_html(r: pd.Series, criteria: list[str], economics: dict[str, Any] | None = None) -> str:
+    """One site's card: why it scores what it does, what it rests on, and (with the run's ``economics`` block) what
+    it costs and earns."""
     head = f"#{_label(r.get('rank'))} · {_place(r)}"
     pairs = [("Score", _num(r.get("score"), ".1f") + " of 100"), ("Site", str(r["candidate_id"])),
              ("Location", f"{float(r['lat']):.4f}° N, {float(r['lon']):.4f}° E")]
@@ -96,6 +98,8 @@ def site_card_html(r: pd.Series, criteria: list[str]) -> str:
     for col in ("hours_above_35c", "cooling_degree_days", "hottest_month_tmax_c"):
         if col in r and col in CRITERIA:
             pairs.append((CRITERIA[col].label, _ranged(r, col, CRITERIA[col].unit, ",.1f" if col.endswith("_c") else ",.0f")))
+    if economics and "pue" in r:
+        pairs += figure_lines(r, economics)
     pairs.append(("Data gaps", str(r.get("data_gaps") or "none")))
     bars = []
     for c in criteria:
@@ -134,6 +138,12 @@ def _assumptions(meta: dict[str, Any]) -> str:
     for key in ("estimates", "ranges"):
         if meta.get(key):
             parts.append(f"<p class='small'>{_e(meta[key])}</p>")
+    econ = meta.get("economics")
+    if econ:
+        parts.append("<h3>Cost model</h3><p class='small'>" + _e(econ.get("model", "")) + ". Left out: "
+                     + _e(econ.get("left_out", "")) + ".</p><table><tr><th>parameter</th><th>value</th><th>range</th>"
+                     "<th>source</th></tr>" + "".join(f"<tr><td>{_e(a)}</td><td>{_e(b)}</td><td>{_e(c)}</td><td>{_e(d)}</td></tr>"
+                                                     for a, b, c, d in parameter_rows(econ)) + "</table>")
     alloc = meta.get("allocation")
     if alloc:
         parts.append("<h3>Programme rules</h3><table>" + _rows_html([(k.replace('_', ' '), str(v)) for k, v in
@@ -183,6 +193,8 @@ def brief_html(frame: gpd.GeoDataFrame, metadata: dict[str, Any], dataset: Datas
     if "p_top_n" in frame:
         cols += [("p_top_n", "shortlisted", "n")]
     cols += [("grid_node", "connection point", ""), ("grid_distance_km", "km", "n"), ("region", "region", "")]
+    if "cost_usd_per_mwh" in frame:
+        cols += [("cost_usd_per_mwh", "USD/MWh (est.)", "n")]
     head = "".join(f"<th class='{c}'>{_e(t)}</th>" for _, t, c in cols)
     body = []
     for _, r in frame.iterrows():
@@ -200,7 +212,7 @@ def brief_html(frame: gpd.GeoDataFrame, metadata: dict[str, Any], dataset: Datas
             cells.append(f"<td class='{c}'>{_e(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     stop = f"<p><b>Stopped because:</b> {_e(alloc['stopped_because'])}</p>" if alloc else ""
-    cards = "".join(site_card_html(r, criteria) for _, r in frame.iterrows())
+    cards = "".join(site_card_html(r, criteria, meta.get("economics")) for _, r in frame.iterrows())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{_e(title)}: {_e(kind)} brief</title>
 <meta name="generator" content="sitefinder {_e(__version__)}"><style>{CSS}</style></head>

@@ -21,6 +21,7 @@ from .candidates import Candidates
 from .climate import METRIC_COLUMNS, ClimateSettings
 from .criteria import climate_check, combine, eligible_nodes, grid_criteria, site_criteria
 from .dataset import Dataset
+from .economics import add_cost_criterion
 from .elevation import SOURCE as ELEVATION_SOURCE
 from .errors import Problem, ProfileError
 from .geodesy import geodesic_km
@@ -200,7 +201,8 @@ def explain_point(dataset: Dataset, lon: float, lat: float, profile: Profile, *,
     cands = Candidates(ids=np.array(["point"]), lon=np.array([lon]), lat=np.array([lat]), kind="user")
     site = site_criteria(dataset, cands)
     grid = grid_criteria(dataset, cands, profile.node_rule)
-    matrix = combine(site, grid, profile.season)
+    matrix = add_cost_criterion(combine(site, grid, profile.season), profile.economics, dataset["supply_regions"],
+                                profile.facility_mw, profile.node_rule.min_voltage_kv)
     result = score(matrix, profile)
     m = matrix.iloc[0]
 
@@ -246,6 +248,8 @@ def explain_point(dataset: Dataset, lon: float, lat: float, profile: Profile, *,
         "elevation_m": ELEVATION_SOURCE,
         "climate_station_km": "distance to the nearest climate station",
         **{k: climate_src for k in METRIC_COLUMNS},
+        "cost_usd_per_mwh": "estimate from the cost model (tariff, PUE from this climate, connection to the node); "
+                            "its parameters and their sources are in the run's economics block",
     }
     columns = list(dict.fromkeys([*profile.weights, *(c.column for c in profile.constraints), "on_national_grid",
                                   *METRIC_COLUMNS, *CRITERIA, "surplus_winter_mw", "surplus_summer_mw", "elevation_m",

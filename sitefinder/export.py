@@ -18,6 +18,7 @@ import pandas as pd
 from . import __version__
 from .analysis import Study, pick_shortlist
 from .dataset import Dataset
+from .economics import economics_table
 from .errors import Problem, ProfileError, SitefinderError
 from .io import dumps_geojson, feature_collection, write_csv
 from .profiles import Profile
@@ -67,6 +68,27 @@ def shortlist_table(matrix: pd.DataFrame, result: ScoreResult, rows: np.ndarray)
     return out
 
 
+def site_economics_for(study: Study, profile: Profile, matrix: pd.DataFrame, rows: np.ndarray, *,
+                       mw: np.ndarray | float | None = None, months: np.ndarray | None = None) -> pd.DataFrame:
+    """The cost model's figures (``economics.py``) for the sites at ``rows`` of ``matrix``: at the facility size and
+    the months each region can supply it, unless ``mw`` (MW per site) and ``months`` ((n, 12) booleans) are given."""
+    sub = matrix.iloc[np.asarray(rows, dtype=np.intp)].reset_index(drop=True)
+    return economics_table(sub, profile.economics, study.dataset["supply_regions"], study.dataset.get("connectivity"),
+                           mw=profile.facility_mw if mw is None else mw, months=months,
+                           unknown_kv=profile.node_rule.min_voltage_kv)
+
+
+def with_economics(table: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the economics columns put before the contributions (replacing any of the same name)."""
+    base = table.drop(columns=[c for c in figures.columns if c in table])
+    cut = next((i for i, c in enumerate(base.columns) if str(c).startswith("contrib_")), len(base.columns))
+    figures = figures.reset_index(drop=True).copy()
+    for col in figures.columns:
+        if figures[col].dtype.kind == "f":
+            figures[col] = figures[col].round(DECIMALS.get(col, 3))
+    return pd.concat([base.iloc[:, :cut], figures, base.iloc[:, cut:]], axis=1)
+
+
 def run_metadata(study: Study, result: ScoreResult, *, top: int, max_per_node: int, province: str | None,
                  scenario: dict[str, str] | None = None) -> dict[str, Any]:
     """Everything needed to reproduce and to trust the run (``scenario``: the app's URL parameters)."""
@@ -110,6 +132,8 @@ def run_metadata(study: Study, result: ScoreResult, *, top: int, max_per_node: i
         "ranges": "each estimated column <name> has <name>_low and <name>_high: "
                   + ", ".join(RANGED_COLUMNS) + ". Blank = no range known (never zero)",
         "assumptions": dataset_assumptions(ds),
+        "economics": {**prof.economics.metadata(), "facility_mw": prof.facility_mw,
+                      "unknown_voltage_priced_at_kv": prof.node_rule.min_voltage_kv},
     }
 
 
@@ -199,7 +223,7 @@ def make_shortlist(study: Study, scenario: Scenario, profile: Profile) -> Shortl
         raise ProfileError("province", [Problem("province", f"'{scenario.province}' is not a province in this dataset.",
                                                 f"Use one of: {', '.join(provinces(matrix))}.")])
     rows = pick_shortlist(matrix, result, scenario.top, max_per_node=scenario.max_per_node, province=scenario.province)
-    table = shortlist_table(matrix, result, rows)
+    table = with_economics(shortlist_table(matrix, result, rows), site_economics_for(study, profile, matrix, rows))
     frame = shortlist_frame(study, table, rows)
     meta = run_metadata(study, result, top=scenario.top, max_per_node=scenario.max_per_node, province=scenario.province,
                         scenario=recorded_scenario(scenario, profile))

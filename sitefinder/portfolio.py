@@ -17,7 +17,15 @@ import pandas as pd
 from .allocation import Allocation, Rules, allocate, firm_at, ledger_tables, month_text
 from .analysis import Study
 from .errors import Problem, ProfileError
-from .export import provinces, recorded_scenario, run_metadata, shortlist_frame, shortlist_table
+from .export import (
+    provinces,
+    recorded_scenario,
+    run_metadata,
+    shortlist_frame,
+    shortlist_table,
+    site_economics_for,
+    with_economics,
+)
 from .profiles import Profile
 from .scenario import Scenario
 from .scoring import ScoreResult
@@ -83,11 +91,14 @@ def make_portfolio(study: Study, scenario: Scenario, profile: Profile) -> Portfo
         "headroom_basis": central.headroom_basis,
     })
     table = pd.concat([base[["rank"]], extra, base.drop(columns=["rank"])], axis=1)
+    months = np.array(central.months, dtype=bool).reshape(len(rows), 12)
+    table = with_economics(table, site_economics_for(study, profile, matrix, rows, mw=central.mw, months=months))
     frame = shortlist_frame(study, table, rows)
     regions, nodes = ledger_tables(central, matrix, study.dataset)
     meta = run_metadata(study, result, top=len(rows), max_per_node=rules.max_per_node, province=rules.province,
                         scenario=recorded_scenario(scenario, profile))
     meta["facility_mw"] = profile.facility_mw
+    meta["economics"]["facility_mw"] = "each site's allocated_mw, in the months it runs (months_running)"
     meta["allocation"] = {
         "target_mw": rules.target_mw,
         "allocated_mw_total": round(central.total_mw, 3),

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .economics import Economics, parse_economics
 from .errors import InputFileNotFoundError, Problem, ProfileError
 from .settings import SETTINGS, unknown_keys
 from .valuefunctions import ValueFunction, make
@@ -79,6 +80,7 @@ class Profile:
     constraints: tuple[Constraint, ...]
     source: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    economics: Economics = field(default_factory=lambda: parse_economics({})[0])
 
     @property
     def weights(self) -> dict[str, float]:
@@ -114,6 +116,17 @@ class Profile:
         if season not in SEASONS:
             raise ProfileError(self.name, [Problem("season", f"'{season}' is not known.", f"Use one of: {', '.join(SEASONS)}.")])
         return replace(self, season=season)
+
+    def with_economics(self, name: str, value: float) -> Profile:
+        """A copy with the economics parameter ``name`` set by the user (within the settings table's bounds)."""
+        s = SETTINGS[name]
+        if name not in self.economics.used():
+            raise ProfileError(self.name, [Problem(s.flag or name, f"is not used by the {self.title}'s cost model.",
+                                                   f"Leave it out; this model uses: {', '.join(self.economics.used())}.")])
+        parsed, problem = s.parse(value, name)
+        if problem is not None:
+            raise ProfileError(self.name, [problem])
+        return replace(self, economics=self.economics.with_value(name, float(parsed)))
 
     def with_node_rule(self, **changes: Any) -> Profile:
         """A copy with the grid-node rule changed (e.g. ``min_voltage_kv``)."""
@@ -160,7 +173,7 @@ def _req(table: dict[str, Any], key: str, types: tuple[type, ...], where: str, p
 
 
 PROFILE_KEYS = ("name", "title", "description", "facility_mw", "mw_range", "season", "notes", "grid", "criteria",
-                "constraints")
+                "constraints", "economics")
 GRID_KEYS = ("min_voltage_kv", "statuses", "allow_unknown_voltage")
 CRITERION_KEYS = ("weight", "value", "missing", "missing_value", "note", "direction")
 VALUE_KEYS = {"linear": ("kind", "domain"), "piecewise": ("kind", "points"),
@@ -272,12 +285,15 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
             cons.append(Constraint(col, op, val if isinstance(val, str) else float(val),
                                    str(table.get("label", f"{col} {op} {val}")), missing,
                                    str(table.get("reason_column", ""))))
+    econ, econ_problems = parse_economics(data.get("economics"))
+    p.extend(econ_problems)
     if p:
         raise ProfileError(source, p, summary=f"{source}: the profile has {len(p)} problem(s)")
     return Profile(
         name=name, title=str(title), description=str(data.get("description", "")), facility_mw=float(mw),
         mw_range=(float(mw_range[0]), float(mw_range[1])), season=season, node_rule=rule,
         criteria=tuple(specs), constraints=tuple(cons), source=source, notes=tuple(data.get("notes", [])),
+        economics=econ,
     )
 
 

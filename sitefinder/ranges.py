@@ -19,7 +19,7 @@ LOW, HIGH = "_low", "_high"
 RANGED_COLUMNS = (
     "region_surplus_mw", "surplus_winter_mw", "surplus_summer_mw",
     "hottest_month_tmax_c", "cooling_degree_days", "hours_above_35c", "free_cooling_months", "annual_mean_temp_c",
-    "grid_distance_km",
+    "grid_distance_km", "cost_usd_per_mwh",
 )
 
 

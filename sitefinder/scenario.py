@@ -6,13 +6,13 @@ and the command line get identical results for identical settings.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .errors import Problem, ProfileError
 from .profiles import Profile, load_profile
-from .settings import SCENARIO_KEYS, SETTINGS, unknown_keys
+from .settings import ECONOMICS, SCENARIO_KEYS, SETTINGS, unknown_keys
 
 SCENARIO_VERSION = 1
 MAX_SELECTED = SETTINGS["selected"].max_items
@@ -47,6 +47,22 @@ class Scenario:
     min_spacing_km: float = SETTINGS["min_spacing_km"].default
     assumed_headroom_mw: float | None = SETTINGS["assumed_headroom_mw"].default
     min_months: int | None = SETTINGS["min_months"].default
+    # the cost model's parameters (None: the profile's, with its source)
+    tariff_pkr_per_kwh: float | None = SETTINGS["tariff_pkr_per_kwh"].default
+    pkr_per_usd: float | None = SETTINGS["pkr_per_usd"].default
+    line_cost_132_usd_per_km: float | None = SETTINGS["line_cost_132_usd_per_km"].default
+    line_cost_220_usd_per_km: float | None = SETTINGS["line_cost_220_usd_per_km"].default
+    line_cost_500_usd_per_km: float | None = SETTINGS["line_cost_500_usd_per_km"].default
+    bay_cost_usd: float | None = SETTINGS["bay_cost_usd"].default
+    capex_usd_per_mw: float | None = SETTINGS["capex_usd_per_mw"].default
+    discount_rate_pct: float | None = SETTINGS["discount_rate_pct"].default
+    life_years: float | None = SETTINGS["life_years"].default
+    pue_base: float | None = SETTINGS["pue_base"].default
+    pue_per_1000_cdd: float | None = SETTINGS["pue_per_1000_cdd"].default
+    pue_per_1000_hot_hours: float | None = SETTINGS["pue_per_1000_hot_hours"].default
+    efficiency_j_per_th: float | None = SETTINGS["efficiency_j_per_th"].default
+    hashprice_usd_per_ph_day: float | None = SETTINGS["hashprice_usd_per_ph_day"].default
+    route_factor: float | None = SETTINGS["route_factor"].default
     focus: str | None = SETTINGS["focus"].default          # the site whose card is open
     selected: tuple[str, ...] = SETTINGS["selected"].default  # sites picked for side-by-side comparison
     show_programme: bool = SETTINGS["show_programme"].default  # the programme's sites are drawn on the map
@@ -65,6 +81,10 @@ class Scenario:
             p = p.with_constraint_value("grid_distance_km", self.max_grid_km)
         if self.min_voltage_kv is not None:
             p = p.with_node_rule(min_voltage_kv=float(self.min_voltage_kv))
+        for name in ECONOMICS:
+            value = getattr(self, name)
+            if value is not None and float(value) != p.economics[name]:
+                p = p.with_economics(name, float(value))
         dropped = set()
         if not self.land_exclusions:
             dropped.add(LAND_EXCLUSION)
@@ -86,6 +106,7 @@ class Scenario:
             and float(self.max_grid_km) == grid.threshold(p.params()) else self.max_grid_km,
             min_voltage_kv=None if self.min_voltage_kv is not None
             and float(self.min_voltage_kv) == p.node_rule.min_voltage_kv else self.min_voltage_kv,
+            **self._economics(lambda n, v: None if v is not None and float(v) == p.economics[n] else v),
         )
 
     def filled(self, base: Profile | None = None) -> Scenario:
@@ -100,7 +121,12 @@ class Scenario:
             weights={c.name: float(self.weights.get(c.name, c.weight)) for c in p.criteria},
             max_grid_km=self.max_grid_km if self.max_grid_km is not None else (grid.threshold(p.params()) if grid else None),
             min_voltage_kv=self.min_voltage_kv if self.min_voltage_kv is not None else p.node_rule.min_voltage_kv,
+            **self._economics(lambda n, v: v if v is not None else p.economics[n]),
         )
+
+    def _economics(self, change: Callable[[str, float | None], float | None]) -> dict[str, Any]:
+        """Each economics parameter's value after ``change(name, value)`` (for ``canonical`` and ``filled``)."""
+        return {n: change(n, getattr(self, n)) for n in ECONOMICS}
 
     def settings(self) -> Scenario:
         """The same scenario without what is only a view (open card, comparison picks, the How sure? view)."""
@@ -201,6 +227,11 @@ class Scenario:
         if extra:
             notes.append(f"weights for {', '.join(extra)} are not used by {profile.title}; ignored")
             changes["weights"] = {k: v for k, v in self.weights.items() if k in profile.weights}
+        unused = [n for n in ECONOMICS if getattr(self, n) is not None and n not in profile.economics.used()]
+        if unused:
+            notes.append(f"{', '.join(unused)} {'is' if len(unused) == 1 else 'are'} not used by {profile.title}'s cost "
+                         "model; ignored")
+            changes.update({n: None for n in unused})
         if self.province and known_provinces and self.province not in known_provinces:
             notes.append(f"province '{self.province}' is not in this dataset (it has {', '.join(known_provinces)}); "
                          "all provinces are shown")

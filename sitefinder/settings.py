@@ -55,6 +55,7 @@ class Setting:
     flag_sets: Any = None          # for a boolean flag: the value giving the flag sets (store_true/false)
     none_means: str = "the profile's"  # what the default None stands for
     commands: tuple[str, ...] = RANKING  # the subcommands that take it as an option
+    group: str = ""                # "economics": a parameter of the cost model (the app's Economics tab)
 
     def options(self) -> tuple[Any, ...]:
         """The allowed values of a choice setting (resolved now: built-in profiles can be added)."""
@@ -221,6 +222,42 @@ TOP = ("rank", "robustness")
 ROBUSTNESS = ("robustness",)
 ALLOCATE = ("allocate",)
 
+# The cost model's parameters (``economics.py``): name, URL key, flag, label, unit, bounds, step, help. Their defaults
+# and sources are the profile's (``economics_data/parameters.toml`` and the profile's ``[economics]`` table).
+ECONOMICS_ROWS: tuple[tuple[str, str, str, str, str, float, float, float, str], ...] = (
+    ("tariff_pkr_per_kwh", "tariff", "--tariff", "Tariff for the new load (PKR/kWh)", "PKR/kWh", 0.1, 500.0, 0.5,
+     "Price of a kWh to the facility; a supply region's own tariff_pkr_per_kwh overrides it where the data gives one."),
+    ("pkr_per_usd", "fx", "--pkr-per-usd", "Exchange rate (PKR per USD)", "PKR/USD", 1.0, 10_000.0, 1.0,
+     "Turns the PKR tariff into USD."),
+    ("line_cost_132_usd_per_km", "line132", "--line-cost-132", "132 kV line (USD per km)", "USD/km", 0.0, 20_000_000.0,
+     10_000.0, "Building cost of a 132 kV connection line, per km."),
+    ("line_cost_220_usd_per_km", "line220", "--line-cost-220", "220 kV line (USD per km)", "USD/km", 0.0, 20_000_000.0,
+     10_000.0, "Building cost of a 220 kV connection line, per km."),
+    ("line_cost_500_usd_per_km", "line500", "--line-cost-500", "500 kV line (USD per km)", "USD/km", 0.0, 20_000_000.0,
+     10_000.0, "Building cost of a 500 kV connection line, per km (also used above 500 kV)."),
+    ("bay_cost_usd", "bay", "--bay-cost", "Substation bay (USD)", "USD", 0.0, 500_000_000.0, 100_000.0,
+     "Cost of the bay at the grid node that the line connects to."),
+    ("capex_usd_per_mw", "capex", "--capex-per-mw", "Capital cost (USD per MW)", "USD/MW", 0.0, 100_000_000.0, 50_000.0,
+     "Building and equipment per MW of facility (IT) load, before the grid connection."),
+    ("discount_rate_pct", "rate", "--discount-rate", "Discount rate (%)", "%", 0.0, 100.0, 0.5,
+     "Annualises the connection cost in the cost criterion."),
+    ("life_years", "life", "--life-years", "Life of the connection (years)", "years", 1.0, 100.0, 1.0,
+     "Years over which the connection cost is annualised in the cost criterion."),
+    ("pue_base", "pue0", "--pue-base", "PUE at a cool site", "", 1.0, 3.0, 0.01,
+     "Power usage effectiveness with no cooling degree days and no hours above 35 °C."),
+    ("pue_per_1000_cdd", "pue_cdd", "--pue-per-1000-cdd", "PUE added per 1,000 cooling degree days",
+     "per 1,000 °C·day", 0.0, 1.0, 0.005, "How much a warmer climate adds to the PUE (cooling degree days, base 18 °C)."),
+    ("pue_per_1000_hot_hours", "pue_hot", "--pue-per-1000-hot-hours", "PUE added per 1,000 hours above 35 °C",
+     "per 1,000 h", 0.0, 1.0, 0.005, "How much extreme heat adds to the PUE (hours a year above 35 °C)."),
+    ("efficiency_j_per_th", "jth", "--efficiency", "Miner efficiency (J/TH)", "J/TH", 1.0, 500.0, 0.5,
+     "Energy per terahash of the mine's machines (a mine only)."),
+    ("hashprice_usd_per_ph_day", "hashprice", "--hashprice", "Hashprice (USD per PH/s per day)", "USD/PH/day", 0.0,
+     100_000.0, 1.0, "What a petahash a second earns in a day (a mine only); it moves with the bitcoin price and fees."),
+    ("route_factor", "route", "--route-factor", "Fibre route factor", "", 1.0, 5.0, 0.05,
+     "Fibre route length over straight-line distance (a data centre's latency only)."),
+)
+ECONOMICS = tuple(row[0] for row in ECONOMICS_ROWS)
+
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("profile", "choice", "Facility profile", "Which kind of facility: its criteria, weights and limits.",
             default="bitcoin_mine", url_key="profile", flag="--profile", widget="selectbox", choices=_profile_names),
@@ -290,6 +327,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "Blank: every month of the profile's season. A number: at least that many months of surplus, in any "
             "season (a mine that stops when the surplus does).", lo=1, hi=12, step=1, url_key="months",
             flag="--min-months", widget="number_input", none_means="the season's months", commands=ALLOCATE),
+    *(Setting(name, "float", label, help, unit=unit, lo=lo, hi=hi, step=step, url_key=f"e_{key}", flag=flag,
+              widget="number_input", none_means="the profile's (sourced)", group="economics")
+      for name, key, flag, label, unit, lo, hi, step, help in ECONOMICS_ROWS),
     Setting("focus", "text", "Open site card", "The site whose card is open.", url_key="site", view_only=True,
             max_length=64, none_means="the best site", commands=()),
     Setting("selected", "list", "Sites compared", "Sites picked for side-by-side comparison.", url_key="cmp",

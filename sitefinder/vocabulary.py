@@ -41,6 +41,9 @@ CRITERIA: dict[str, CriterionInfo] = {c.name: c for c in (
                   "Estimated hours per year above 35 °C.", estimate=True),
     CriterionInfo("free_cooling_months", "months", "climate", "benefit", "Free-cooling months",
                   "Months whose mean daily maximum is below 25 °C.", estimate=True),
+    CriterionInfo("cost_usd_per_mwh", "USD/MWh", "economics", "cost", "Cost per MWh",
+                  "Energy (with cooling) plus the grid connection annualised, per MWh the facility uses (the cost "
+                  "model's estimate; see the Economics tab).", estimate=True),
     CriterionInfo("connectivity_distance_km", "km", "connectivity", "cost", "Distance to connectivity",
                   "Distance to the nearest cable landing, internet exchange or data centre."),
     CriterionInfo("large_city_distance_km", "km", "connectivity", "cost", "Distance to large city",

@@ -681,3 +681,44 @@ def test_pinning_a_scenario_compares_it_with_the_current_one() -> None:
     assert summary and re.match(r"\d+ site\(s\) enter, \d+ leave", summary[0]), summary
     settings_table = [d.value for d in at.dataframe if list(getattr(d.value, "columns", [])) == ["setting", "A", "B"]]
     assert settings_table and "weight of region_surplus_mw" in set(settings_table[0]["setting"])
+
+
+# ------------------------------------------------------------------------------------------------
+# Economics
+
+
+def _card_figure(at: AppTest, label: str) -> str:
+    for t in at.table:
+        frame = t.value
+        if label in list(frame.index):
+            return str(frame.loc[label].iloc[0])
+    raise AssertionError(f"no card row {label!r}")
+
+
+def test_economics_parameters_edit_the_card_follow_the_url_and_reset(media: dict[str, bytes], tmp_path: Path) -> None:
+    at = make_app({"res": "5", "top": "5", "e_tariff": "30"}).run()
+    check_ok(at)
+    assert at.number_input(key="e_tariff").value == 30.0
+    assert _card_figure(at, "Tariff") == "30.00 PKR/kWh"
+    prof = load_profile("bitcoin_mine")
+    assert at.number_input(key="e_hashprice").value == prof.economics["hashprice_usd_per_ph_day"]
+    assert at.number_input(key="e_route").disabled  # a data centre's parameter: shown, not used by a mine
+    # The CSV carries the same figures as the command line with the same parameter.
+    csv = download(at, media, "Download CSV")
+    out = tmp_path / "r.csv"
+    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "rank", "--resolution", "5", "--top", "5", "--tariff", "30",
+                           "--quiet", "--csv", str(out)], capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={k: v for k, v in os.environ.items() if k != "SITEFINDER_DATA"})
+    assert proc.returncode == 0, proc.stderr
+    assert csv == out.read_bytes()
+    before = _card_figure(at, "Revenue")
+    set_widget(at, "e_hashprice", 60.0)
+    at.run()
+    check_ok(at)
+    assert query(at)["e_hashprice"] == "60"
+    assert _card_figure(at, "Revenue") != before
+    assert "Payback" in [label for t in at.table for label in t.value.index]
+    [b for b in at.button if b.label == "Reset every parameter to the profile's"][0].click().run()
+    check_ok(at)
+    assert at.number_input(key="e_tariff").value == prof.economics["tariff_pkr_per_kwh"]
+    assert not [k for k in query(at) if k.startswith("e_")]

@@ -25,7 +25,7 @@ def weight_key(criterion: str) -> str:
 
 def control(where: Any, name: str, *, label: str | None = None, help: str | None = None,  # noqa: A002
             options: Sequence[Any] | None = None, format_func: Callable[[Any], str] | None = None,
-            on_change: Callable[[], None] | None = None) -> Any:
+            on_change: Callable[[], None] | None = None, disabled: bool = False) -> Any:
     """Draw the control of setting ``name`` in ``where`` (the sidebar, an expander ...) and return its value.
 
     ``label`` and ``help`` replace the table's wording where the app knows more (e.g. the profile's own
@@ -33,6 +33,8 @@ def control(where: Any, name: str, *, label: str | None = None, help: str | None
     (provinces)."""
     s = SETTINGS[name]
     kwargs: dict[str, Any] = {"label": label or s.label, "key": s.url_key, "help": help or s.help}
+    if disabled:
+        kwargs["disabled"] = True
     if on_change is not None:
         kwargs["on_change"] = on_change
     if s.widget == "number_input":

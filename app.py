@@ -605,15 +605,21 @@ def programme_tab(portfolio: Portfolio | None, prof: Profile, dataset: Dataset) 
     (st.success if c.stopped_because.startswith("target reached") else st.warning)(
         md_escape(f"Stopped because: {c.stopped_because}."))
     st.caption(md_escape(f"Runs: {portfolio.rules.months_rule(prof.season)}. {portfolio.rules.headroom_rule()}."))
+    money = [c for c in ("energy_cost_usd_per_year", "payback_years") if c in portfolio.table]
     view = portfolio.table[["rank", "allocated_mw", "allocated_mw_at_low", "binding_limit", "months_running", "district",
-                            "province", "grid_node", "region", "region_surplus_left_mw", "node_headroom_left_mw", "score",
-                            "candidate_id"]]
+                            "province", "grid_node", "region", "region_surplus_left_mw", "node_headroom_left_mw", *money,
+                            "score", "candidate_id"]].copy()
+    if "energy_cost_usd_per_year" in view:
+        view["energy_cost_usd_per_year"] = view["energy_cost_usd_per_year"] / 1e6
     st.dataframe(view, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(view)), key="programme_table",
                  column_config={"rank": st.column_config.NumberColumn("#"),
                                 "allocated_mw": st.column_config.NumberColumn("MW", format="%.0f"),
                                 "allocated_mw_at_low": st.column_config.NumberColumn("MW at low estimate", format="%.0f"),
                                 "binding_limit": st.column_config.TextColumn("limited by"),
                                 "months_running": st.column_config.TextColumn("runs"),
+                                "energy_cost_usd_per_year": st.column_config.NumberColumn("energy USD M/yr (est.)",
+                                                                                          format="%.1f"),
+                                "payback_years": st.column_config.NumberColumn("payback yrs (blank: never)", format="%.1f"),
                                 "region_surplus_left_mw": st.column_config.NumberColumn("region surplus left", format="%.0f"),
                                 "node_headroom_left_mw": st.column_config.NumberColumn("node headroom left", format="%.0f"),
                                 "score": st.column_config.NumberColumn("score", format="%.1f")})
@@ -884,8 +890,9 @@ def main() -> None:
                 site_card(short, st.session_state["focus"], prof, sure)
 
         st.markdown("#### Ranked sites")
+        money = [c for c in ("cost_usd_per_mwh", "payback_years") if c in short.table]
         view = short.table[["rank", "score", "district", "province", "grid_node", "grid_voltage_kv", "grid_distance_km",
-                            "grid_headroom_mw", "region", "region_surplus_mw", "data_gaps", "candidate_id"]].copy()
+                            "grid_headroom_mw", "region", "region_surplus_mw", *money, "data_gaps", "candidate_id"]].copy()
         view["grid_voltage_kv"] = view["grid_voltage_kv"].map(lambda v: mapview.num(v, ".0f", unknown="not published"))
         view["grid_headroom_mw"] = view["grid_headroom_mw"].map(lambda v: mapview.num(v, ",.0f", unknown="unknown"))
         view.insert(0, "", np.where(view["candidate_id"] == st.session_state["focus"], "▶", ""))
@@ -899,7 +906,10 @@ def main() -> None:
                                     "grid_voltage_kv": st.column_config.TextColumn("kV"),
                                     "grid_distance_km": st.column_config.NumberColumn("km to node", format="%.1f"),
                                     "grid_headroom_mw": st.column_config.TextColumn("headroom MW"),
-                                    "region_surplus_mw": st.column_config.NumberColumn("surplus MW (est.)", format="%.0f")})
+                                    "region_surplus_mw": st.column_config.NumberColumn("surplus MW (est.)", format="%.0f"),
+                                    "cost_usd_per_mwh": st.column_config.NumberColumn("USD/MWh (est.)", format="%.1f"),
+                                    "payback_years": st.column_config.NumberColumn("payback yrs (blank: never)",
+                                                                                   format="%.1f")})
         c1, c2, c3, _ = st.columns([1, 1, 1, 2])
         stem = f"sitefinder_{prof.name}_{prof.facility_mw:g}mw"
         c1.download_button("Download GeoJSON", shortlist_geojson(short.frame, short.metadata), file_name=f"{stem}.geojson",

@@ -38,6 +38,7 @@ class Study:
     progress: Progress = _quiet
     _site: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _grid: dict[NodeRule, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
+    _cost: dict[tuple[object, ...], pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def on_h3(cls, dataset: Dataset, resolution: int, progress: Progress = _quiet) -> Study:
@@ -73,8 +74,16 @@ class Study:
     def matrix(self, profile: Profile) -> pd.DataFrame:
         """The criteria matrix for ``profile``'s node rule and season (one row per candidate)."""
         matrix = combine(self.site, self.grid(profile.node_rule), profile.season)
-        return add_cost_criterion(matrix, profile.economics, self.dataset["supply_regions"], profile.facility_mw,
-                                  profile.node_rule.min_voltage_kv)
+        key = (profile.node_rule, profile.economics, profile.facility_mw)
+        if key not in self._cost:  # a weight change reuses it: only the economics, the size or the node rule move it
+            if len(self._cost) > 8:
+                self._cost.clear()
+            cost = add_cost_criterion(pd.DataFrame(index=matrix.index), profile.economics, self.dataset["supply_regions"],
+                                      profile.facility_mw, profile.node_rule.min_voltage_kv, frame=matrix)
+            self._cost[key] = cost
+        for col in self._cost[key].columns:
+            matrix[col] = self._cost[key][col].to_numpy()
+        return matrix
 
     def rank(self, profile: Profile) -> tuple[pd.DataFrame, ScoreResult]:
         """The criteria matrix for ``profile`` and its scores."""

@@ -527,10 +527,11 @@ COST = "cost_usd_per_mwh"
 
 
 def add_cost_criterion(matrix: pd.DataFrame, econ: Economics, regions: pd.DataFrame, mw: float,
-                       unknown_kv: float) -> pd.DataFrame:
+                       unknown_kv: float, *, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """``matrix`` with the cost criterion (USD per MWh of facility load) and its range, for every candidate
-    at the facility size ``mw`` (MW); a candidate with no supply region or grid node gets a blank."""
-    x = inputs_from(matrix, regions, mw, unknown_kv=unknown_kv)
+    at the facility size ``mw`` (MW), measured from ``frame`` (default: ``matrix`` itself); a candidate with no
+    supply region or grid node gets a blank."""
+    x = inputs_from(matrix if frame is None else frame, regions, mw, unknown_kv=unknown_kv)
     central, good, bad = (_figures(econ, x, case)[COST] for case in ("", "good", "bad"))
     matrix[COST], matrix[COST + "_low"], matrix[COST + "_high"] = central, np.fmin(good, bad), np.fmax(good, bad)
     return matrix
@@ -541,3 +542,32 @@ def sweep(econ: Economics, x: SiteInputs, name: str, values: NDArray[np.float64]
     """(len(values), n): ``figure`` of every site with parameter ``name`` set to each of ``values`` in turn (the
     other parameters as they are): how payback moves with the hashprice or the tariff, say."""
     return np.stack([_figures(econ.with_value(name, float(v)), x, "")[figure] for v in values])
+
+
+def _n(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.6g}"
+
+
+def economics_markdown() -> str:
+    """The README's table of the cost model's parameters: each built-in profile's value (range), the unit and the
+    source (a test checks the README holds exactly this)."""
+    from .profiles import builtin_profile_names, load_profile  # noqa: PLC0415  (profiles import this module)
+
+    profiles = [load_profile(n) for n in builtin_profile_names()]
+    rows = ["| parameter | " + " | ".join(f"{p.title} (range)" for p in profiles) + " | unit | source |",
+            "|---|" + "---|" * len(profiles) + "---|---|"]
+    for name, param in PARAMETERS.items():
+        cells, sources = [], []
+        for p in profiles:
+            v = p.economics.values[name]
+            if name not in p.economics.used():
+                cells.append("not used")
+                continue
+            lo, hi = v.ends()
+            cells.append(_n(v.value) + (f" ({_n(lo)}-{_n(hi)})" if (v.low is not None or v.high is not None) else ""))
+            src = v.source + (f" ({v.date})" if v.date else "")
+            if src not in sources:
+                sources.append(src)
+        text = " **/** ".join(sources).replace("|", "/")
+        rows.append(f"| `{name}` ({param.label}) | " + " | ".join(cells) + f" | {param.unit or 'ratio'} | {text} |")
+    return "\n".join(rows) + "\n"

@@ -276,3 +276,17 @@ def test_the_card_lines_read_with_ranges():
 
 
 DEFAULTS_ECON = load_profile("ai_datacenter").economics
+
+
+def test_the_readme_lists_every_parameter_its_default_and_source():
+    from sitefinder.economics import economics_markdown  # noqa: PLC0415
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = "<!-- economics table: the output of sitefinder.economics.economics_markdown(); tests/test_economics.py checks -->\n"
+    end = "<!-- end of economics table -->"
+    assert readme.count(start) == 1 and readme.count(end) == 1
+    assert readme.split(start, 1)[1].split(end, 1)[0] == economics_markdown()
+    section = readme.split("## What a site costs and earns", 1)[1].split("\n## ", 1)[0]
+    assert "**Left out**" in section
+    for name in PARAMETERS:
+        assert f"`{name}`" in section

@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# pytest-xdist workers for `make test`: one per CPU, at most 4 (each file runs whole on one worker)
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 
 .PHONY: run test install install-test demo data bench bench-app clean
 
@@ -25,11 +27,12 @@ demo: install
 	$(BIN)/sitefinder rank --profile ai_datacenter --mw 100 --top 20 --out out/ai_datacenter_100mw.geojson --csv out/ai_datacenter_100mw.csv
 
 ## test: install everything, lint (ruff) and type-check (mypy), and run the whole test suite (browser tests skip
-##       without /usr/bin/chromium; SITEFINDER_REQUIRE_BROWSER=1, as in .ci/run, makes them fail instead)
+##       without /usr/bin/chromium; SITEFINDER_REQUIRE_BROWSER=1, as in .ci/run, makes them fail instead). The
+##       files are shared out over TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs them in this one.
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## data: rebuild data/pakistan from its fact tables
 data: install

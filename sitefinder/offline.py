@@ -5,6 +5,7 @@ The app copies them into its static folder at start-up (they are not committed t
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -27,11 +28,18 @@ def install_leaflet(target: Path) -> Path:
     for name in LEAFLET_FILES:
         s, d = src / name, target / name
         if not d.exists() or d.stat().st_size != s.stat().st_size:
-            shutil.copyfile(s, d)
+            _copy_atomic(s, d)
     if (src / "images").is_dir():
         for image in (src / "images").iterdir():
             dest = target / "images" / image.name
             if not dest.exists():
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(image, dest)
+                _copy_atomic(image, dest)
     return target
+
+
+def _copy_atomic(source: Path, dest: Path) -> None:
+    """Copy so that a reader (another app process, a browser) never sees a half-written file."""
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, dest)

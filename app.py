@@ -13,7 +13,9 @@ import os
 os.environ.setdefault("GDAL_SKIP", "OGR_VRT")  # before anything loads GDAL (sitefinder does this too)
 
 import sys  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the app-side helpers in webapp/
 
@@ -40,7 +42,7 @@ from sitefinder.profiles import Profile, load_profile  # noqa: E402
 from sitefinder.ranges import format_estimate  # noqa: E402
 from sitefinder.robustness import RobustRun, run_robustness  # noqa: E402
 from sitefinder.scenario import Scenario  # noqa: E402
-from sitefinder.settings import SETTINGS  # noqa: E402
+from sitefinder.settings import ECONOMICS, SETTINGS  # noqa: E402
 from sitefinder.vocabulary import CRITERIA, SEASON_LABELS  # noqa: E402
 from webapp.economics_tab import economics_tab, reset_economics  # noqa: E402
 from webapp.text import md_escape  # noqa: E402
@@ -179,6 +181,13 @@ def _on_profile_change() -> None:
                     draws=int(ss["draws"]), seed=int(ss["seed"]), weight_spread=float(ss["wspread"]),
                     data_spread=ss["dspread"], headroom_range=from_widget("headroom_range", ss["headroom"])[0],
                     how_sure=bool(ss["sure"]))
+    # Economics the user changed (a tariff, an exchange rate ...) stay when the new profile's model uses them too.
+    before = ss.get("_profile_shown")
+    if before:
+        old, new = _profile(before), _profile(ss["profile"])
+        changed: dict[str, Any] = {n: float(ss[SETTINGS[n].url_key]) for n in ECONOMICS
+                   if n in new.economics.used() and float(ss[SETTINGS[n].url_key]) != old.economics[n]}
+        keep = replace(keep, **changed)
     _set_widgets_from(keep)
 
 
@@ -744,6 +753,7 @@ def main() -> None:
         st.error(md_escape(f"The built-in data could not be loaded. {exc}"))
         st.stop()
     prof_base = _profile(st.session_state["profile"])
+    st.session_state["_profile_shown"] = prof_base.name
     dataset = effective_dataset(dataset)
     sites = st.session_state.get("user_sites")
     if sites is not None:

@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .economics import Economics
+from .economic_parameters import Economics
 from .ranges import format_estimate
 
 

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .economics import Economics, parse_economics
+from .economic_parameters import Economics, parse_economics
 from .errors import InputFileNotFoundError, Problem, ProfileError
 from .settings import SETTINGS, unknown_keys
 from .valuefunctions import ValueFunction, make

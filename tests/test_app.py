@@ -560,6 +560,17 @@ def test_switching_profile_loads_its_weights(default_app: AppTest) -> None:
     assert url_scenario(at).settings() == Scenario(profile="ai_datacenter", top=15)
 
 
+def test_switching_profile_keeps_the_economics_you_set_that_both_models_use() -> None:
+    at = make_app({"res": "5", "e_tariff": "27", "e_hashprice": "50"}).run()
+    at.selectbox(key="profile").set_value("ai_datacenter").run()
+    check_ok(at)
+    prof = load_profile("ai_datacenter")
+    assert at.number_input(key="e_tariff").value == 27.0            # both models use the tariff: kept
+    assert at.number_input(key="e_pue0").value == prof.economics["pue_base"]  # the profile's own value
+    q = query(at)
+    assert q["e_tariff"] == "27" and "e_hashprice" not in q         # a data centre has no hashprice
+
+
 def test_why_not_here_panel_explains_a_clicked_place_and_closes(default_app: AppTest) -> None:
     """A click anywhere on the map stores the place; the card column then explains it (the browser test
     clicks for real; here the click's effect is set directly)."""

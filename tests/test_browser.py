@@ -378,6 +378,39 @@ def test_programme_comparison_and_a_printed_brief(app: Session, tmp_path: Path) 
         printer.close()
 
 
+def test_economics_tab_edits_a_parameter_and_draws_the_payback_charts(app: Session) -> None:
+    """A person opens Economics, sees each parameter's source and the payback charts drawn, types a new tariff, and the
+    site card's tariff and the page address follow."""
+    page = app.page.context.new_page()
+    try:
+        page.goto(app.server.url)
+        wait_for_map(page, timeout=120)
+        wait_until_idle(page)
+        page.get_by_role("tab", name="Economics").click()
+        main = page.locator('[data-testid="stMain"]')
+        panel = page.get_by_role("tabpanel").filter(has_text="How payback moves")
+        panel.get_by_text("How payback moves").first.wait_for(timeout=30_000)
+        charts = panel.locator('[data-testid="stVegaLiteChart"]')
+        charts.first.wait_for(timeout=30_000)
+        assert charts.count() == 2  # against the hashprice and against the tariff
+        for i in range(2):
+            charts.nth(i).locator("canvas, svg").first.wait_for(timeout=30_000)  # vega drew it, offline
+        assert "Source (2025-11): Government motion to NEPRA" in panel.inner_text()
+        box = page.get_by_role("spinbutton", name="Tariff for the new load (PKR/kWh)")
+        runs = finished_runs(page)
+        box.fill("31.5")
+        box.press("Enter")
+        wait_for_runs(page, runs + 1)
+        wait_until_idle(page)
+        assert "e_tariff=31.5" in page.url
+        page.get_by_role("tab", name="Map and ranking").click()
+        card = main.locator('[data-testid="stTable"]').filter(has_text="Break-even tariff")
+        assert "31.50 PKR/kWh" in card.first.inner_text()
+        assert _exceptions(page) == []
+    finally:
+        page.close()
+
+
 def test_no_request_left_localhost(app: Session) -> None:
     """Runs last: covers the load, the two re-renders and the downloads."""
     assert app.urls, "no request was recorded"

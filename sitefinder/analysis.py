@@ -6,6 +6,7 @@ scores on demand (cheap). The CLI and the app are thin shells over it.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,9 +16,11 @@ import numpy as np
 import pandas as pd
 
 from .candidates import Candidates, h3_candidates, user_candidates
-from .criteria import combine, grid_criteria, site_criteria
+from .criteria import combine, grid_criteria
+from .criteria_cache import cached, candidates_digest, dataset_digest
 from .dataset import Dataset
 from .economics import add_cost_criterion
+from .partitions import measure_site
 from .profiles import Profile
 from .scoring import ScoreResult, score
 from .vocabulary import NodeRule
@@ -36,7 +39,9 @@ class Study:
     dataset: Dataset
     candidates: Candidates
     progress: Progress = _quiet
+    workers: int | str | None = None  # Dask workers (a number, or a scheduler address) to measure the criteria on
     _site: pd.DataFrame | None = field(default=None, init=False, repr=False)
+    _key: str | None = field(default=None, init=False, repr=False)
     _grid: dict[NodeRule, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
     _cost: dict[tuple[object, ...], pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
@@ -56,19 +61,31 @@ class Study:
         return cls(dataset, cands, progress)
 
     @property
+    def key(self) -> str:
+        """A digest of the data and the candidates: what the measured criteria depend on (the disk cache's key)."""
+        if self._key is None:
+            self._key = f"{dataset_digest(self.dataset)}-{candidates_digest(self.candidates)}"
+        return self._key
+
+    @property
     def site(self) -> pd.DataFrame:
-        """The site criteria of every candidate (computed once, then cached)."""
+        """The site criteria of every candidate (measured once, then kept in memory and on disk)."""
         if self._site is None:
             t = time.perf_counter()
-            self.progress(f"measuring region, climate, land and connectivity for {len(self.candidates):,} candidates ...")
-            self._site = site_criteria(self.dataset, self.candidates)
+
+            def measure() -> pd.DataFrame:
+                self.progress(f"measuring region, climate, land and connectivity for {len(self.candidates):,} candidates ...")
+                return measure_site(self.dataset, self.candidates, workers=self.workers, progress=self.progress)
+            self._site = cached("site", self.key, measure, self.progress)
             self.progress(f"site criteria done ({time.perf_counter() - t:.1f} s)")
         return self._site
 
     def grid(self, rule: NodeRule) -> pd.DataFrame:
-        """The connection point of every candidate under ``rule`` (cached per rule)."""
+        """The connection point of every candidate under ``rule`` (kept per rule, in memory and on disk)."""
         if rule not in self._grid:
-            self._grid[rule] = grid_criteria(self.dataset, self.candidates, rule)
+            digest = hashlib.sha256(repr(rule).encode()).hexdigest()[:8]
+            self._grid[rule] = cached("grid", f"{self.key}-{digest}",
+                                      lambda: grid_criteria(self.dataset, self.candidates, rule))
         return self._grid[rule]
 
     def matrix(self, profile: Profile) -> pd.DataFrame:

@@ -20,6 +20,14 @@ from sitefinder.dataset import Dataset, load_default
 _browser_passed = 0
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Measured criteria are cached in a folder of this run's own (never the user's ~/.cache); the command-line
+    and app processes the tests start inherit it."""
+    import tempfile  # noqa: PLC0415
+
+    os.environ.setdefault("SITEFINDER_CACHE", tempfile.mkdtemp(prefix="sitefinder-test-cache-"))
+
+
 @pytest.fixture(scope="session")
 def pakistan_data() -> Dataset:
     """The built-in Pakistan dataset, loaded once (shared: never change it in place)."""

@@ -49,6 +49,16 @@ def _power_factor(text: str) -> float:
 
 
 
+def _workers_arg(text: str) -> int | str:
+    text = text.strip()
+    if text.isdigit() and 1 <= int(text) <= 256:
+        return int(text)
+    if "://" in text or (":" in text and text.rsplit(":", 1)[1].isdigit()):
+        return text
+    raise argparse.ArgumentTypeError(f"'{text}' is neither a number of workers (1-256) nor a Dask scheduler address "
+                                     "(e.g. tcp://127.0.0.1:8786)")
+
+
 def apply_user_layers(dataset: Dataset, args: argparse.Namespace, say) -> Dataset:
     """Replace or extend layers with the user's files (--layer / --add-layer), all problems reported at once."""
     if args.climate_raster is not None:
@@ -104,6 +114,10 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
                         help="what a one-band raster holds, e.g. cooling_degree_days (default: monthly, 24 bands)")
     parser.add_argument("--power-factor", type=_power_factor, default=0.9,
                         help="power factor to turn headroom in MVA into MW, 0.5-1.0 (default: 0.9, an assumption)")
+    parser.add_argument("--workers", type=_workers_arg, default=None, metavar="N|ADDRESS",
+                        help="measure the criteria in partitions on Dask: N local worker processes, or a scheduler "
+                             "address such as tcp://10.0.0.5:8786 (needs pip install 'dask[distributed]'; default: "
+                             "partitions one after another on this machine; results are identical)")
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
@@ -115,5 +129,8 @@ def load_study(args: argparse.Namespace, scenario: Scenario, say: Callable[[str]
     say(f"dataset '{dataset.name}' loaded from {data_dir} ({time.perf_counter() - t:.1f} s)")
     dataset = apply_user_layers(dataset, args, say)
     if args.candidates is not None:
-        return Study.on_sites(dataset, read_vector(args.candidates), str(args.candidates), progress=say)
-    return Study.on_h3(dataset, scenario.resolution, progress=say)
+        study = Study.on_sites(dataset, read_vector(args.candidates), str(args.candidates), progress=say)
+    else:
+        study = Study.on_h3(dataset, scenario.resolution, progress=say)
+    study.workers = getattr(args, "workers", None)
+    return study

@@ -117,6 +117,7 @@ def verdict(ok: bool) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--query", default="", help="page address parameters, e.g. res=8 (the national-scale view)")
     args = ap.parse_args()
     try:
         from playwright.sync_api import sync_playwright  # noqa: PLC0415
@@ -133,11 +134,12 @@ def main() -> int:
         browser = launch_chromium(p)
         print(f"chromium {browser.version}, headless\n")
 
-        cold = load(browser, server.url)
+        url = server.url + (f"?{args.query}" if args.query else "")
+        cold = load(browser, url)
         cold["context"].close()
         warm = []
         for _ in range(args.repeat):
-            r = load(browser, server.url)
+            r = load(browser, url)
             warm.append(r)
             if len(warm) < args.repeat:
                 r["context"].close()

@@ -176,17 +176,19 @@ def allocate(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rules:
     """Share ``rules.target_mw`` out over the feasible candidates of ``result`` in score order (see the module
     docstring); ``end`` = "_low" runs it on the low end of every surplus range."""
     ledger = make_ledger(dataset, rules, end)
-    region_index = {r: i for i, r in enumerate(ledger.region_ids)}
-    node_index = {n: i for i, n in enumerate(ledger.node_ids)}
-    regions = matrix["region_id"].astype(object).to_numpy()
-    nodes = matrix["grid_node_id"].astype(object).to_numpy()
-    lon, lat = matrix["lon"].to_numpy(float), matrix["lat"].to_numpy(float)
     order = result.order
+    # Each candidate's region and node as a position in the ledger (-1: none), looked up once for the rows in
+    # score order, not per candidate in the loop.
+    region_pos = _positions(matrix["region_id"], order, ledger.region_ids)
+    node_pos = _positions(matrix["grid_node_id"], order, ledger.node_ids)
+    lon, lat = matrix["lon"].to_numpy(float), matrix["lat"].to_numpy(float)
     if rules.province:
         prov = matrix["province"].astype("string").str.lower().to_numpy(dtype=object)[order]
-        order = order[prov == rules.province.lower()]
+        keep = prov == rules.province.lower()
+        order, region_pos, node_pos = order[keep], region_pos[keep], node_pos[keep]
     required = _mask(SEASON_MONTHS[season])
     smallest = rules.smallest
+    room_of: dict[int, float] = {}  # each region's room, until a site draws on it
 
     rows: list[int] = []
     mw: list[float] = []
@@ -200,7 +202,7 @@ def allocate(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rules:
                "node already has its most sites": 0, "no supply region": 0}
     total = 0.0
     stopped = ""
-    for i in order:
+    for k, i in enumerate(order):
         room = rules.target_mw - total
         if room <= _EPS:
             stopped = "target reached"
@@ -209,16 +211,18 @@ def allocate(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rules:
             stopped = (f"target reached as nearly as sites allow: the {room:,.1f} MW left is less than the smallest "
                        f"site ({smallest:g} MW)")
             break
-        r = region_index.get(str(regions[i])) if pd.notna(regions[i]) else None
-        n = node_index.get(str(nodes[i])) if pd.notna(nodes[i]) else None
-        if r is None:
+        r = int(region_pos[k])
+        n: int | None = int(node_pos[k]) if node_pos[k] >= 0 else None
+        if r < 0:
             skipped["no supply region"] += 1
             continue
         if n is not None and rules.max_per_node > 0 and per_node.get(n, 0) >= rules.max_per_node:
             skipped["node already has its most sites"] += 1
             continue
         left = ledger.surplus[r]
-        region_room = _region_room(left, required, rules.min_months)
+        if r not in room_of:
+            room_of[r] = _region_room(left, required, rules.min_months)
+        region_room = room_of[r]
         node_room = float(ledger.headroom[n]) if n is not None else math.inf
         take = min(rules.unit_mw, room, region_room, node_room)
         if take < smallest - _EPS:
@@ -231,6 +235,7 @@ def allocate(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rules:
                 continue
         runs = np.nan_to_num(left, nan=-np.inf) >= take - _EPS
         ledger.surplus[r] = np.where(runs, left - take, left)
+        room_of.pop(r, None)
         if n is not None:
             ledger.headroom[n] = node_room - take
             per_node[n] = per_node.get(n, 0) + 1
@@ -251,6 +256,19 @@ def allocate(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rules:
             stopped = f"nothing more fits ({why or 'no candidate passes the constraints'})"
     return Allocation(np.asarray(rows, dtype=np.intp), np.asarray(mw, dtype=float), binding, months,
                       np.asarray(region_left), np.asarray(node_left), basis, ledger, rules.target_mw, skipped, stopped)
+
+
+def _positions(column: pd.Series, order: NDArray[np.intp], ids: list[str]) -> NDArray[np.intp]:
+    """For the rows ``order`` of ``column`` (region or node ids), each one's position in ``ids`` (-1: blank or
+    not there)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):  # the usual case: map the few categories, then the codes
+        where = pd.Index(ids).get_indexer(column.cat.categories.astype(str))
+        codes = column.cat.codes.to_numpy()[order]
+        return np.where(codes >= 0, where[np.maximum(codes, 0)], -1).astype(np.intp)
+    values = column.take(order).astype(object).to_numpy()
+    blank = pd.isna(values)
+    pos = pd.Index(ids).get_indexer(np.where(blank, "", values).astype(str))
+    return np.where(blank, -1, pos).astype(np.intp)
 
 
 def _region_room(left: NDArray[np.float64], required: NDArray[np.bool_], min_months: int | None) -> float:

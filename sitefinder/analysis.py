@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
-from .candidates import Candidates, h3_candidates, user_candidates
+from .candidates import Candidates, user_candidates
 from .criteria import combine, grid_criteria
-from .criteria_cache import cached, candidates_digest, dataset_digest
+from .criteria_cache import cached, cached_h3_candidates, candidates_digest, dataset_digest
 from .dataset import Dataset
 from .economics import add_cost_criterion
+from .fastscore import Prepared, prepare, score_prepared
 from .partitions import measure_site
 from .profiles import Profile
-from .scoring import ScoreResult, score
+from .scoring import ScoreResult, id_order
 from .vocabulary import NodeRule
 
 Progress = Callable[[str], None]
@@ -42,14 +44,16 @@ class Study:
     workers: int | str | None = None  # Dask workers (a number, or a scheduler address) to measure the criteria on
     _site: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _key: str | None = field(default=None, init=False, repr=False)
+    _tie: NDArray[np.int64] | None = field(default=None, init=False, repr=False)
     _grid: dict[NodeRule, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
-    _cost: dict[tuple[object, ...], pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
+    _matrices: dict[tuple[object, ...], pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
+    _prepared: dict[tuple[object, ...], Prepared] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def on_h3(cls, dataset: Dataset, resolution: int, progress: Progress = _quiet) -> Study:
         """A study over H3 cells at ``resolution`` (5-8) covering the dataset's study area."""
         t = time.perf_counter()
-        cands = h3_candidates(dataset["study_area"], resolution)
+        cands = cached_h3_candidates(dataset["study_area"], resolution)
         progress(f"candidates: {len(cands):,} H3 cells at resolution {resolution} ({time.perf_counter() - t:.1f} s)")
         return cls(dataset, cands, progress)
 
@@ -90,22 +94,34 @@ class Study:
 
     def matrix(self, profile: Profile) -> pd.DataFrame:
         """The criteria matrix for ``profile``'s node rule and season (one row per candidate)."""
-        matrix = combine(self.site, self.grid(profile.node_rule), profile.season)
-        key = (profile.node_rule, profile.economics, profile.facility_mw)
-        if key not in self._cost:  # a weight change reuses it: only the economics, the size or the node rule move it
-            if len(self._cost) > 8:
-                self._cost.clear()
-            cost = add_cost_criterion(pd.DataFrame(index=matrix.index), profile.economics, self.dataset["supply_regions"],
-                                      profile.facility_mw, profile.node_rule.min_voltage_kv, frame=matrix)
-            self._cost[key] = cost
-        for col in self._cost[key].columns:
-            matrix[col] = self._cost[key][col].to_numpy()
-        return matrix
+        key = (profile.node_rule, profile.season, profile.economics, profile.facility_mw)
+        if key not in self._matrices:  # a weight change reuses it: only these four move the matrix
+            if len(self._matrices) > 4:
+                self._matrices.clear()
+                self._prepared.clear()
+            matrix = combine(self.site, self.grid(profile.node_rule), profile.season)
+            self._matrices[key] = add_cost_criterion(matrix, profile.economics, self.dataset["supply_regions"],
+                                                     profile.facility_mw, profile.node_rule.min_voltage_kv)
+        return self._matrices[key]  # shared: callers read it, never change it
+
+    @property
+    def tie(self) -> NDArray[np.int64]:
+        """Each candidate's place in candidate-id order (the ranking's tie-break), computed once."""
+        if self._tie is None:
+            self._tie = id_order(self.site)
+        return self._tie
 
     def rank(self, profile: Profile) -> tuple[pd.DataFrame, ScoreResult]:
-        """The criteria matrix for ``profile`` and its scores."""
+        """The criteria matrix for ``profile`` and its scores. The value functions and constraints are applied once
+        per matrix and rule set (``fastscore.prepare``); a weight change only re-weights (the same result as
+        ``scoring.score``, field by field)."""
         m = self.matrix(profile)
-        return m, score(m, profile)
+        # as text: a value function's NaN default would make equal rules unequal as objects
+        rules = (id(m), repr([(c.name, c.value, c.missing, c.missing_value) for c in profile.criteria]),
+                 repr(profile.constraints), repr(sorted(profile.params().items())))
+        if rules not in self._prepared:
+            self._prepared[rules] = prepare(m, profile)
+        return m, score_prepared(self._prepared[rules], profile, tie=self.tie)
 
 
 def site_at(frame: gpd.GeoDataFrame, lon: float, lat: float, *, tolerance_km: float = 0.0,
@@ -129,6 +145,16 @@ def site_at(frame: gpd.GeoDataFrame, lon: float, lat: float, *, tolerance_km: fl
     return str(frame[id_column].iloc[i]) if km[i] <= tolerance_km else None
 
 
+def in_province(column: pd.Series, rows: NDArray[np.intp], province: str) -> NDArray[np.bool_]:
+    """Which of ``rows`` lie in ``province`` (case ignored), by category code where the column is categorical."""
+    want = province.lower()
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        hits = np.flatnonzero([str(c).lower() == want for c in column.cat.categories])
+        return np.isin(column.cat.codes.to_numpy()[rows], hits)
+    values = column.take(rows).astype(object).to_numpy()
+    return np.array([isinstance(v, str) and v.lower() == want for v in values], dtype=bool)
+
+
 def pick_shortlist(matrix: pd.DataFrame, result: ScoreResult, top: int, *, max_per_node: int = 0,
                    province: str | None = None) -> np.ndarray:
     """Row positions of the shortlist, best first.
@@ -138,11 +164,12 @@ def pick_shortlist(matrix: pd.DataFrame, result: ScoreResult, top: int, *, max_p
     """
     order = result.order
     if province:
-        prov = matrix["province"].astype("string").str.lower().to_numpy(dtype=object)[order]
-        order = order[prov == province.lower()]
+        order = order[in_province(matrix["province"], order, province)]
     if max_per_node <= 0:
         return order[:top]
-    nodes = matrix["grid_node_id"].to_numpy(dtype=object)
+    column = matrix["grid_node_id"]
+    # the node of each row as an integer (its category code, -1 for none): a million rows are not turned into text
+    nodes = column.cat.codes.to_numpy() if isinstance(column.dtype, pd.CategoricalDtype) else column.to_numpy(dtype=object)
     counts: dict[object, int] = {}
     picked = []
     for i in order:

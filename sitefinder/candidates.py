@@ -32,6 +32,7 @@ class Candidates:
     resolution: int | None = None
     user_geometry: NDArray[np.object_] | None = None
     names: NDArray[np.object_] | None = None
+    digest: str = ""  # what the cells were made from (study area, resolution), when known: saves hashing the ids
 
     def __len__(self) -> int:
         return len(self.ids)

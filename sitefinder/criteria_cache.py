@@ -71,7 +71,9 @@ def dataset_digest(dataset: Dataset) -> str:
 
 
 def candidates_digest(cands: Candidates) -> str:
-    """A digest of the candidates' kind, resolution, ids and points."""
+    """A digest of the candidates' kind, resolution, ids and points (or of what they were made from, when known)."""
+    if cands.digest:
+        return cands.digest
     h = hashlib.sha256(f"{cands.kind}|{cands.resolution}|{len(cands)}".encode())
     h.update(pd.util.hash_pandas_object(pd.Series(np.asarray(cands.ids).astype(str)), index=False).to_numpy().tobytes())
     h.update(np.ascontiguousarray(cands.lon, dtype=float).tobytes())
@@ -103,3 +105,20 @@ def cached(name: str, key: str, build: Callable[[], pd.DataFrame], say: Callable
     except OSError:
         pass  # a read-only home: the run goes on without the cache
     return frame
+
+
+def cached_h3_candidates(study_area: Any, resolution: int, say: Callable[[str], None] | None = None) -> Candidates:
+    """``candidates.h3_candidates`` kept on disk too: the cells depend only on the study area and the resolution."""
+    from .candidates import check_resolution, h3_candidates  # noqa: PLC0415
+
+    res = check_resolution(resolution)
+    h = hashlib.sha256(f"{__version__}|{FORMAT}|cells|{res}".encode())
+    _frame_digest(study_area, h)
+    key = h.hexdigest()[:16]
+    frame = cached("cells", key, lambda: _cells_frame(h3_candidates(study_area, res)), say)
+    return Candidates(ids=frame["id"].to_numpy(dtype=str), lon=frame["lon"].to_numpy(float),
+                      lat=frame["lat"].to_numpy(float), kind="h3", resolution=res, digest=f"h3{res}-{key}")
+
+
+def _cells_frame(cands: Candidates) -> pd.DataFrame:
+    return pd.DataFrame({"id": cands.ids.astype(object), "lon": cands.lon, "lat": cands.lat})

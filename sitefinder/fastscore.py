@@ -25,7 +25,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from .profiles import Profile
-from .scoring import evaluate_constraints, normalise_weights, row_sum, topsis
+from .scoring import ScoreResult, evaluate_constraints, normalise_weights, row_sum, topsis
 
 MARGIN = 1e-3       # score points (0..100): far above float32's error on a sum of at most 62 terms of 0..100
 TOPSIS_MARGIN = 1e-9  # closeness (0..1) from the expanded float64 form
@@ -37,19 +37,35 @@ class Prepared:
 
     names: tuple[str, ...]
     values: NDArray[np.float64]        # (n, k) 0..1 after value functions and missing rules
-    values32: NDArray[np.float32]      # the same in float32, C-contiguous
-    squares: NDArray[np.float64]       # values ** 2 (TOPSIS)
     base_ok: NDArray[np.bool_]         # passes every hard constraint
     exclude_bits: NDArray[np.int64]    # bit j set where criterion j is missing and the profile excludes such sites
     tie: NDArray[np.int64]             # each candidate's place in candidate-id order
     ids: NDArray[np.str_]
     base_max: NDArray[np.float64]      # (k,) column maxima over the rows that pass the constraints (TOPSIS)
     base_min: NDArray[np.float64]
+    base_failed: NDArray[np.int64]     # the constraints' failure bits (``scoring.evaluate_constraints``)
+    missing: NDArray[np.bool_]         # (n, k) the criterion is unknown for the row
+    _values32: NDArray[np.float32] | None = None
+    _squares: NDArray[np.float64] | None = None
 
     @property
     def n(self) -> int:
         """How many candidates."""
         return len(self.tie)
+
+    @property
+    def values32(self) -> NDArray[np.float32]:
+        """The value matrix in float32, C-contiguous (made on first use: the app's exact path does not need it)."""
+        if self._values32 is None:
+            self._values32 = np.ascontiguousarray(self.values, dtype=np.float32)
+        return self._values32
+
+    @property
+    def squares(self) -> NDArray[np.float64]:
+        """``values ** 2`` for the TOPSIS distances (made on first use)."""
+        if self._squares is None:
+            self._squares = self.values * self.values
+        return self._squares
 
 
 def prepare(matrix: pd.DataFrame, profile: Profile) -> Prepared:
@@ -59,10 +75,12 @@ def prepare(matrix: pd.DataFrame, profile: Profile) -> Prepared:
     n, k = len(matrix), len(specs)
     raw = matrix[list(names)].to_numpy(dtype=float).reshape(n, k)
     values = np.empty((n, k))
+    unknown = np.empty((n, k), dtype=bool)
     exclude_bits = np.zeros(n, dtype=np.int64)
     for j, spec in enumerate(specs):
         v = spec.value(raw[:, j])
         missing = np.isnan(raw[:, j]) | np.isnan(v)
+        unknown[:, j] = missing
         if spec.missing == "neutral":
             v = np.where(missing, spec.missing_value, v)
         elif spec.missing == "worst":
@@ -74,12 +92,37 @@ def prepare(matrix: pd.DataFrame, profile: Profile) -> Prepared:
     ids = matrix["candidate_id"].to_numpy(dtype=str) if "candidate_id" in matrix else np.arange(n).astype(str)
     tie = np.empty(n, dtype=np.int64)
     tie[np.argsort(ids, kind="stable")] = np.arange(n)
-    base_ok = evaluate_constraints(matrix, profile) == 0
+    base_failed = evaluate_constraints(matrix, profile)
+    base_ok = base_failed == 0
     inside = values[base_ok]
     base_max = inside.max(axis=0) if len(inside) else np.zeros(k)
     base_min = inside.min(axis=0) if len(inside) else np.zeros(k)
-    return Prepared(names, values, np.ascontiguousarray(values, dtype=np.float32), values * values, base_ok,
-                    exclude_bits, tie, ids, base_max, base_min)
+    return Prepared(names, values, base_ok, exclude_bits, tie, ids, base_max, base_min, base_failed, unknown)
+
+
+def score_prepared(prep: Prepared, profile: Profile, tie: NDArray[np.int64] | None = None) -> ScoreResult:
+    """``scoring.score`` for ``profile``'s weights from prepared arrays: the same result, field by field, without
+    applying the value functions and constraints again (``profile`` must differ from the prepared one only in its
+    weights)."""
+    w = normalise_weights([s.weight for s in profile.criteria])
+    n = prep.n
+    active = w > 0
+    active_bits = int(sum(1 << j for j in np.flatnonzero(active)))
+    failed = prep.base_failed | ((prep.exclude_bits & active_bits) << len(profile.constraints))
+    missing = prep.missing & active
+    contributions = 100.0 * prep.values * w
+    total = np.clip(row_sum(contributions), 0.0, 100.0)
+    feasible_rows = failed == 0
+    scores = np.where(feasible_rows, total, np.nan)
+    idx = np.flatnonzero(feasible_rows)
+    order = idx[np.lexsort(((prep.tie if tie is None else tie)[idx], -total[idx]))]
+    rank = np.zeros(n, dtype=np.int64)
+    rank[order] = np.arange(1, len(order) + 1)
+    tscore = np.full(n, np.nan)
+    if len(idx):
+        tscore[idx] = 100.0 * topsis(prep.values[idx][:, active], w[active])
+    return ScoreResult(profile, prep.names, w, prep.values, contributions, missing, scores, feasible_rows, failed, rank,
+                       tscore, order)
 
 
 def _weights(prep: Prepared, weights: dict[str, float] | NDArray[np.float64]) -> NDArray[np.float64]:

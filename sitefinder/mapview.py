@@ -14,7 +14,8 @@ from __future__ import annotations
 import base64
 import html
 import io
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import folium
@@ -108,6 +109,13 @@ class DisplayLayers:
     nodes: pd.DataFrame
     connectivity: pd.DataFrame
     bounds: tuple[float, float, float, float]
+    geojson: dict[str, dict[str, Any]] = field(default_factory=dict)  # GeoJSON made once per key (season, ...)
+
+    def feature_collection(self, key: str, make: Callable[[], gpd.GeoDataFrame]) -> dict[str, Any]:
+        """``make()`` as a GeoJSON dict, made once per ``key`` (the map is rebuilt on every run; its layers are not)."""
+        if key not in self.geojson:
+            self.geojson[key] = make().__geo_interface__
+        return self.geojson[key]
 
 
 def _round_geoms(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
@@ -348,10 +356,11 @@ def base_map(
     finite = values[np.isfinite(values)]
     lim = float(np.max(np.abs(finite))) if len(finite) else 1.0
     surplus_range = (-lim, lim)
-    reg_fc = reg.assign(fill=[ramp_hex(v, -lim, lim, SURPLUS_RAMP) if np.isfinite(v) else "#bdbdbd" for v in values],
-                        tip=[esc(f"{n}: {num(v, ',.0f', 'MW', 'not on the national grid')}") for n, v in zip(reg["name"], values)])[
-        ["tip", "popup", "fill", "geometry"]]
-    folium.GeoJson(reg_fc.__geo_interface__, name=f"Supply regions: {season.replace('_', '-')} surplus (estimate)",
+    reg_fc = layers.feature_collection(f"regions:{season}", lambda: reg.assign(
+        fill=[ramp_hex(v, -lim, lim, SURPLUS_RAMP) if np.isfinite(v) else "#bdbdbd" for v in values],
+        tip=[esc(f"{n}: {num(v, ',.0f', 'MW', 'not on the national grid')}") for n, v in zip(reg["name"], values)])[
+        ["tip", "popup", "fill", "geometry"]])
+    folium.GeoJson(reg_fc, name=f"Supply regions: {season.replace('_', '-')} surplus (estimate)",
                    style_function=lambda f: {"color": "#555", "weight": 1, "fillColor": f["properties"]["fill"], "fillOpacity": 0.35},
                    popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
                    tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
@@ -361,8 +370,8 @@ def base_map(
         folium.raster_layers.ImageOverlay(climate_png, bounds=[[y0, x0], [y1, x1]], name=f"Cooling climate: {climate_label} (estimate)",
                                           opacity=0.75, show=False, pixelated=False, pane=SURFACE_PANE).add_to(m)
 
-    exc = layers.exclusions[["popup", "category", "geometry"]]
-    folium.GeoJson(exc.__geo_interface__, name="Exclusion zones (approximate)", show=True,
+    exc = layers.feature_collection("exclusions", lambda: layers.exclusions[["popup", "category", "geometry"]])
+    folium.GeoJson(exc, name="Exclusion zones (approximate)", show=True,
                    style_function=lambda f: {"color": "#636363", "weight": 0.5, "fillColor": "#969696", "fillOpacity": 0.55},
                    popup=folium.GeoJsonPopup(fields=["popup"], labels=False)).add_to(m)
 

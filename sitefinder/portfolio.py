@@ -67,11 +67,17 @@ class Portfolio:
                 f"(run afresh on the low estimates, the allocation would place {self.low.total_mw:,.0f} MW).")
 
 
-def make_portfolio(study: Study, scenario: Scenario, profile: Profile) -> Portfolio:
-    """Rank ``study`` under ``profile`` (constraints at the smallest site size) and allocate the scenario's target."""
+def make_portfolio(study: Study, scenario: Scenario, profile: Profile, *,
+                   ranked: tuple[pd.DataFrame, ScoreResult] | None = None) -> Portfolio:
+    """Rank ``study`` under ``profile`` (constraints at the smallest site size) and allocate the scenario's target.
+    ``ranked``: the ordinary ranking already made for ``profile`` (the shortlist's), used when the smallest site is
+    the facility size, so the candidates are not scored twice."""
     rules = rules_for(scenario, profile)
     ranking = profile.with_facility_mw(rules.smallest)
-    matrix, result = study.rank(ranking)
+    if ranked is not None and ranking == ranked[1].profile:
+        matrix, result = ranked
+    else:
+        matrix, result = study.rank(ranking)
     if scenario.province and scenario.province.lower() not in {p.lower() for p in provinces(matrix)}:
         raise ProfileError("province", [Problem("province", f"'{scenario.province}' is not a province in this dataset.",
                                                 f"Use one of: {', '.join(provinces(matrix))}.")])

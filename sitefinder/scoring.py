@@ -162,8 +162,19 @@ def evaluate_constraints(matrix: pd.DataFrame, profile: Profile) -> NDArray[np.i
     return mask
 
 
-def score(matrix: pd.DataFrame, profile: Profile) -> ScoreResult:
-    """Score every candidate row of ``matrix`` under ``profile``."""
+def id_order(matrix: pd.DataFrame) -> NDArray[np.int64]:
+    """Each row's place in candidate-id order: the tie-break of the ranking as integers (sorting by it is sorting by
+    id, as text; ``Study`` computes it once so that a re-score does not sort a million strings)."""
+    n = len(matrix)
+    ids = matrix["candidate_id"].to_numpy(dtype=str) if "candidate_id" in matrix else np.arange(n).astype(str)
+    tie = np.empty(n, dtype=np.int64)
+    tie[np.argsort(ids, kind="stable")] = np.arange(n)
+    return tie
+
+
+def score(matrix: pd.DataFrame, profile: Profile, *, tie: NDArray[np.int64] | None = None) -> ScoreResult:
+    """Score every candidate row of ``matrix`` under ``profile``; ``tie`` is ``id_order(matrix)`` when the caller
+    keeps it (the same ranking, faster)."""
     specs = profile.criteria
     names = tuple(s.name for s in specs)
     missing_cols = [n for n in names if n not in matrix]
@@ -196,8 +207,11 @@ def score(matrix: pd.DataFrame, profile: Profile) -> ScoreResult:
     scores = np.where(feasible, total, np.nan)
 
     idx = np.flatnonzero(feasible)
-    ids = matrix["candidate_id"].to_numpy(dtype=str) if "candidate_id" in matrix else np.arange(n).astype(str)
-    order = idx[np.lexsort((ids[idx], -total[idx]))]
+    if tie is None:
+        ids = matrix["candidate_id"].to_numpy(dtype=str) if "candidate_id" in matrix else np.arange(n).astype(str)
+        order = idx[np.lexsort((ids[idx], -total[idx]))]
+    else:
+        order = idx[np.lexsort((tie[idx], -total[idx]))]
     rank = np.zeros(n, dtype=np.int64)
     rank[order] = np.arange(1, len(order) + 1)
 

@@ -100,3 +100,29 @@ def test_on_the_built_in_data_the_fast_path_matches_for_both_profiles(h3_study) 
         ref = score(matrix, prof)
         rows, scores, _ = rescore(prep, prof.weights, 100)
         assert np.array_equal(rows, ref.order[:100]) and np.array_equal(scores, ref.score[rows])
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_a_prepared_score_is_the_straightforward_score_field_by_field(seed: int) -> None:
+    from sitefinder.fastscore import score_prepared  # noqa: PLC0415
+
+    rng = np.random.default_rng(500 + seed)
+    matrix = random_matrix(rng, int(rng.choice([5, 300, 5000])))
+    prep = prepare(matrix, PROFILE)
+    for _ in range(3):
+        prof = PROFILE.with_weights(random_weights(rng))
+        ref, fast = score(matrix, prof), score_prepared(prep, prof)
+        for name in ("weights", "values", "contributions", "missing", "score", "feasible", "failed_mask", "rank",
+                     "topsis_score", "order"):
+            assert np.array_equal(getattr(ref, name), getattr(fast, name), equal_nan=name in ("score", "topsis_score")
+                                  ), name
+        assert ref.failure_counts() == fast.failure_counts()
+
+
+def test_the_studys_ranking_is_the_straightforward_one_after_weight_changes(h3_study) -> None:
+    prof = load_profile("bitcoin_mine")
+    for weights in ({}, {"grid_distance_km": 80.0}, {"region_surplus_mw": 0.0, "flood_2022": 60.0}):
+        p = prof.with_weights(weights) if weights else prof
+        matrix, fast = h3_study.rank(p)
+        ref = score(matrix, p)
+        assert np.array_equal(fast.order, ref.order) and np.array_equal(fast.score, ref.score, equal_nan=True)

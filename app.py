@@ -13,6 +13,7 @@ import os
 os.environ.setdefault("GDAL_SKIP", "OGR_VRT")  # before anything loads GDAL (sitefinder does this too)
 
 import sys  # noqa: E402
+import threading  # noqa: E402
 from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -86,6 +87,34 @@ def _cache_folium_templates() -> None:
 
 
 _cache_folium_templates()
+
+
+def _deterministic_element_ids() -> threading.local:
+    """folium names every element with a random id, so the same map renders to different text on every run and
+    none of its compiled templates can be reused. Ids drawn from a per-run counter (reset at the start of each run,
+    per session thread) make an unchanged layer render to the same text, so the memo above finds it."""
+    import branca.element  # noqa: PLC0415
+
+    # Kept on the branca module: app.py runs afresh each time, so its own globals would not outlive a run.
+    counters: threading.local | None = getattr(branca.element, "_sitefinder_ids", None)
+    if counters is not None:
+        return counters
+    counters = threading.local()
+    original = branca.element.Element._generate_id
+
+    def generate_id(cls: Any) -> str:
+        n = getattr(counters, "n", None)
+        if n is None:
+            return str(original())
+        counters.n = n + 1
+        return f"sf{n:030x}"
+
+    branca.element.Element._generate_id = classmethod(generate_id)  # type: ignore[assignment,method-assign]
+    branca.element._sitefinder_ids = counters  # type: ignore[attr-defined]
+    return counters
+
+
+_ELEMENT_IDS = _deterministic_element_ids()
 
 st.set_page_config(page_title="sitefinder: where surplus power can run a mine or a data centre", page_icon="⚡",
                    layout="wide", initial_sidebar_state="expanded")
@@ -776,6 +805,7 @@ def _focus_on(candidate_id: str) -> None:
 
 def main() -> None:
     """One run of the page: read the settings, rank, and draw the map, card, table and tabs."""
+    _ELEMENT_IDS.n = 0  # this run's map elements are numbered from 0 (see _deterministic_element_ids)
     _assets()
     _first_load()
     flash = st.session_state.pop("flash", None)

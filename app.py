@@ -141,6 +141,13 @@ def _study(version: str, resolution: int, _ds: Dataset) -> Study:
     return study
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _shortlist(version: str, candidates: str, settings: str, _study_obj: Study, _sc: Scenario, _prof: Profile) -> Shortlist:
+    """The ranking for these settings, shared by every session that asks for the same (read-only): twenty people on
+    the default view rank once, not twenty times."""
+    return make_shortlist(_study_obj, _sc, _prof)
+
+
 @st.cache_resource(show_spinner="Measuring your candidate sites ...", max_entries=6)
 def _site_study(version: str, sites_key: str, _ds: Dataset, _sites: gpd.GeoDataFrame, name: str) -> Study:
     study = Study.on_sites(_ds, _sites, name)
@@ -829,7 +836,8 @@ def main() -> None:
     sc = _scenario_from_widgets()
     try:
         prof = sc.apply(prof_base)  # refuses every weight zero, a size out of bounds, ...
-        short = make_shortlist(study, sc, prof)
+        short = _shortlist(dataset.version, candidates_key(study, int(st.session_state["res"])),
+                           sc.settings().to_json(), study, sc, prof)
     except SitefinderError as exc:
         st.error(md_escape(str(exc)).replace("\n", "  \n"))
         st.info("Your settings are kept: change the one named above, or reset the weights.")

@@ -96,7 +96,8 @@ def _on_dask(dataset: Dataset, subsets: list[Candidates], workers: int | str,
         if progress:
             progress(f"  {len(subsets)} partitions on Dask ({client.scheduler_info().get('address', workers)})")
         shared = client.scatter(dataset, broadcast=True)
-        futures = client.map(site_criteria, [shared] * len(subsets), subsets, pure=False)
+        parts = client.scatter(subsets)  # sent as data, not embedded in the task graph
+        futures = client.map(site_criteria, [shared] * len(subsets), parts, pure=False)
         return list(client.gather(futures))
     finally:
         client.close()

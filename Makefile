@@ -38,12 +38,13 @@ test: install-test
 data: install
 	$(BIN)/sitefinder build-data
 
-## bench: print speed figures against scikit-criteria / pymcdm on the same matrices, and of the Monte Carlo
-##        ranking against a loop of ordinary rankings on the same draws
+## bench: print speed figures against scikit-criteria / pymcdm on the same matrices, of the Monte Carlo
+##        ranking against a loop of ordinary rankings on the same draws, and at national scale (resolution 8)
 bench: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[app,test,bench]"
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_robustness.py --voi
+	$(BIN)/python benchmarks/bench_national.py --resolution 8
 
 ## bench-app: time the web app in headless Chromium (first map, update after a weight change, map payload)
 bench-app: install-test

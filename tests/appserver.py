@@ -263,7 +263,7 @@ def site_heading(page: Any) -> str:
     return page.locator('[data-testid="stMain"] h3').filter(has_text=re.compile(r"^#\d+ · ")).first.inner_text()
 
 
-def download(page: Any, button: str, timeout: float = 30.0) -> bytes:
+def download(page: Any, button: str, timeout: float = 90.0) -> bytes:
     """Click a download button, return the file's bytes once the rerun the click starts (if any) is over."""
     runs = finished_runs(page)
     with page.expect_download(timeout=timeout * 1000) as info:

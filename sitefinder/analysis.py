@@ -100,8 +100,13 @@ class Study:
                 self._matrices.clear()
                 self._prepared.clear()
             matrix = combine(self.site, self.grid(profile.node_rule), profile.season)
-            self._matrices[key] = add_cost_criterion(matrix, profile.economics, self.dataset["supply_regions"],
-                                                     profile.facility_mw, profile.node_rule.min_voltage_kv)
+            digest = hashlib.sha256(repr((profile.node_rule, profile.economics, profile.facility_mw)).encode()).hexdigest()[:12]
+            cost = cached("cost", f"{self.key}-{digest}", lambda: add_cost_criterion(
+                pd.DataFrame(index=matrix.index), profile.economics, self.dataset["supply_regions"], profile.facility_mw,
+                profile.node_rule.min_voltage_kv, frame=matrix).reset_index(drop=True))
+            for col in cost.columns:
+                matrix[col] = cost[col].to_numpy()
+            self._matrices[key] = matrix
         return self._matrices[key]  # shared: callers read it, never change it
 
     @property

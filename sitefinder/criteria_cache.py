@@ -27,7 +27,7 @@ from .candidates import Candidates
 from .dataset import Dataset
 
 CACHE_ENV = "SITEFINDER_CACHE"
-FORMAT = "1"  # bump when the criteria's columns or their meaning change
+FORMAT = "2"  # bump when the criteria's columns or their meaning change
 
 
 def cache_dir() -> Path | None:
@@ -117,8 +117,10 @@ def cached_h3_candidates(study_area: Any, resolution: int, say: Callable[[str], 
     key = h.hexdigest()[:16]
     frame = cached("cells", key, lambda: _cells_frame(h3_candidates(study_area, res)), say)
     return Candidates(ids=frame["id"].to_numpy(dtype=str), lon=frame["lon"].to_numpy(float),
-                      lat=frame["lat"].to_numpy(float), kind="h3", resolution=res, digest=f"h3{res}-{key}")
+                      lat=frame["lat"].to_numpy(float), kind="h3", resolution=res, digest=f"h3{res}-{key}",
+                      h3_ints=frame["cell"].to_numpy(dtype=np.uint64))
 
 
 def _cells_frame(cands: Candidates) -> pd.DataFrame:
-    return pd.DataFrame({"id": cands.ids.astype(object), "lon": cands.lon, "lat": cands.lat})
+    ints = cands.h3_ints if cands.h3_ints is not None else np.zeros(len(cands), dtype=np.uint64)
+    return pd.DataFrame({"id": cands.ids.astype(object), "cell": ints, "lon": cands.lon, "lat": cands.lat})

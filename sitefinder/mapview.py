@@ -218,7 +218,8 @@ def candidate_raster(candidates: Candidates, bounds: tuple[float, float, float, 
     index = np.full((height, width), -1, dtype=np.intp)
     if candidates.kind != "h3" or candidates.resolution is None:
         return RasterGrid(index, bounds)
-    ids = np.array([h3.str_to_int(c) for c in candidates.ids], dtype=np.uint64)
+    ids = (candidates.h3_ints if candidates.h3_ints is not None
+           else np.array([h3.str_to_int(c) for c in candidates.ids], dtype=np.uint64))
     order = np.argsort(ids)
     sorted_ids = ids[order]
     res = candidates.resolution

@@ -510,8 +510,9 @@ def compare_tab(short: Shortlist, sure: RobustRun | None = None) -> None:
         if col in sub and CRITERIA[col].family == "climate":
             show[CRITERIA[col].label] = [mapview.ranged(r, col, CRITERIA[col].unit, fmt=",.1f" if col.endswith("_c") else ",.0f")
                                          for _, r in sub.iterrows()]
-    for i, (label, _) in enumerate(figure_lines(sub.iloc[0], short.result.profile.economics)):
-        show[label] = [figure_lines(r, short.result.profile.economics)[i][1] for _, r in sub.iterrows()]
+    money = [figure_lines(r, short.result.profile.economics) for _, r in sub.iterrows()]  # once per site
+    for i, (label, _) in enumerate(money[0]):
+        show[label] = [lines[i][1] for lines in money]
     show["Data gaps"] = sub["data_gaps"].replace("", "none")
     table = pd.DataFrame(show).T
     table.columns = [labels[c] for c in picked]

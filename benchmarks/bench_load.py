@@ -31,6 +31,7 @@ from appserver import (  # noqa: E402
     SITE_SIGNATURE_JS,
     AppServer,
 )
+from playwright.async_api import Error as PlaywrightError  # noqa: E402
 
 SLIDER_LABEL = "Hours above 35 °C"
 
@@ -46,7 +47,7 @@ async def drawn_frame(page: Any, deadline: float, not_signature: str | None = No
                     sig = await frame.evaluate(SITE_SIGNATURE_JS)
                     if not_signature is None or sig != not_signature:
                         return frame, sig
-            except Exception:  # noqa: BLE001  (the frame went away while we looked)
+            except PlaywrightError:  # the frame went away while we looked
                 continue
         await asyncio.sleep(0.05)
     raise TimeoutError("no drawn map" if not_signature is None else "the map did not redraw")
@@ -76,7 +77,7 @@ async def session(browser: Any, url: str, k: int, deadline: float) -> dict[str, 
         exc = await page.locator('[data-testid="stException"]').count()
         if exc:
             errors.append(f"{exc} Python exception(s) shown")
-    except Exception as e:  # noqa: BLE001  (reported, not raised: one failing session must not hide the others)
+    except (PlaywrightError, TimeoutError) as e:  # reported, not raised: one failing session must not hide the others
         errors.append(f"{type(e).__name__}: {e}".splitlines()[0])
     finally:
         await context.close()

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from . import __version__
@@ -94,8 +95,10 @@ def cached(name: str, key: str, build: Callable[[], pd.DataFrame], say: Callable
             if say:
                 say(f"read the measured criteria from the cache ({path.name})")
             return frame
-        except Exception:  # noqa: BLE001  (a damaged or foreign file: measure again and replace it)
-            pass
+        except (OSError, ValueError, pa.ArrowException) as exc:  # damaged, truncated or not Parquet at all
+            if say:
+                say(f"the cached file {path} could not be read ({type(exc).__name__}: {exc}); measuring again "
+                    "and replacing it")
     frame = build()
     try:
         folder.mkdir(parents=True, exist_ok=True)

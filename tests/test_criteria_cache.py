@@ -50,8 +50,10 @@ def test_a_damaged_file_is_measured_again_and_the_cache_can_be_off(pakistan_data
     good = Study.on_h3(pakistan_data, 5).site
     for f in cache.glob("site-*.parquet"):
         f.write_bytes(b"not parquet")
-    again = Study.on_h3(pakistan_data, 5).site
+    said: list[str] = []
+    again = Study.on_h3(pakistan_data, 5, progress=said.append).site
     pd.testing.assert_frame_equal(again, good)
+    assert any("could not be read" in s and "measuring again" in s for s in said), said
     assert pd.read_parquet(next(cache.glob("site-*.parquet"))).shape == good.shape  # replaced by a good file
     monkeypatch.setenv("SITEFINDER_CACHE", "off")
     assert cache_dir() is None

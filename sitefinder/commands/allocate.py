@@ -12,8 +12,8 @@ import pandas as pd
 from ..export import write_shortlist
 from ..portfolio import Portfolio, make_portfolio
 from ..settings import settings_for
-from .common import add_setting_options, profile_for, progress, save_scenario, scenario_from_args
-from .data_options import add_data_options, load_study
+from .common import add_setting_options
+from .data_options import add_data_options, start_run
 
 ALLOCATE_SETTINGS = settings_for("allocate")
 
@@ -65,11 +65,7 @@ def print_portfolio(p: Portfolio, out: TextIO = sys.stdout) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Allocate, print the programme and its ledger, write the files asked for."""
-    say = progress(args.quiet)
-    scenario = scenario_from_args(args)
-    profile = profile_for(scenario)
-    save_scenario(args, scenario, say)
-    study = load_study(args, scenario, say)
+    say, scenario, profile, study = start_run(args)
     p = make_portfolio(study, scenario, profile)
     rules = p.rules
     print(f"\n{profile.title}, sites of {rules.smallest:g}-{rules.unit_mw:g} MW, target {rules.target_mw:,.0f} MW, "

@@ -8,6 +8,7 @@ import argparse
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..analysis import Study
 from ..climate_raster import read_climate_raster
@@ -16,6 +17,7 @@ from ..errors import LayerError
 from ..io import read_vector
 from ..scenario import Scenario
 from ..userdata import combine_layers, load_user_layer
+from .common import profile_for, progress, save_scenario, scenario_from_args
 
 
 def _layer_arg(text: str) -> tuple[str, Path]:
@@ -134,3 +136,13 @@ def load_study(args: argparse.Namespace, scenario: Scenario, say: Callable[[str]
         study = Study.on_h3(dataset, scenario.resolution, progress=say)
     study.workers = getattr(args, "workers", None)
     return study
+
+
+def start_run(args: argparse.Namespace) -> tuple[Callable[[str], None], Scenario, Any, Study]:
+    """What rank, allocate and robustness do first: progress lines, the scenario the options describe, its profile,
+    ``--save-scenario``, and the study (data and candidates)."""
+    say = progress(args.quiet)
+    scenario = scenario_from_args(args)
+    profile = profile_for(scenario)
+    save_scenario(args, scenario, say)
+    return say, scenario, profile, load_study(args, scenario, say)

@@ -10,8 +10,8 @@ import pandas as pd
 
 from ..export import make_shortlist, write_shortlist
 from ..settings import settings_for
-from .common import add_setting_options, profile_for, progress, save_scenario, scenario_from_args
-from .data_options import add_data_options, load_study
+from .common import add_setting_options
+from .data_options import add_data_options, start_run
 
 RANK_SETTINGS = settings_for("rank")
 
@@ -50,12 +50,7 @@ def print_table(table: pd.DataFrame, out=sys.stdout) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Rank and print the shortlist; write it where --out / --csv say."""
-    say = progress(args.quiet)
-    scenario = scenario_from_args(args)
-    profile = profile_for(scenario)
-    save_scenario(args, scenario, say)
-
-    study = load_study(args, scenario, say)
+    say, scenario, profile, study = start_run(args)
     short = make_shortlist(study, scenario, profile)
     matrix, result, table = short.matrix, short.result, short.table
     say(f"scored {len(matrix):,} candidates: {result.n_feasible:,} pass the constraints")

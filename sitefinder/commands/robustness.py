@@ -12,8 +12,8 @@ import pandas as pd
 from ..export import write_shortlist
 from ..robustness import RobustRun, run_robustness
 from ..settings import settings_for
-from .common import add_setting_options, profile_for, progress, save_scenario, scenario_from_args
-from .data_options import add_data_options, load_study
+from .common import add_setting_options
+from .data_options import add_data_options, start_run
 
 ROBUSTNESS_SETTINGS = settings_for("robustness")
 VOI_SHOWN = 15
@@ -76,11 +76,7 @@ def print_voi(run: RobustRun, out: TextIO = sys.stdout) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the draws, print the robust shortlist (and the value of information), write the files asked for."""
-    say = progress(args.quiet)
-    scenario = scenario_from_args(args)
-    profile = profile_for(scenario)
-    save_scenario(args, scenario, say)
-    study = load_study(args, scenario, say)
+    say, scenario, profile, study = start_run(args)
     last = [-1]
 
     def tell(share: float, message: str) -> None:

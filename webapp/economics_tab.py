@@ -18,6 +18,7 @@ from webapp.text import md_escape
 from webapp.widgets import control
 
 SWEEP_POINTS = 25
+PAYBACK_SHOWN_YEARS = 25.0  # longer paybacks are left out of the chart, so the useful part is not squashed flat
 
 
 def reset_economics(profile_of: Callable[[str], Profile]) -> None:
@@ -85,6 +86,8 @@ def sensitivity_charts(short: Shortlist, prof: Profile, regions: pd.DataFrame) -
         y = sweep(econ, x, name, span, figure)
         if figure != "payback_years":
             y = y / 1e6
+        else:
+            y = np.where(y <= PAYBACK_SHOWN_YEARS, y, np.nan)
         long = pd.DataFrame([{"x": float(v), "y": float(y[i, j]) if np.isfinite(y[i, j]) else None, "site": labels[j]}
                              for i, v in enumerate(span) for j in range(len(labels))])
         # A plain Vega-Lite spec (no Altair object to build and validate on every run: a tenth of the time).
@@ -95,8 +98,8 @@ def sensitivity_charts(short: Shortlist, prof: Profile, regions: pd.DataFrame) -
                          "color": {"field": "site", "type": "nominal", "title": None}},
             "height": 300}, width="stretch")
         col.caption(md_escape(f"Now {now:,.6g}; the source's range {lo:,.6g}-{hi:,.6g}."
-                              + (" A gap: the site never pays back there (margin not positive)."
-                                 if figure == "payback_years" else "")))
+                              + (f" A gap: the site never pays back there (margin not positive), or takes more than "
+                                 f"{PAYBACK_SHOWN_YEARS:g} years." if figure == "payback_years" else "")))
 
 
 def economics_tab(short: Shortlist, prof: Profile, regions: pd.DataFrame, on_reset: Callable[[], None]) -> None:

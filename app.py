@@ -46,7 +46,7 @@ from sitefinder.scenario import Scenario  # noqa: E402
 from sitefinder.settings import ECONOMICS, SETTINGS  # noqa: E402
 from sitefinder.vocabulary import CRITERIA, SEASON_LABELS  # noqa: E402
 from webapp.economics_tab import economics_tab, reset_economics  # noqa: E402
-from webapp.text import md_escape  # noqa: E402
+from webapp.text import TABS, md_escape  # noqa: E402
 from webapp.userfiles import candidates_key, effective_dataset, your_data_tab  # noqa: E402
 from webapp.widgets import control, from_widget, weight_key, weight_slider, widget_text  # noqa: E402
 
@@ -223,6 +223,21 @@ def _scenario_from_widgets() -> Scenario:
     return sc.canonical(prof)
 
 
+PAGE_CONTROLS = {"show_pinned": True}  # controls that are not settings, with their first value
+
+
+def _keep_controls_of_closed_tabs() -> None:
+    """Keep what the user set in a tab that is closed now. Only the open tab runs, and Streamlit forgets a widget
+    it did not draw in a run; saving each control's key again at the start of the run keeps its value."""
+    ss = st.session_state
+    for key, first in PAGE_CONTROLS.items():
+        ss.setdefault(key, first)
+    keys = [s.url_key for s in SETTINGS.values() if s.widget and s.kind != "weights"]  # weights: always in the sidebar
+    for key in [*keys, *PAGE_CONTROLS]:
+        if key in ss:
+            ss[key] = ss[key]
+
+
 def _on_profile_change() -> None:
     """A new profile brings its own size, season, weights and limits; resolution and view settings stay."""
     ss = st.session_state
@@ -288,6 +303,7 @@ def _first_load() -> None:
 
 # ------------------------------------------------------------------------------------------------
 # Page parts
+
 
 
 def sidebar(prof: Profile, dataset: Dataset, known_provinces: list[str]) -> None:
@@ -753,7 +769,7 @@ def scenarios_section(comparison: Comparison | None, label: str | None) -> None:
     if comparison is None:
         return
     st.markdown(md_escape(f"**A**: {label} · **B**: the current settings"))
-    st.checkbox("Show scenario A's sites on the map (orange rings)", key="show_pinned", value=True)
+    st.checkbox("Show scenario A's sites on the map (orange rings)", key="show_pinned")
     if len(comparison.settings):
         st.dataframe(comparison.settings, hide_index=True, width="stretch")
     else:
@@ -811,11 +827,116 @@ def _focus_on(candidate_id: str) -> None:
 # Main
 
 
+def map_tab(study: Study, dataset: Dataset, prof: Profile, short: Shortlist, shown: gpd.GeoDataFrame,
+            sure: RobustRun | None, portfolio: Portfolio | None, pinned_short: Shortlist | None) -> None:
+    """The first tab: the map (score surface, layers, ranked sites), the site card or "why not here?", the table
+    and the shortlist downloads."""
+    res = short.result
+    version, ckey = dataset.version, candidates_key(study, int(st.session_state["res"]))
+    col_map, col_card = st.columns([2, 1], gap="medium")
+    metric = st.session_state.get("climate_metric", "hours_above_35c")
+    layers = _layers(version, dataset)
+    grid = _raster(version, ckey, study, layers.bounds)
+    score_png = mapview.raster_png(grid, res.score, 0, 100, SCORE_RAMP, alpha=190) if study.candidates.kind == "h3" else None
+    climate_png = _climate_png(version, ckey, metric, study, grid) if study.candidates.kind == "h3" else None
+    base = mapview.base_map(
+        layers, asset_base=ASSET_BASE, season=prof.season, climate_png=climate_png,
+        climate_label=f"{CLIMATE_METRICS[metric][0]} ({CLIMATE_METRICS[metric][1]})", climate_range=CLIMATE_METRICS[metric][2],
+        online_tiles=bool(st.session_state.get("tiles")))
+    # Only the site layers change with the weights: st_folium swaps them in without rebuilding the map.
+    groups = mapview.site_layers(layers, shown, selected=st.session_state["focus"], score_png=score_png)
+    if portfolio is not None and st.session_state.get("prog") and len(portfolio.frame):
+        pf = portfolio.frame
+        groups.append(mapview.ring_layer(
+            pf, name="Programme sites (MW)", colour="#1a9850",
+            labels=[f"P{int(r)} · {mw:,.0f} MW" for r, mw in zip(pf["rank"], pf["allocated_mw"])],
+            tips=[f"Programme site {int(r)}: {mw:,.0f} MW, limited by {b}; runs {m}" for r, mw, b, m in
+                  zip(pf["rank"], pf["allocated_mw"], pf["binding_limit"], pf["months_running"])]))
+    if pinned_short is not None and st.session_state.get("show_pinned", True) and len(pinned_short.frame):
+        af = pinned_short.frame
+        groups.append(mapview.ring_layer(
+            af, name="Scenario A's shortlist", colour="#e66101", dash="4 3",
+            labels=[f"A{int(r)}" for r in af["rank"]], tips=[f"#{int(r)} in scenario A" for r in af["rank"]]))
+    view = mapview.focus_view(short.frame, st.session_state["focus"]) if st.session_state.get("_zoom_to_focus") else None
+    with col_map:
+        out = st_folium(base, key="map", height=680, use_container_width=True,
+                        returned_objects=["last_object_clicked", "last_clicked"],
+                        feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True),
+                        center=view[0] if view else None, zoom=view[1] if view else None)
+        st.caption("Click a ranked site for its card, or anywhere else to see why it is not a site. Layers switch on "
+                   "and off at the top right. Grey areas are exclusion zones; the coloured surface is the score of "
+                   "every candidate that passes the constraints."
+                   + (" How sure: each label gives the site's rank and how often it is shortlisted across the draws; "
+                      "solid sites are robust (80 % of draws or more), faint dashed ones fragile." if sure else ""))
+    # Every click on the map reports where it landed: on a layer (regions cover the whole country) as
+    # last_object_clicked, on bare map as last_clicked. Inside a ranked site it opens that site's card;
+    # anywhere else it opens "Why not here?" for that place.
+    new_click = None
+    for key, memo in (("last_object_clicked", "_last_obj"), ("last_clicked", "_last_point")):
+        where = (out or {}).get(key)
+        if where and "lat" in where and where != st.session_state.get(memo):
+            st.session_state[memo] = where
+            new_click = where
+    if new_click is not None:
+        hit = site_at(short.frame, float(new_click["lng"]), float(new_click["lat"]))
+        if hit is None:
+            st.session_state["explain_at"] = (float(new_click["lng"]), float(new_click["lat"]))
+        else:
+            st.session_state.pop("explain_at", None)
+            if hit != st.session_state["focus"]:
+                _focus_on(hit)
+                st.rerun()
+    with col_card:
+        at = st.session_state.get("explain_at")
+        if at:
+            ranking = RankLookup(study.candidates, short.result) if study.candidates.kind == "h3" else None
+            try:
+                explanation_panel(explain_point(dataset, at[0], at[1], prof, ranking=ranking))
+            except SitefinderError as exc:
+                st.error(md_escape(f"Could not explain this place. {exc}"))
+        else:
+            site_card(short, st.session_state["focus"], prof, sure)
+
+    st.markdown("#### Ranked sites")
+    money = [c for c in ("cost_usd_per_mwh", "payback_years") if c in short.table]
+    view = short.table[["rank", "score", "district", "province", "grid_node", "grid_voltage_kv", "grid_distance_km",
+                        "grid_headroom_mw", "region", "region_surplus_mw", *money, "data_gaps", "candidate_id"]].copy()
+    view["grid_voltage_kv"] = view["grid_voltage_kv"].map(lambda v: mapview.num(v, ".0f", unknown="not published"))
+    view["grid_headroom_mw"] = view["grid_headroom_mw"].map(lambda v: mapview.num(v, ",.0f", unknown="unknown"))
+    view.insert(0, "", np.where(view["candidate_id"] == st.session_state["focus"], "▶", ""))
+    if sure is not None:
+        view.insert(3, "shortlisted", sure.for_rows(np.asarray(short.rows))["p_top_n"].to_numpy())
+    st.dataframe(view, key="table", on_select="rerun", selection_mode="single-row", hide_index=True,
+                 width="stretch", height=min(420, 38 + 35 * len(view)),
+                 column_config={"score": st.column_config.ProgressColumn("score", min_value=0, max_value=100, format="%.1f"),
+                                "shortlisted": st.column_config.ProgressColumn("shortlisted (draws)", min_value=0,
+                                                                               max_value=1, format="percent"),
+                                "grid_voltage_kv": st.column_config.TextColumn("kV"),
+                                "grid_distance_km": st.column_config.NumberColumn("km to node", format="%.1f"),
+                                "grid_headroom_mw": st.column_config.TextColumn("headroom MW"),
+                                "region_surplus_mw": st.column_config.NumberColumn("surplus MW (est.)", format="%.0f"),
+                                "cost_usd_per_mwh": st.column_config.NumberColumn("USD/MWh (est.)", format="%.1f"),
+                                "payback_years": st.column_config.NumberColumn("payback yrs (blank: never)",
+                                                                               format="%.1f")})
+    c1, c2, c3, _ = st.columns([1, 1, 1, 2])
+    stem = f"sitefinder_{prof.name}_{prof.facility_mw:g}mw"
+    c1.download_button("Download GeoJSON", shortlist_geojson(short.frame, short.metadata), file_name=f"{stem}.geojson",
+                       mime="application/geo+json", width="stretch")
+    c2.download_button("Download CSV", shortlist_csv(short.table), file_name=f"{stem}.csv", mime="text/csv",
+                       width="stretch")
+    c3.download_button("Download brief (HTML)",  # made when clicked, not on every change of a weight
+                       lambda: brief_html(shown, short.metadata, dataset, kind="shortlist", title=prof.title),
+                       file_name=f"{stem}_brief.html", mime="text/html", width="stretch")
+    st.caption("Same content as `sitefinder rank` writes for the same settings. Surplus, climate and flood "
+               "values are estimates; grid headroom is unknown unless your grid layer gives it.")
+
+
 def main() -> None:
     """One run of the page: read the settings, rank, and draw the map, card, table and tabs."""
     _ELEMENT_IDS.n = 0  # this run's map elements are numbered from 0 (see _deterministic_element_ids)
     _assets()
     _first_load()
+    _keep_controls_of_closed_tabs()
     flash = st.session_state.pop("flash", None)
     try:
         dataset = _dataset()
@@ -897,125 +1018,38 @@ def main() -> None:
         st.warning("No site passes every constraint. Relax a constraint (for example the maximum distance to a grid node) "
                    "or choose a smaller facility size.")
 
-    tab_map, tab_prog, tab_sure, tab_cmp, tab_econ, tab_data, tab_about = st.tabs(
-        ["Map and ranking", "Programme", "How sure?", "Compare", "Economics", "Your data", "About the data"])
+    # Only the open tab runs (and only its content goes to the browser): a weight change on the map redraws the map,
+    # card and table, not the programme, comparison, economics charts or the dataset README.
+    tab_map, tab_prog, tab_sure, tab_cmp, tab_econ, tab_data, tab_about = st.tabs(TABS, key="tab", on_change="rerun")
     shown = short.frame
     if sure is not None:  # the map marks robust and fragile sites
         shown = short.frame.copy()
         extra = sure.for_rows(np.asarray(short.rows))
         for col in extra.columns:
             shown[col] = extra[col].to_numpy()
-    with tab_map:
-        col_map, col_card = st.columns([2, 1], gap="medium")
-        metric = st.session_state.get("climate_metric", "hours_above_35c")
-        layers = _layers(version, dataset)
-        grid = _raster(version, ckey, study, layers.bounds)
-        score_png = mapview.raster_png(grid, res.score, 0, 100, SCORE_RAMP, alpha=190) if study.candidates.kind == "h3" else None
-        climate_png = _climate_png(version, ckey, metric, study, grid) if study.candidates.kind == "h3" else None
-        base = mapview.base_map(
-            layers, asset_base=ASSET_BASE, season=prof.season, climate_png=climate_png,
-            climate_label=f"{CLIMATE_METRICS[metric][0]} ({CLIMATE_METRICS[metric][1]})", climate_range=CLIMATE_METRICS[metric][2],
-            online_tiles=bool(st.session_state.get("tiles")))
-        # Only the site layers change with the weights: st_folium swaps them in without rebuilding the map.
-        groups = mapview.site_layers(layers, shown, selected=st.session_state["focus"], score_png=score_png)
-        if portfolio is not None and st.session_state.get("prog") and len(portfolio.frame):
-            pf = portfolio.frame
-            groups.append(mapview.ring_layer(
-                pf, name="Programme sites (MW)", colour="#1a9850",
-                labels=[f"P{int(r)} · {mw:,.0f} MW" for r, mw in zip(pf["rank"], pf["allocated_mw"])],
-                tips=[f"Programme site {int(r)}: {mw:,.0f} MW, limited by {b}; runs {m}" for r, mw, b, m in
-                      zip(pf["rank"], pf["allocated_mw"], pf["binding_limit"], pf["months_running"])]))
-        if pinned_short is not None and st.session_state.get("show_pinned", True) and len(pinned_short.frame):
-            af = pinned_short.frame
-            groups.append(mapview.ring_layer(
-                af, name="Scenario A's shortlist", colour="#e66101", dash="4 3",
-                labels=[f"A{int(r)}" for r in af["rank"]], tips=[f"#{int(r)} in scenario A" for r in af["rank"]]))
-        view = mapview.focus_view(short.frame, st.session_state["focus"]) if st.session_state.get("_zoom_to_focus") else None
-        with col_map:
-            out = st_folium(base, key="map", height=680, use_container_width=True,
-                            returned_objects=["last_object_clicked", "last_clicked"],
-                            feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True),
-                            center=view[0] if view else None, zoom=view[1] if view else None)
-            st.caption("Click a ranked site for its card, or anywhere else to see why it is not a site. Layers switch on "
-                       "and off at the top right. Grey areas are exclusion zones; the coloured surface is the score of "
-                       "every candidate that passes the constraints."
-                       + (" How sure: each label gives the site's rank and how often it is shortlisted across the draws; "
-                          "solid sites are robust (80 % of draws or more), faint dashed ones fragile." if sure else ""))
-        # Every click on the map reports where it landed: on a layer (regions cover the whole country) as
-        # last_object_clicked, on bare map as last_clicked. Inside a ranked site it opens that site's card;
-        # anywhere else it opens "Why not here?" for that place.
-        new_click = None
-        for key, memo in (("last_object_clicked", "_last_obj"), ("last_clicked", "_last_point")):
-            where = (out or {}).get(key)
-            if where and "lat" in where and where != st.session_state.get(memo):
-                st.session_state[memo] = where
-                new_click = where
-        if new_click is not None:
-            hit = site_at(short.frame, float(new_click["lng"]), float(new_click["lat"]))
-            if hit is None:
-                st.session_state["explain_at"] = (float(new_click["lng"]), float(new_click["lat"]))
-            else:
-                st.session_state.pop("explain_at", None)
-                if hit != st.session_state["focus"]:
-                    _focus_on(hit)
-                    st.rerun()
-        with col_card:
-            at = st.session_state.get("explain_at")
-            if at:
-                ranking = RankLookup(study.candidates, short.result) if study.candidates.kind == "h3" else None
-                try:
-                    explanation_panel(explain_point(dataset, at[0], at[1], prof, ranking=ranking))
-                except SitefinderError as exc:
-                    st.error(md_escape(f"Could not explain this place. {exc}"))
-            else:
-                site_card(short, st.session_state["focus"], prof, sure)
-
-        st.markdown("#### Ranked sites")
-        money = [c for c in ("cost_usd_per_mwh", "payback_years") if c in short.table]
-        view = short.table[["rank", "score", "district", "province", "grid_node", "grid_voltage_kv", "grid_distance_km",
-                            "grid_headroom_mw", "region", "region_surplus_mw", *money, "data_gaps", "candidate_id"]].copy()
-        view["grid_voltage_kv"] = view["grid_voltage_kv"].map(lambda v: mapview.num(v, ".0f", unknown="not published"))
-        view["grid_headroom_mw"] = view["grid_headroom_mw"].map(lambda v: mapview.num(v, ",.0f", unknown="unknown"))
-        view.insert(0, "", np.where(view["candidate_id"] == st.session_state["focus"], "▶", ""))
-        if sure is not None:
-            view.insert(3, "shortlisted", sure.for_rows(np.asarray(short.rows))["p_top_n"].to_numpy())
-        st.dataframe(view, key="table", on_select="rerun", selection_mode="single-row", hide_index=True,
-                     width="stretch", height=min(420, 38 + 35 * len(view)),
-                     column_config={"score": st.column_config.ProgressColumn("score", min_value=0, max_value=100, format="%.1f"),
-                                    "shortlisted": st.column_config.ProgressColumn("shortlisted (draws)", min_value=0,
-                                                                                   max_value=1, format="percent"),
-                                    "grid_voltage_kv": st.column_config.TextColumn("kV"),
-                                    "grid_distance_km": st.column_config.NumberColumn("km to node", format="%.1f"),
-                                    "grid_headroom_mw": st.column_config.TextColumn("headroom MW"),
-                                    "region_surplus_mw": st.column_config.NumberColumn("surplus MW (est.)", format="%.0f"),
-                                    "cost_usd_per_mwh": st.column_config.NumberColumn("USD/MWh (est.)", format="%.1f"),
-                                    "payback_years": st.column_config.NumberColumn("payback yrs (blank: never)",
-                                                                                   format="%.1f")})
-        c1, c2, c3, _ = st.columns([1, 1, 1, 2])
-        stem = f"sitefinder_{prof.name}_{prof.facility_mw:g}mw"
-        c1.download_button("Download GeoJSON", shortlist_geojson(short.frame, short.metadata), file_name=f"{stem}.geojson",
-                           mime="application/geo+json", width="stretch")
-        c2.download_button("Download CSV", shortlist_csv(short.table), file_name=f"{stem}.csv", mime="text/csv",
-                           width="stretch")
-        c3.download_button("Download brief (HTML)",  # made when clicked, not on every change of a weight
-                           lambda: brief_html(shown, short.metadata, dataset, kind="shortlist", title=prof.title),
-                           file_name=f"{stem}_brief.html", mime="text/html", width="stretch")
-        st.caption("Same content as `sitefinder rank` writes for the same settings. Surplus, climate and flood "
-                   "values are estimates; grid headroom is unknown unless your grid layer gives it.")
-    with tab_prog:
-        programme_tab(portfolio or _portfolio(study, sc, prof, portfolio_key, short), prof, dataset)
-    with tab_sure:
-        how_sure_tab(sure, prof)
-    with tab_cmp:
-        compare_tab(short, sure)
-        scenarios_section(comparison, pinned_label)
-        st.query_params.from_dict(_scenario_from_widgets().to_query())
-    with tab_econ:
-        economics_tab(short, prof, dataset["supply_regions"], _reset_economics)
-    with tab_data:
-        your_data_tab(_dataset())
-    with tab_about:
-        about_tab(dataset, prof)
+    if tab_map.open is not False:  # None when tabs are not tracked (never here), True when open
+        with tab_map:
+            map_tab(study, dataset, prof, short, shown, sure, portfolio, pinned_short)
+    if tab_prog.open:
+        with tab_prog:
+            programme_tab(portfolio or _portfolio(study, sc, prof, portfolio_key, short), prof, dataset)
+    if tab_sure.open:
+        with tab_sure:
+            how_sure_tab(sure, prof)
+    if tab_cmp.open:
+        with tab_cmp:
+            compare_tab(short, sure)
+            scenarios_section(comparison, pinned_label)
+    if tab_econ.open:
+        with tab_econ:
+            economics_tab(short, prof, dataset["supply_regions"], _reset_economics)
+    if tab_data.open:
+        with tab_data:
+            your_data_tab(_dataset())
+    if tab_about.open:
+        with tab_about:
+            about_tab(dataset, prof)
+    st.query_params.from_dict(_scenario_from_widgets().to_query())
     scenario_io(io_slot)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -113,6 +114,24 @@ def server_peak_mb(server: AppServer) -> float | None:
     return int(line.split()[1]) / 1024 if line else None
 
 
+def process_cpu_s(pid: int) -> float | None:
+    """User plus system CPU seconds used so far by one process (all its threads), Linux only."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_s() -> float | None:
+    """CPU seconds the whole machine spent busy (every core, not idle or waiting), Linux only."""
+    try:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sessions", type=int, default=20)
@@ -127,9 +146,12 @@ def main() -> int:
         url = server.url + (f"?{args.query}" if args.query else "")
         # one session first, so the server's caches (data, criteria, map layers) are warm as in production
         warm = asyncio.run(run(url, 1, args.timeout))
+        pid = server.proc.pid if server.proc else 0
+        cpu0, busy0 = process_cpu_s(pid), machine_cpu_s()
         t = time.perf_counter()
         results = asyncio.run(run(url, args.sessions, args.timeout))
         wall = time.perf_counter() - t
+        cpu1, busy1 = process_cpu_s(pid), machine_cpu_s()
         peak = server_peak_mb(server)
     ok = [r for r in results if not r["errors"] and "redraw_s" in r]
     firsts = [r["first_map_s"] for r in results if "first_map_s" in r]
@@ -143,6 +165,9 @@ def main() -> int:
         "redraw_median_s": round(statistics.median(redraws), 2) if redraws else None,
         "redraw_p95_s": round(p95(redraws), 2) if redraws else None,
         "wall_s": round(wall, 1), "server_peak_mb": round(peak) if peak else None,
+        # where the machine's CPU went during the run: the Streamlit server against everything else (the browsers)
+        "server_cpu_s": round(cpu1 - cpu0, 1) if cpu0 is not None and cpu1 is not None else None,
+        "machine_busy_cpu_s": round(busy1 - busy0, 1) if busy0 is not None and busy1 is not None else None,
     }
     print(f"{args.sessions} concurrent sessions on one server ({args.query or 'default view'}):")
     for k, v in summary.items():

@@ -29,6 +29,7 @@ from sitefinder.profiles import builtin_profile_names, load_profile
 from sitefinder.scenario import MAX_SELECTED, Scenario
 from sitefinder.settings import SETTINGS
 from sitefinder.vocabulary import CRITERIA, SEASONS
+from webapp.text import TABS
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -111,7 +112,17 @@ def url_scenario(at: AppTest) -> Scenario:
     return sc
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Open one of the page's tabs, as a click on it does (only the open tab runs, so its controls appear)."""
+    assert label in TABS, label
+    at.session_state["tab"] = label
+    return at.run()
+
+
 def table_ids(at: AppTest) -> list[str]:
+    """The ranked table's candidate ids (the table is on the first tab: opened if another one is)."""
+    if not [d for d in at.dataframe if d.key == "table"]:
+        open_tab(at, "Map and ranking")
     return list(at.dataframe(key="table").value["candidate_id"])
 
 
@@ -300,7 +311,10 @@ def test_link_sets_widgets_and_url_keeps_scenario(linked_app: AppTest) -> None:
 
 
 def compare_widget(at: AppTest):
-    """The 'Sites to compare' multiselect (its key follows the shortlist, so find it by label)."""
+    """The 'Sites to compare' multiselect (its key follows the shortlist, so find it by label), on the Compare
+    tab (opened if another one is)."""
+    if at.session_state["tab"] != "Compare":
+        open_tab(at, "Compare")
     hits = [w for w in at.multiselect if w.label.startswith("Sites to compare")]
     assert len(hits) == 1, [w.label for w in at.multiselect]
     return hits[0]
@@ -545,6 +559,7 @@ def test_switching_profile_loads_its_weights(default_app: AppTest) -> None:
     at.number_input(key="top").set_value(15).run()  # a view setting that a profile switch keeps
     at.selectbox(key="profile").set_value("ai_datacenter").run()
     check_ok(at)
+    open_tab(at, "Economics")
     prof = load_profile("ai_datacenter")
     ss = at.session_state
     assert ss["w_connectivity_distance_km"] == 15.0
@@ -564,6 +579,7 @@ def test_switching_profile_keeps_the_economics_you_set_that_both_models_use() ->
     at = make_app({"res": "5", "e_tariff": "27", "e_hashprice": "50"}).run()
     at.selectbox(key="profile").set_value("ai_datacenter").run()
     check_ok(at)
+    open_tab(at, "Economics")
     prof = load_profile("ai_datacenter")
     assert at.number_input(key="e_tariff").value == 27.0            # both models use the tariff: kept
     assert at.number_input(key="e_pue0").value == prof.economics["pue_base"]  # the profile's own value
@@ -605,12 +621,16 @@ def test_how_sure_from_a_link_marks_the_card_table_and_comparison_and_matches_th
     at = make_app(link).run()
     check_ok(at)
     labels = [m.label for m in at.metric]
-    assert {"Shortlisted", "Rank range", "Node kept", "Robust sites", "Draws"} <= set(labels), labels
+    assert {"Shortlisted", "Rank range", "Node kept"} <= set(labels), labels  # the site card
     table = at.dataframe(key="table").value
     assert "shortlisted" in table and table["shortlisted"].between(0, 1).all()
     assert url_scenario(at).how_sure and query(at)["sure"] == "1"
+    open_tab(at, "Compare")
     compare = [d.value for d in at.dataframe if "Shortlisted (share of draws)" in getattr(d.value, "index", [])]
     assert compare, "the comparison has no 'how sure' rows"
+    open_tab(at, "How sure?")
+    labels = [m.label for m in at.metric]
+    assert {"Robust sites", "Draws"} <= set(labels), labels
 
     geo = download(at, media, "Robust shortlist (GeoJSON)")
     csv = download(at, media, "Robust shortlist (CSV)")
@@ -639,14 +659,17 @@ def test_how_sure_follows_the_settings_and_turns_off() -> None:
     assert second.central.result.weight_of("hours_above_35c") > first.central.result.weight_of("hours_above_35c")
     at.run()  # nothing changed: the draws are not run again
     assert at.session_state["_robust"][1] is second
+    open_tab(at, "How sure?")
     at.checkbox(key="sure").uncheck().run()
     check_ok(at)
+    open_tab(at, "Map and ranking")
     assert "Shortlisted" not in [m.label for m in at.metric]
     assert "sure" not in query(at)
 
 
 def test_a_headroom_range_that_cannot_be_used_says_so_and_keeps_the_rest() -> None:
     at = make_app({"res": "5", "top": "6", "draws": "20", "sure": "1"}).run()
+    open_tab(at, "How sure?")
     at.text_input(key="headroom").input("400-100").run()
     check_ok(at)
     assert any("low end is above the high end" in shown(w.value) for w in at.warning), [w.value for w in at.warning]
@@ -664,6 +687,7 @@ def test_a_headroom_range_that_cannot_be_used_says_so_and_keeps_the_rest() -> No
 def test_programme_matches_allocate_on_the_command_line(media: dict[str, bytes], tmp_path: Path) -> None:
     at = make_app({"res": "5", "target": "1500", "min_mw": "25", "spacing": "20", "assume_head": "150"}).run()
     check_ok(at)
+    open_tab(at, "Programme")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Allocated"] == "1,500 MW" and "Firm at the low estimate" in metrics
     csv = download(at, media, "Programme (CSV)")
@@ -681,6 +705,7 @@ def test_programme_matches_allocate_on_the_command_line(media: dict[str, bytes],
 def test_pinning_a_scenario_compares_it_with_the_current_one() -> None:
     at = make_app({"res": "5", "top": "8"}).run()
     check_ok(at)
+    open_tab(at, "Compare")
     pin = [b for b in at.button if b.label == "Pin the current scenario as A"]
     pin[0].click().run()
     check_ok(at)
@@ -709,11 +734,7 @@ def _card_figure(at: AppTest, label: str) -> str:
 def test_economics_parameters_edit_the_card_follow_the_url_and_reset(media: dict[str, bytes], tmp_path: Path) -> None:
     at = make_app({"res": "5", "top": "5", "e_tariff": "30"}).run()
     check_ok(at)
-    assert at.number_input(key="e_tariff").value == 30.0
     assert _card_figure(at, "Tariff") == "30.00 PKR/kWh"
-    prof = load_profile("bitcoin_mine")
-    assert at.number_input(key="e_hashprice").value == prof.economics["hashprice_usd_per_ph_day"]
-    assert at.number_input(key="e_route").disabled  # a data centre's parameter: shown, not used by a mine
     # The CSV carries the same figures as the command line with the same parameter.
     csv = download(at, media, "Download CSV")
     out = tmp_path / "r.csv"
@@ -723,12 +744,20 @@ def test_economics_parameters_edit_the_card_follow_the_url_and_reset(media: dict
     assert proc.returncode == 0, proc.stderr
     assert csv == out.read_bytes()
     before = _card_figure(at, "Revenue")
+    open_tab(at, "Economics")
+    assert at.number_input(key="e_tariff").value == 30.0
+    prof = load_profile("bitcoin_mine")
+    assert at.number_input(key="e_hashprice").value == prof.economics["hashprice_usd_per_ph_day"]
+    assert at.number_input(key="e_route").disabled  # a data centre's parameter: shown, not used by a mine
     set_widget(at, "e_hashprice", 60.0)
     at.run()
     check_ok(at)
     assert query(at)["e_hashprice"] == "60"
+    open_tab(at, "Map and ranking")  # the hashprice set on the Economics tab is kept, and the card uses it
     assert _card_figure(at, "Revenue") != before
     assert "Payback" in [label for t in at.table for label in t.value.index]
+    assert query(at)["e_hashprice"] == "60"
+    open_tab(at, "Economics")
     [b for b in at.button if b.label == "Reset every parameter to the profile's"][0].click().run()
     check_ok(at)
     assert at.number_input(key="e_tariff").value == prof.economics["tariff_pkr_per_kwh"]

@@ -43,6 +43,8 @@ def app() -> AppTest:
     at.run()
     at.number_input(key="mw").set_value(70.0).run()
     at.slider(key="w_hours_above_35c").set_value(40.0).run()
+    at.session_state["tab"] = "Your data"  # the tab the upload controls are in (only the open tab runs)
+    at.run()
     assert not at.exception
     return at
 
@@ -72,5 +74,9 @@ def test_bad_file_in_the_app_shows_an_error_and_keeps_settings(app: AppTest, cas
     else:
         assert not errors, errors
     # The page is still usable, with the user's settings.
+    assert app.session_state["mw"] == 70.0 and app.session_state["w_hours_above_35c"] == 40.0
+    app.session_state["tab"] = "Map and ranking"
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
     assert app.session_state["mw"] == 70.0 and app.session_state["w_hours_above_35c"] == 40.0
     assert len(app.dataframe(key="table").value) > 0

@@ -20,6 +20,7 @@ from sitefinder.errors import ProfileError
 from sitefinder.profiles import load_profile, load_profile_file
 from sitefinder.scenario import Scenario
 from sitefinder.settings import SETTINGS, settings_markdown
+from webapp.text import TABS
 
 ROOT = Path(__file__).resolve().parents[1]
 RANGED = [s for s in SETTINGS.values() if s.kind in ("float", "int")]
@@ -190,10 +191,21 @@ def test_a_scenario_file_with_an_unusable_value_is_an_error_on_the_command_line(
 def test_the_apps_widgets_are_the_table():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception
+    found: dict[str, object] = {}  # only the open tab runs: collect each setting's control from the tab it is on
+    for tab in TABS:
+        at.session_state["tab"] = tab
+        at.run()
+        assert not at.exception, (tab, [e.value for e in at.exception])
+        for s in SETTINGS.values():
+            if s.widget and s.kind != "weights" and s.name not in found:
+                hits = [w for w in getattr(at, s.widget) if w.key == s.url_key]
+                if hits:
+                    found[s.name] = hits[0]
     for s in SETTINGS.values():
         if not s.widget or s.kind == "weights":
             continue
-        widget = getattr(at, s.widget)(key=s.url_key)
+        assert s.name in found, f"setting {s.name}: no {s.widget} with key {s.url_key!r} on any tab"
+        widget = found[s.name]
         assert widget.label == s.label or s.name in ("town_setback",), (s.name, widget.label)
         if s.widget in ("number_input", "slider"):
             assert (widget.min, widget.max, widget.step) == (s.lo, s.hi, s.step), s.name

@@ -8,6 +8,7 @@ The whole scenario lives in the URL, so a copied link reopens the same view.
 
 from __future__ import annotations
 
+import functools
 import os
 
 os.environ.setdefault("GDAL_SKIP", "OGR_VRT")  # before anything loads GDAL (sitefinder does this too)
@@ -54,6 +55,9 @@ APP_DIR = Path(__file__).resolve().parent
 ASSET_BASE = "/app/static/leaflet"  # Streamlit serves ./static/ here (server.enableStaticServing)
 RESOLUTION_TEXT = {5: "5 (~250 km² cells, 3,280)", 6: "6 (~36 km², 22,908)", 7: "7 (~5 km², 160,379)",
                    8: "8 (~0.7 km², 1.1 million: slow first time)"}
+# The page goes to resolution 8. Resolution 9 (about 8 million cells) is for the command line, where it is measured in
+# partitions (sitefinder rank --resolution 9, optionally --workers N); one server holding it for every user would not.
+APP_MAX_RESOLUTION = 8
 ALL_PROVINCES = "All provinces"
 CLIMATE_METRICS = {"hours_above_35c": ("hours above 35 °C", "h/yr", (0, 2500)),
                    "cooling_degree_days": ("cooling degree days", "°C·day", (500, 4000)),
@@ -148,6 +152,19 @@ def _shortlist(version: str, candidates: str, settings: str, _study_obj: Study, 
     return make_shortlist(_study_obj, _sc, _prof)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _score_png(ranking_key: str, _grid: mapview.RasterGrid, _scores: np.ndarray) -> str:
+    """The score surface as a PNG for one ranking (data version, candidates and settings in ``ranking_key``),
+    encoded once and shared by every session that ranks the same way."""
+    return mapview.raster_png(_grid, _scores, 0, 100, SCORE_RAMP, alpha=190)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _shortlist_files(ranking_key: str, _short: Shortlist) -> tuple[str, str]:
+    """The shortlist's GeoJSON and CSV downloads for one ranking, made once and shared like the ranking."""
+    return shortlist_geojson(_short.frame, _short.metadata), shortlist_csv(_short.table)
+
+
 @st.cache_resource(show_spinner="Measuring your candidate sites ...", max_entries=6)
 def _site_study(version: str, sites_key: str, _ds: Dataset, _sites: gpd.GeoDataFrame, name: str) -> Study:
     study = Study.on_sites(_ds, _sites, name)
@@ -176,7 +193,9 @@ def _climate_png(version: str, candidates_key: str, metric: str, _study_obj: Stu
 # Scenario <-> widgets <-> URL
 
 
+@functools.lru_cache(maxsize=16)
 def _profile(name: str) -> Profile:
+    """A profile by name, read once per server (a Profile is frozen; every run asks for it a dozen times)."""
     return load_profile(name)
 
 
@@ -266,13 +285,23 @@ def _reset_economics() -> None:
     reset_economics(_profile)
 
 
+def _usable_here(sc: Scenario) -> tuple[Scenario, list[str]]:
+    """``Scenario.usable`` plus the page's own limit: a resolution above APP_MAX_RESOLUTION is lowered, and said."""
+    sc, notes = sc.usable(_profile(sc.profile), _known_provinces())
+    if sc.resolution is not None and sc.resolution > APP_MAX_RESOLUTION:
+        notes.append(f"resolution {sc.resolution} is for the command line (sitefinder rank --resolution {sc.resolution}); "
+                     f"the page shows resolution {APP_MAX_RESOLUTION}")
+        sc = replace(sc, resolution=APP_MAX_RESOLUTION)
+    return sc, notes
+
+
 def _load_scenario_file() -> None:
     up = st.session_state.get("scenario_file")
     if up is None:
         return
     try:
         sc, problems = Scenario.from_json(up.getvalue(), source=up.name)
-        sc, notes = sc.usable(_profile(sc.profile), _known_provinces())
+        sc, notes = _usable_here(sc)
         sc.apply()  # refuse a scenario the engine cannot run, before touching any widget
     except SitefinderError as exc:
         st.session_state["flash"] = ("error", f"Could not load the scenario. {exc}")
@@ -291,7 +320,7 @@ def _first_load() -> None:
     if "profile" in st.session_state:
         return
     sc, parsed = Scenario.from_query(st.query_params.to_dict())
-    sc, notes = sc.usable(_profile(sc.profile), _known_provinces())
+    sc, notes = _usable_here(sc)
     problems = [str(p) for p in parsed] + notes
     _set_widgets_from(sc)
     st.session_state["_zoom_to_focus"] = bool(sc.focus)
@@ -339,7 +368,8 @@ def sidebar(prof: Profile, dataset: Dataset, known_provinces: list[str]) -> None
             if c.column not in ("grid_distance_km", "land_excluded", "town_distance_km")))
 
     with sb.expander("Candidates and shortlist", expanded=False):
-        control(st, "resolution", format_func=lambda r: RESOLUTION_TEXT.get(r, str(r)))
+        control(st, "resolution", format_func=lambda r: RESOLUTION_TEXT.get(r, str(r)),
+                options=range(int(SETTINGS["resolution"].lo or 5), APP_MAX_RESOLUTION + 1))
         control(st, "top")
         control(st, "max_per_node")
         control(st, "province", options=[ALL_PROVINCES, *known_provinces])
@@ -828,16 +858,16 @@ def _focus_on(candidate_id: str) -> None:
 
 
 def map_tab(study: Study, dataset: Dataset, prof: Profile, short: Shortlist, shown: gpd.GeoDataFrame,
-            sure: RobustRun | None, portfolio: Portfolio | None, pinned_short: Shortlist | None) -> None:
+            sure: RobustRun | None, portfolio: Portfolio | None, pinned_short: Shortlist | None, ranking_key: str) -> None:
     """The first tab: the map (score surface, layers, ranked sites), the site card or "why not here?", the table
-    and the shortlist downloads."""
+    and the shortlist downloads. ``ranking_key`` names the ranking (data, candidates, settings) for shared caches."""
     res = short.result
     version, ckey = dataset.version, candidates_key(study, int(st.session_state["res"]))
     col_map, col_card = st.columns([2, 1], gap="medium")
     metric = st.session_state.get("climate_metric", "hours_above_35c")
     layers = _layers(version, dataset)
     grid = _raster(version, ckey, study, layers.bounds)
-    score_png = mapview.raster_png(grid, res.score, 0, 100, SCORE_RAMP, alpha=190) if study.candidates.kind == "h3" else None
+    score_png = _score_png(ranking_key, grid, res.score) if study.candidates.kind == "h3" else None
     climate_png = _climate_png(version, ckey, metric, study, grid) if study.candidates.kind == "h3" else None
     base = mapview.base_map(
         layers, asset_base=ASSET_BASE, season=prof.season, climate_png=climate_png,
@@ -920,9 +950,10 @@ def map_tab(study: Study, dataset: Dataset, prof: Profile, short: Shortlist, sho
                                                                                format="%.1f")})
     c1, c2, c3, _ = st.columns([1, 1, 1, 2])
     stem = f"sitefinder_{prof.name}_{prof.facility_mw:g}mw"
-    c1.download_button("Download GeoJSON", shortlist_geojson(short.frame, short.metadata), file_name=f"{stem}.geojson",
+    geojson, csv = _shortlist_files(ranking_key, short)
+    c1.download_button("Download GeoJSON", geojson, file_name=f"{stem}.geojson",
                        mime="application/geo+json", width="stretch")
-    c2.download_button("Download CSV", shortlist_csv(short.table), file_name=f"{stem}.csv", mime="text/csv",
+    c2.download_button("Download CSV", csv, file_name=f"{stem}.csv", mime="text/csv",
                        width="stretch")
     c3.download_button("Download brief (HTML)",  # made when clicked, not on every change of a weight
                        lambda: brief_html(shown, short.metadata, dataset, kind="shortlist", title=prof.title),
@@ -988,9 +1019,9 @@ def main() -> None:
     sure = None
     if st.session_state.get("sure"):
         sure = _robust(study, sc, prof, f"{version}|{ckey}|{sc.settings().to_json()}", progress_slot)
-    portfolio_key = f"{version}|{ckey}|{sc.settings().to_json()}"
+    ranking_key = f"{version}|{ckey}|{sc.settings().to_json()}"  # what every cache shared between sessions is keyed on
     # The programme is worked out before the map only when the map shows it; otherwise after (the map comes first).
-    portfolio = _portfolio(study, sc, prof, portfolio_key, short) if st.session_state.get("prog") else None
+    portfolio = _portfolio(study, sc, prof, ranking_key, short) if st.session_state.get("prog") else None
     comparison, pinned_short, pinned_label = None, None, None
     if st.session_state.get("_pinned") is not None:
         pinned, pinned_label = st.session_state["_pinned"]
@@ -1029,10 +1060,10 @@ def main() -> None:
             shown[col] = extra[col].to_numpy()
     if tab_map.open is not False:  # None when tabs are not tracked (never here), True when open
         with tab_map:
-            map_tab(study, dataset, prof, short, shown, sure, portfolio, pinned_short)
+            map_tab(study, dataset, prof, short, shown, sure, portfolio, pinned_short, ranking_key)
     if tab_prog.open:
         with tab_prog:
-            programme_tab(portfolio or _portfolio(study, sc, prof, portfolio_key, short), prof, dataset)
+            programme_tab(portfolio or _portfolio(study, sc, prof, ranking_key, short), prof, dataset)
     if tab_sure.open:
         with tab_sure:
             how_sure_tab(sure, prof)

@@ -3,10 +3,14 @@ weight, at the same time (one headless Chromium, one context per session, driven
 
     python benchmarks/bench_load.py [--sessions 20] [--query res=6] [--timeout 300] [--json FILE]
 
-Per session: the time from navigation to a drawn map, and from the weight change (keyboard on a sidebar slider) to
-the re-drawn map. Prints the median and 95th percentile of each, the errors (a Python exception on the page, a
-timeout, a map that never redrew), and the server's peak memory. Bounded: every wait has a timeout and the whole
-run stops at --timeout seconds. Asserts nothing; the figures go in the README.
+The sessions open the page at once; when every map is drawn, all of them change a weight at the same moment (the
+hardest case for one server). Per session: the time from navigation to a drawn map; from the weight change
+(keyboard on a sidebar slider) to the re-drawn map; and the server's turnaround, read off the page's WebSocket
+(from the message asking for the rerun to the one saying it finished), which leaves out the browser's own
+drawing. Prints the median and 95th percentile of each, the errors (a Python exception on the page, a timeout, a
+map that never redrew), where the CPU went in each phase (the server against everything, so the browsers), and
+the server's peak memory. Bounded: every wait has a timeout and the whole run stops at --timeout seconds.
+Asserts nothing; the figures go in the README.
 """
 
 from __future__ import annotations
@@ -54,36 +58,82 @@ async def drawn_frame(page: Any, deadline: float, not_signature: str | None = No
     raise TimeoutError("no drawn map" if not_signature is None else "the map did not redraw")
 
 
-async def session(browser: Any, url: str, k: int, deadline: float) -> dict[str, Any]:
-    """One user: open the page, wait for the map, change a weight, wait for the new map."""
-    out: dict[str, Any] = {"session": k}
+class ServerClock:
+    """The server's side of a redraw, read off the page's WebSocket: from the message that asks for a rerun (a
+    BackMsg ``rerun_script``) to the one that says the script finished (a ForwardMsg ``script_finished``). This is
+    what the server takes, queueing included, apart from the browser's own drawing."""
+
+    def __init__(self) -> None:
+        self.asked: float | None = None
+        self.finished: float | None = None
+
+    def attach(self, page: Any) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: PLC0415
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: PLC0415
+
+        def on_socket(ws: Any) -> None:
+            def sent(payload: Any) -> None:
+                if self.asked is None and isinstance(payload, bytes | bytearray):
+                    msg = BackMsg()
+                    msg.ParseFromString(bytes(payload))
+                    if msg.WhichOneof("type") == "rerun_script":
+                        self.asked = time.perf_counter()
+
+            def received(payload: Any) -> None:
+                if self.asked is not None and self.finished is None and isinstance(payload, bytes | bytearray):
+                    msg = ForwardMsg()
+                    msg.ParseFromString(bytes(payload))
+                    if msg.WhichOneof("type") == "script_finished":
+                        self.finished = time.perf_counter()
+
+            ws.on("framesent", sent)
+            ws.on("framereceived", received)
+
+        page.on("websocket", on_socket)
+
+    def seconds(self) -> float | None:
+        return None if self.asked is None or self.finished is None else self.finished - self.asked
+
+
+async def open_session(browser: Any, url: str, k: int, deadline: float) -> dict[str, Any]:
+    """One user opens the page and waits for the map."""
+    out: dict[str, Any] = {"session": k, "errors": []}
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     await context.add_init_script(COUNT_RUNS_JS)
     page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("pageerror", lambda e: out["errors"].append(str(e)))
+    clock = ServerClock()
+    clock.attach(page)
+    out.update(context=context, page=page, clock=clock)
     try:
         t0 = time.perf_counter()
-        await page.goto(url, timeout=(deadline - time.monotonic()) * 1000)
-        _, before = await drawn_frame(page, deadline)
+        await page.goto(url, timeout=max(1.0, deadline - time.monotonic()) * 1000)
+        _, out["signature"] = await drawn_frame(page, deadline)
         out["first_map_s"] = time.perf_counter() - t0
         await page.locator(MAP_IFRAME).first.wait_for(timeout=30_000)
+    except (PlaywrightError, TimeoutError) as e:  # reported, not raised: one failing session must not hide the others
+        out["errors"].append(f"{type(e).__name__}: {e}".splitlines()[0])
+    return out
+
+
+async def change_weight(out: dict[str, Any], deadline: float, start: asyncio.Event) -> None:
+    """The same user moves a weight slider when ``start`` is set, and waits for the map to redraw."""
+    page = out["page"]
+    try:
         thumb = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]').filter(
             has=page.locator('[data-testid="stWidgetLabel"]', has_text=SLIDER_LABEL)).get_by_role("slider")
         await thumb.focus()
+        await start.wait()
         t1 = time.perf_counter()
-        await thumb.press("End" if k % 2 == 0 else "Home")
-        await drawn_frame(page, deadline, not_signature=before)
+        await thumb.press("End" if out["session"] % 2 == 0 else "Home")
+        await drawn_frame(page, deadline, not_signature=out["signature"])
         out["redraw_s"] = time.perf_counter() - t1
+        out["server_s"] = out["clock"].seconds()
         exc = await page.locator('[data-testid="stException"]').count()
         if exc:
-            errors.append(f"{exc} Python exception(s) shown")
-    except (PlaywrightError, TimeoutError) as e:  # reported, not raised: one failing session must not hide the others
-        errors.append(f"{type(e).__name__}: {e}".splitlines()[0])
-    finally:
-        await context.close()
-    out["errors"] = errors
-    return out
+            out["errors"].append(f"{exc} Python exception(s) shown")
+    except (PlaywrightError, TimeoutError) as e:
+        out["errors"].append(f"{type(e).__name__}: {e}".splitlines()[0])
 
 
 def p95(values: list[float]) -> float:
@@ -92,14 +142,34 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
 
 
-async def run(url: str, sessions: int, timeout: float) -> list[dict[str, Any]]:
+async def run(url: str, sessions: int, timeout: float,
+              marks: dict[str, tuple[float, float | None, float | None]] | None = None,
+              meter: Any = lambda: (None, None)) -> list[dict[str, Any]]:
+    """Open ``sessions`` pages at once; when every map is drawn, all of them change a weight at the same moment.
+    ``marks`` receives (clock, server CPU s, machine busy CPU s) at the start, at the moment of the change and at
+    the end, from ``meter``."""
+    marks = {} if marks is None else marks
+    marks["start"] = (time.perf_counter(), *meter())
     from playwright.async_api import async_playwright  # noqa: PLC0415
 
     deadline = time.monotonic() + timeout
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            return list(await asyncio.gather(*(session(browser, url, k, deadline) for k in range(sessions))))
+            opened = list(await asyncio.gather(*(open_session(browser, url, k, deadline) for k in range(sessions))))
+            ready = [o for o in opened if not o["errors"]]
+            start = asyncio.Event()
+            changes = [asyncio.ensure_future(change_weight(o, deadline, start)) for o in ready]
+            await asyncio.sleep(1.0)  # every thumb focused (the pages are idle: all maps are drawn)
+            marks["change"] = (time.perf_counter(), *meter())
+            start.set()
+            await asyncio.gather(*changes)
+            marks["end"] = (time.perf_counter(), *meter())
+            for o in opened:
+                await o.pop("context").close()
+                o.pop("page", None)
+                o.pop("clock", None)
+            return opened
         finally:
             await browser.close()
 
@@ -147,15 +217,26 @@ def main() -> int:
         # one session first, so the server's caches (data, criteria, map layers) are warm as in production
         warm = asyncio.run(run(url, 1, args.timeout))
         pid = server.proc.pid if server.proc else 0
-        cpu0, busy0 = process_cpu_s(pid), machine_cpu_s()
-        t = time.perf_counter()
-        results = asyncio.run(run(url, args.sessions, args.timeout))
-        wall = time.perf_counter() - t
-        cpu1, busy1 = process_cpu_s(pid), machine_cpu_s()
+        marks: dict[str, tuple[float, float | None, float | None]] = {}
+        results = asyncio.run(run(url, args.sessions, args.timeout, marks, lambda: (process_cpu_s(pid), machine_cpu_s())))
         peak = server_peak_mb(server)
     ok = [r for r in results if not r["errors"] and "redraw_s" in r]
     firsts = [r["first_map_s"] for r in results if "first_map_s" in r]
     redraws = [r["redraw_s"] for r in ok]
+    served = [r["server_s"] for r in ok if r.get("server_s") is not None]
+
+    def phase(a: str, b: str) -> dict[str, float | None]:
+        """Wall time and where the CPU went between two marks: the Streamlit server, and everything (browsers too)."""
+        if a not in marks or b not in marks:
+            return {"wall_s": None, "server_cpu_s": None, "machine_busy_cpu_s": None}
+        (t0, s0, m0), (t1, s1, m1) = marks[a], marks[b]
+        return {"wall_s": round(t1 - t0, 1),
+                "server_cpu_s": round(s1 - s0, 1) if s0 is not None and s1 is not None else None,
+                "machine_busy_cpu_s": round(m1 - m0, 1) if m0 is not None and m1 is not None else None}
+
+    def stats(values: list[float]) -> str | None:
+        return f"{statistics.median(values):.2f} / {p95(values):.2f}" if values else None
+
     summary = {
         "sessions": args.sessions, "query": args.query, "sessions_ok": len(ok),
         "errors": [f"session {r['session']}: {e}" for r in results for e in r["errors"]],
@@ -164,14 +245,23 @@ def main() -> int:
         "first_map_p95_s": round(p95(firsts), 2) if firsts else None,
         "redraw_median_s": round(statistics.median(redraws), 2) if redraws else None,
         "redraw_p95_s": round(p95(redraws), 2) if redraws else None,
-        "wall_s": round(wall, 1), "server_peak_mb": round(peak) if peak else None,
-        # where the machine's CPU went during the run: the Streamlit server against everything else (the browsers)
-        "server_cpu_s": round(cpu1 - cpu0, 1) if cpu0 is not None and cpu1 is not None else None,
-        "machine_busy_cpu_s": round(busy1 - busy0, 1) if busy0 is not None and busy1 is not None else None,
+        "server_turnaround_median_s": round(statistics.median(served), 2) if served else None,
+        "server_turnaround_p95_s": round(p95(served), 2) if served else None,
+        "opening": phase("start", "change"),
+        "weight_change": phase("change", "end"),
+        "server_peak_mb": round(peak) if peak else None,
     }
-    print(f"{args.sessions} concurrent sessions on one server ({args.query or 'default view'}):")
-    for k, v in summary.items():
-        print(f"  {k:<22} {v}")
+    print(f"{args.sessions} sessions on one server ({args.query or 'default view'}), opened at once; when every map "
+          "was drawn, each changed a weight at the same moment:")
+    rows = [("sessions that finished, of", f"{len(ok)} of {args.sessions}"), ("errors", summary["errors"] or "none"),
+            ("first map, median / p95 (s)", stats(firsts)),
+            ("redraw after the change, median / p95 (s)", stats(redraws)),
+            ("server's turnaround (rerun asked -> finished), median / p95 (s)", stats(served)),
+            ("opening: wall s, server CPU s, all CPU s", tuple(summary["opening"].values())),
+            ("weight change: wall s, server CPU s, all CPU s", tuple(summary["weight_change"].values())),
+            ("server's peak memory (MB)", summary["server_peak_mb"])]
+    for label, value in rows:
+        print(f"  {label:<66} {value}")
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from .errors import LayerError, Problem
 
 MIN_RESOLUTION = 5
-MAX_RESOLUTION = 8
+MAX_RESOLUTION = 9
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def check_resolution(resolution: int) -> int:
     if not isinstance(resolution, (int, np.integer)) or not MIN_RESOLUTION <= int(resolution) <= MAX_RESOLUTION:
         raise LayerError("resolution", [Problem("resolution", f"{resolution!r} is not allowed.",
                                                 f"Use a whole number from {MIN_RESOLUTION} (about 250 km² cells) "
-                                                f"to {MAX_RESOLUTION} (about 0.7 km² cells).")])
+                                                f"to {MAX_RESOLUTION} (about 0.1 km² cells).")])
     return int(resolution)
 
 

@@ -281,7 +281,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("town_setback", "bool", "Noise setback from towns", "Off drops the profile's setback from towns.",
             default=True, url_key="setback", flag="--no-town-setback", flag_sets=False, widget="checkbox"),
     Setting("resolution", "int", "Candidate cell resolution (H3)",
-            "H3 resolution of the candidate cells: 5 is about 250 km² a cell, 8 about 0.7 km².", lo=MIN_RESOLUTION,
+            "H3 resolution of the candidate cells: 5 is about 250 km² a cell, 8 about 0.7 km², 9 about 0.1 km² "
+            "(9: the command line only, about 8 million cells).", lo=MIN_RESOLUTION,
             hi=MAX_RESOLUTION, step=1, default=6, url_key="res", flag="--resolution", widget="selectbox"),
     Setting("top", "int", "Sites to show", "How many sites the shortlist lists (and the map draws).", lo=1, hi=1000,
             step=1, default=20, url_key="top", flag="--top", widget="number_input", commands=TOP),

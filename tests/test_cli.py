@@ -97,7 +97,7 @@ def cli(tmp_path_factory) -> dict[str, subprocess.CompletedProcess[str]]:
         "mw=-5": ["rank", "--mw", "-5", "--quiet"],
         "mw=abc": ["rank", "--mw", "abc", "--quiet"],
         "mw=20000": ["rank", "--mw", "20000", "--quiet"],
-        "resolution=9": ["rank", "--resolution", "9", "--quiet"],
+        "resolution=10": ["rank", "--resolution", "10", "--quiet"],
         "missing_candidates": ["rank", "--candidates", "does_not_exist.geojson", "--quiet"],
         "empty_data": ["rank", "--data", tmp / "empty", "--quiet"],
         "corrupted_data": ["rank", "--data", bad_data, "--quiet"],
@@ -231,7 +231,7 @@ def test_bad_facility_size(cli, case, needles):
 
 
 def test_resolution_out_of_range(cli):
-    assert_usage_error(cli["resolution=9"], "--resolution", "5-8", "9")
+    assert_usage_error(cli["resolution=10"], "--resolution", "5-9", "10")
 
 
 def test_candidates_file_missing(cli):

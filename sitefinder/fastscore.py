@@ -110,7 +110,8 @@ def score_prepared(prep: Prepared, profile: Profile, tie: NDArray[np.int64] | No
     active_bits = int(sum(1 << j for j in np.flatnonzero(active)))
     failed = prep.base_failed | ((prep.exclude_bits & active_bits) << len(profile.constraints))
     missing = prep.missing & active
-    contributions = 100.0 * prep.values * w
+    contributions = prep.values * 100.0  # (100 v) w, as scoring.score computes it, in one array instead of two
+    contributions *= w
     total = np.clip(row_sum(contributions), 0.0, 100.0)
     feasible_rows = failed == 0
     scores = np.where(feasible_rows, total, np.nan)

@@ -107,14 +107,24 @@ class ScoreResult:
 
     def failure_counts(self) -> dict[str, int]:
         """How many candidates each constraint excluded (a candidate can fail several)."""
+        known = self.__dict__.get("_failure_counts")  # worked out once per result (the page asks on every run)
+        if known is not None:
+            return dict(known)
+        # A handful of distinct masks cover a million rows: count each mask once, then add up its bits.
+        masks, times = np.unique(self.failed_mask, return_counts=True)
+
+        def rows_with(bit: int) -> int:
+            return int(times[((masks >> bit) & 1).astype(bool)].sum())
+
         counts = {}
         for bit, con in enumerate(self.profile.constraints):
-            counts[con.describe(self.profile.params())] = int(((self.failed_mask >> bit) & 1).sum())
+            counts[con.describe(self.profile.params())] = rows_with(bit)
         base = len(self.profile.constraints)
         for j, spec in enumerate(self.profile.criteria):
-            n = int(((self.failed_mask >> (base + j)) & 1).sum())
+            n = rows_with(base + j)
             if n:
                 counts[f"{spec.name} unknown"] = n
+        self.__dict__["_failure_counts"] = dict(counts)
         return counts
 
 

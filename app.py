@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 
 os.environ.setdefault("GDAL_SKIP", "OGR_VRT")  # before anything loads GDAL (sitefinder does this too)
 
@@ -26,7 +27,6 @@ import geopandas as gpd  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
-from streamlit_folium import st_folium  # noqa: E402
 
 from sitefinder import __version__, mapview  # noqa: E402
 from sitefinder.analysis import Study, site_at  # noqa: E402
@@ -46,6 +46,7 @@ from sitefinder.robustness import RobustRun, run_robustness  # noqa: E402
 from sitefinder.scenario import Scenario  # noqa: E402
 from sitefinder.settings import ECONOMICS, SETTINGS  # noqa: E402
 from sitefinder.vocabulary import CRITERIA, SEASON_LABELS  # noqa: E402
+from webapp import foliummap  # noqa: E402
 from webapp.economics_tab import economics_tab, reset_economics  # noqa: E402
 from webapp.text import TABS, md_escape  # noqa: E402
 from webapp.userfiles import candidates_key, effective_dataset, your_data_tab  # noqa: E402
@@ -157,6 +158,19 @@ def _score_png(ranking_key: str, _grid: mapview.RasterGrid, _scores: np.ndarray)
     """The score surface as a PNG for one ranking (data version, candidates and settings in ``ranking_key``),
     encoded once and shared by every session that ranks the same way."""
     return mapview.raster_png(_grid, _scores, 0, 100, SCORE_RAMP, alpha=190)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _base_map_text(base_key: str, _make: Callable[[], folium.Map]) -> foliummap.MapText:
+    """The base map (everything a weight does not change) rendered once per ``base_key`` (data, candidates,
+    season, climate layer, street tiles) and shared by every session."""
+    return foliummap.render_base(_make())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _layer_control_text(base_key: str, group_names: tuple[str, ...], _make: Callable[[], folium.Map]) -> str:
+    """The layer control for that base map with these feature groups (it depends on their names only)."""
+    return foliummap.layer_control_text(_make(), group_names, folium.LayerControl(collapsed=True))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -869,11 +883,17 @@ def map_tab(study: Study, dataset: Dataset, prof: Profile, short: Shortlist, sho
     grid = _raster(version, ckey, study, layers.bounds)
     score_png = _score_png(ranking_key, grid, res.score) if study.candidates.kind == "h3" else None
     climate_png = _climate_png(version, ckey, metric, study, grid) if study.candidates.kind == "h3" else None
-    base = mapview.base_map(
-        layers, asset_base=ASSET_BASE, season=prof.season, climate_png=climate_png,
-        climate_label=f"{CLIMATE_METRICS[metric][0]} ({CLIMATE_METRICS[metric][1]})", climate_range=CLIMATE_METRICS[metric][2],
-        online_tiles=bool(st.session_state.get("tiles")))
-    # Only the site layers change with the weights: st_folium swaps them in without rebuilding the map.
+    tiles = bool(st.session_state.get("tiles"))
+
+    def make_base() -> folium.Map:
+        return mapview.base_map(
+            layers, asset_base=ASSET_BASE, season=prof.season, climate_png=climate_png,
+            climate_label=f"{CLIMATE_METRICS[metric][0]} ({CLIMATE_METRICS[metric][1]})",
+            climate_range=CLIMATE_METRICS[metric][2], online_tiles=tiles)
+
+    base_key = f"{version}|{ckey}|{prof.season}|{metric}|{tiles}"
+    # Only the site layers change with the weights: the browser swaps them into the map it has (the base map's text,
+    # rendered once per base_key, stays the same, so the component does not rebuild the map).
     groups = mapview.site_layers(layers, shown, selected=st.session_state["focus"], score_png=score_png)
     if portfolio is not None and st.session_state.get("prog") and len(portfolio.frame):
         pf = portfolio.frame
@@ -889,10 +909,10 @@ def map_tab(study: Study, dataset: Dataset, prof: Profile, short: Shortlist, sho
             labels=[f"A{int(r)}" for r in af["rank"]], tips=[f"#{int(r)} in scenario A" for r in af["rank"]]))
     view = mapview.focus_view(short.frame, st.session_state["focus"]) if st.session_state.get("_zoom_to_focus") else None
     with col_map:
-        out = st_folium(base, key="map", height=680, use_container_width=True,
-                        returned_objects=["last_object_clicked", "last_clicked"],
-                        feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True),
-                        center=view[0] if view else None, zoom=view[1] if view else None)
+        out = foliummap.show_map(_base_map_text(base_key, make_base), groups,
+                                 _layer_control_text(base_key, tuple(g.layer_name for g in groups), make_base),
+                                 key="map", height=680, returned_objects=["last_object_clicked", "last_clicked"],
+                                 center=view[0] if view else None, zoom=view[1] if view else None)
         st.caption("Click a ranked site for its card, or anywhere else to see why it is not a site. Layers switch on "
                    "and off at the top right. Grey areas are exclusion zones; the coloured surface is the score of "
                    "every candidate that passes the constraints."

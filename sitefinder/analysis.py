@@ -51,7 +51,7 @@ class Study:
 
     @classmethod
     def on_h3(cls, dataset: Dataset, resolution: int, progress: Progress = _quiet) -> Study:
-        """A study over H3 cells at ``resolution`` (5-8) covering the dataset's study area."""
+        """A study over H3 cells at ``resolution`` (5-9) covering the dataset's study area."""
         t = time.perf_counter()
         cands = cached_h3_candidates(dataset["study_area"], resolution)
         progress(f"candidates: {len(cands):,} H3 cells at resolution {resolution} ({time.perf_counter() - t:.1f} s)")

@@ -50,7 +50,7 @@ class Candidates:
 
 
 def check_resolution(resolution: int) -> int:
-    """``resolution`` as an int if it is an allowed H3 resolution (5-8), else a LayerError saying so."""
+    """``resolution`` as an int if it is an allowed H3 resolution (5-9), else a LayerError saying so."""
     if not isinstance(resolution, (int, np.integer)) or not MIN_RESOLUTION <= int(resolution) <= MAX_RESOLUTION:
         raise LayerError("resolution", [Problem("resolution", f"{resolution!r} is not allowed.",
                                                 f"Use a whole number from {MIN_RESOLUTION} (about 250 km² cells) "
@@ -59,7 +59,7 @@ def check_resolution(resolution: int) -> int:
 
 
 def h3_candidates(study_area: gpd.GeoDataFrame, resolution: int) -> Candidates:
-    """H3 cells at ``resolution`` (5-8) whose centres lie inside the study area (EPSG:4326)."""
+    """H3 cells at ``resolution`` (5-9) whose centres lie inside the study area (EPSG:4326)."""
     res = check_resolution(resolution)
     area = shapely.union_all(study_area.to_crs(4326).geometry.array)
     coarse = max(0, res - 2)

@@ -148,10 +148,20 @@ def row_sum(contributions: NDArray[np.float64]) -> NDArray[np.float64]:
     Monte Carlo engine (which adds one criterion at a time over many draws) gets bit-identical scores."""
     if contributions.shape[-1] == 0:
         return np.zeros(contributions.shape[:-1])
+    if contributions.ndim == 2 and len(contributions) > ROW_SUM_BLOCK:
+        # A million rows: add up a block of rows at a time, so the column-by-column passes read from the CPU's
+        # cache, not from memory (the same additions in the same order, about three times faster).
+        out = np.empty(len(contributions))
+        for start in range(0, len(contributions), ROW_SUM_BLOCK):
+            out[start:start + ROW_SUM_BLOCK] = row_sum(contributions[start:start + ROW_SUM_BLOCK])
+        return out
     total = contributions[..., 0].copy()
     for j in range(1, contributions.shape[-1]):
         total += contributions[..., j]
     return total
+
+
+ROW_SUM_BLOCK = 8192  # rows per block in row_sum: 8,192 rows of 8-16 criteria stay within a 1 MB cache
 
 
 def evaluate_constraints(matrix: pd.DataFrame, profile: Profile) -> NDArray[np.int64]:

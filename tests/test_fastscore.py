@@ -107,7 +107,7 @@ def test_a_prepared_score_is_the_straightforward_score_field_by_field(seed: int)
     from sitefinder.fastscore import score_prepared  # noqa: PLC0415
 
     rng = np.random.default_rng(500 + seed)
-    matrix = random_matrix(rng, int(rng.choice([5, 300, 5000])))
+    matrix = random_matrix(rng, int(rng.choice([5, 300, 5000, 20_000])))
     prep = prepare(matrix, PROFILE)
     for _ in range(3):
         prof = PROFILE.with_weights(random_weights(rng))
@@ -126,3 +126,33 @@ def test_the_studys_ranking_is_the_straightforward_one_after_weight_changes(h3_s
         matrix, fast = h3_study.rank(p)
         ref = score(matrix, p)
         assert np.array_equal(fast.order, ref.order) and np.array_equal(fast.score, ref.score, equal_nan=True)
+
+
+def test_row_sum_in_blocks_adds_exactly_as_one_pass() -> None:
+    """``row_sum`` adds a million rows block by block; every row must still be added left to right, bit for bit
+    what one pass over all rows gives (which the Monte Carlo engine relies on)."""
+    from sitefinder.scoring import ROW_SUM_BLOCK, row_sum  # noqa: PLC0415
+
+    rng = np.random.default_rng(7)
+    c = rng.random((3 * ROW_SUM_BLOCK + 17, 9)) * 10.0 ** rng.integers(-8, 3, (1, 9))  # magnitudes that round
+    one_pass = c[:, 0].copy()
+    for j in range(1, c.shape[1]):
+        one_pass += c[:, j]
+    assert np.array_equal(row_sum(c), one_pass)
+    assert not np.array_equal(row_sum(c[:, ::-1]), one_pass)  # the order matters here, so the check can fail
+
+
+def test_exclusion_counts_are_the_bits_counted_row_by_row() -> None:
+    rng = np.random.default_rng(11)
+    matrix = random_matrix(rng, 20_000)
+    result = score(matrix, PROFILE.with_weights(random_weights(rng)))
+    naive = {}
+    for bit, con in enumerate(PROFILE.constraints):
+        naive[con.describe(PROFILE.params())] = int(((result.failed_mask >> bit) & 1).sum())
+    for j, spec in enumerate(PROFILE.criteria):
+        n = int(((result.failed_mask >> (len(PROFILE.constraints) + j)) & 1).sum())
+        if n:
+            naive[f"{spec.name} unknown"] = n
+    assert result.failure_counts() == naive and sum(naive.values()) > 0
+    assert result.failure_counts() == naive  # the kept copy, asked again
+

@@ -47,13 +47,6 @@ class Prepared:
     missing: NDArray[np.bool_]         # (n, k) the criterion is unknown for the row
     _values32: NDArray[np.float32] | None = None
     _squares: NDArray[np.float64] | None = None
-    _by_tie: tuple[NDArray[np.int64], NDArray[np.intp]] | None = None
-
-    def tie_order(self, tie: NDArray[np.int64]) -> NDArray[np.intp]:
-        """The rows sorted by ``tie`` (kept for the last ``tie`` array asked for: a study always passes the same)."""
-        if self._by_tie is None or self._by_tie[0] is not tie:
-            self._by_tie = (tie, np.argsort(tie, kind="stable"))
-        return self._by_tie[1]
 
     @property
     def n(self) -> int:
@@ -123,9 +116,7 @@ def score_prepared(prep: Prepared, profile: Profile, tie: NDArray[np.int64] | No
     feasible_rows = failed == 0
     scores = np.where(feasible_rows, total, np.nan)
     idx = np.flatnonzero(feasible_rows)
-    by_tie = prep.tie_order(prep.tie if tie is None else tie)
-    in_tie_order = by_tie[feasible_rows[by_tie]]
-    order = in_tie_order[np.argsort(-total[in_tie_order], kind="stable")]  # best first, ties by candidate id
+    order = idx[np.lexsort(((prep.tie if tie is None else tie)[idx], -total[idx]))]
     rank = np.zeros(n, dtype=np.int64)
     rank[order] = np.arange(1, len(order) + 1)
     tscore = np.full(n, np.nan)

@@ -54,6 +54,7 @@ from webapp.widgets import control, from_widget, weight_key, weight_slider, widg
 
 APP_DIR = Path(__file__).resolve().parent
 ASSET_BASE = "/app/static/leaflet"  # Streamlit serves ./static/ here (server.enableStaticServing)
+MAP_BASE = "/app/static/maps"  # the base maps' scripts, one file per base map (webapp/foliummap.publish)
 RESOLUTION_TEXT = {5: "5 (~250 km² cells, 3,280)", 6: "6 (~36 km², 22,908)", 7: "7 (~5 km², 160,379)",
                    8: "8 (~0.7 km², 1.1 million: slow first time)"}
 # The page goes to resolution 8. Resolution 9 (about 8 million cells) is for the command line, where it is measured in
@@ -164,7 +165,7 @@ def _score_png(ranking_key: str, _grid: mapview.RasterGrid, _scores: np.ndarray)
 def _base_map_text(base_key: str, _make: Callable[[], folium.Map]) -> foliummap.MapText:
     """The base map (everything a weight does not change) rendered once per ``base_key`` (data, candidates,
     season, climate layer, street tiles) and shared by every session."""
-    return foliummap.render_base(_make())
+    return foliummap.publish(foliummap.render_base(_make()), APP_DIR / "static" / "maps", MAP_BASE)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

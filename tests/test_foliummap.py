@@ -94,3 +94,17 @@ def test_the_base_text_does_not_depend_on_the_sites(pieces: dict[str, Any], monk
     for name in ("script", "header", "html", "id", "key", "layer_control"):
         assert first[name] == second[name], name
     assert first["feature_group"] != second["feature_group"]  # the sites did change (so the test can fail)
+
+
+def test_a_published_base_map_is_a_file_with_the_script_and_a_loader_for_it(pieces: dict[str, Any], tmp_path) -> None:
+    text = foliummap.render_base(_base(pieces))
+    published = foliummap.publish(text, tmp_path / "maps", "/app/static/maps/")
+    files = list((tmp_path / "maps").iterdir())
+    assert len(files) == 1 and files[0].suffix == ".js"
+    assert files[0].read_text(encoding="utf-8") == text.script  # the browser evaluates exactly st_folium's script
+    assert f"'/app/static/maps/{files[0].name}'".replace("'", '"') in published.script
+    assert len(published.script) < 400 < len(text.script)  # what each run sends is now a few hundred bytes
+    assert {f: getattr(published, f) for f in ("html", "header", "map_id", "bounds", "zoom", "css_links", "js_links")} \
+        == {f: getattr(text, f) for f in ("html", "header", "map_id", "bounds", "zoom", "css_links", "js_links")}
+    again = foliummap.publish(foliummap.render_base(_base(pieces)), tmp_path / "maps", "/app/static/maps")
+    assert again.script == published.script and len(list((tmp_path / "maps").iterdir())) == 1  # same map, same file

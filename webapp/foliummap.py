@@ -5,7 +5,8 @@ here about 0.1 s for the base layers (outline, supply regions, exclusion zones, 
 with a weight. ``MapText`` holds that text, rendered once per base map (the app caches it); ``show_map`` then
 renders only the feature groups of the run (score surface, ranked sites, rings) and sends the same arguments
 ``st_folium`` would send for the same map, so the browser keeps its map and swaps the groups in, as before
-(``tests/test_foliummap.py`` compares the two, argument by argument).
+(``tests/test_foliummap.py`` compares the two, argument by argument). ``publish`` moves the base script into a
+static file, so that it is not re-sent with every weight change either.
 
 Written against streamlit-folium 0.27: it uses that version's helper functions, which are not public API, so
 ``pyproject.toml`` pins the minor version.
@@ -13,8 +14,13 @@ Written against streamlit-folium 0.27: it uses that version's helper functions, 
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import branca.colormap
@@ -84,6 +90,26 @@ def render_base(base: folium.Map) -> MapText:
     return MapText(html=html, header=header, script=script, map_id=map_id,
                    bounds={"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}},
                    zoom=base.options.get("zoom"), css_links=tuple(css), js_links=tuple(js))
+
+
+def publish(text: MapText, folder: Path, url: str) -> MapText:
+    """``text`` with its base script (most of the map's bytes: about 0.9 MB here) moved into a file in ``folder``,
+    which the server serves at ``url``. What the component gets on every run is then a short loader that reads the
+    file when the browser builds the map, so a weight change no longer re-sends the base map. The file is named by
+    its content (a changed base map is a new file) and written atomically; the loader runs where the script ran
+    and evaluates it in the page's global scope, so the map is built exactly as before."""
+    name = hashlib.sha256(text.script.encode("utf-8")).hexdigest()[:32] + ".js"
+    target = folder / name
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        part = folder / f".{name}.{os.getpid()}.{threading.get_ident()}.part"
+        part.write_text(text.script, encoding="utf-8")
+        os.replace(part, target)
+    where = json.dumps(f"{url.rstrip('/')}/{name}")
+    loader = ("(function () { var r = new XMLHttpRequest(); r.open('GET', " + where + ", false); r.send();\n"
+              "  if (r.status !== 200) { throw new Error('sitefinder: the base map ' + " + where + " + ' could not be read (' + "
+              "r.status + ')'); }\n  (0, eval)(r.responseText); })();\n")
+    return replace(text, script=loader)
 
 
 def layer_control_text(base: folium.Map, group_names: Sequence[str], control: folium.LayerControl) -> str:

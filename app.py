@@ -165,7 +165,7 @@ def _score_png(ranking_key: str, _grid: mapview.RasterGrid, _scores: np.ndarray)
 def _base_map_text(base_key: str, _make: Callable[[], folium.Map]) -> foliummap.MapText:
     """The base map (everything a weight does not change) rendered once per ``base_key`` (data, candidates,
     season, climate layer, street tiles) and shared by every session."""
-    return foliummap.publish(foliummap.render_base(_make()), APP_DIR / "static" / "maps", MAP_BASE)
+    return foliummap.render_base(_make())
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -347,7 +347,6 @@ def _first_load() -> None:
 
 # ------------------------------------------------------------------------------------------------
 # Page parts
-
 
 
 def sidebar(prof: Profile, dataset: Dataset, known_provinces: list[str]) -> None:
@@ -910,7 +909,9 @@ def map_tab(study: Study, dataset: Dataset, prof: Profile, short: Shortlist, sho
             labels=[f"A{int(r)}" for r in af["rank"]], tips=[f"#{int(r)} in scenario A" for r in af["rank"]]))
     view = mapview.focus_view(short.frame, st.session_state["focus"]) if st.session_state.get("_zoom_to_focus") else None
     with col_map:
-        out = foliummap.show_map(_base_map_text(base_key, make_base), groups,
+        # published on every run (a hash and a stat: about 2 ms), so a file removed from static/ is written again
+        base_text = foliummap.publish(_base_map_text(base_key, make_base), APP_DIR / "static" / "maps", MAP_BASE)
+        out = foliummap.show_map(base_text, groups,
                                  _layer_control_text(base_key, tuple(g.layer_name for g in groups), make_base),
                                  key="map", height=680, returned_objects=["last_object_clicked", "last_clicked"],
                                  center=view[0] if view else None, zoom=view[1] if view else None)

@@ -108,3 +108,6 @@ def test_a_published_base_map_is_a_file_with_the_script_and_a_loader_for_it(piec
         == {f: getattr(text, f) for f in ("html", "header", "map_id", "bounds", "zoom", "css_links", "js_links")}
     again = foliummap.publish(foliummap.render_base(_base(pieces)), tmp_path / "maps", "/app/static/maps")
     assert again.script == published.script and len(list((tmp_path / "maps").iterdir())) == 1  # same map, same file
+    files[0].unlink()  # someone cleaned static/ while the server ran: the next run writes the file again
+    foliummap.publish(text, tmp_path / "maps", "/app/static/maps")
+    assert files[0].read_text(encoding="utf-8") == text.script

@@ -303,7 +303,7 @@ def _reset_economics() -> None:
 def _usable_here(sc: Scenario) -> tuple[Scenario, list[str]]:
     """``Scenario.usable`` plus the page's own limit: a resolution above APP_MAX_RESOLUTION is lowered, and said."""
     sc, notes = sc.usable(_profile(sc.profile), _known_provinces())
-    if sc.resolution is not None and sc.resolution > APP_MAX_RESOLUTION:
+    if sc.resolution > APP_MAX_RESOLUTION:
         notes.append(f"resolution {sc.resolution} is for the command line (sitefinder rank --resolution {sc.resolution}); "
                      f"the page shows resolution {APP_MAX_RESOLUTION}")
         sc = replace(sc, resolution=APP_MAX_RESOLUTION)
@@ -680,19 +680,9 @@ def how_sure_tab(sure: RobustRun | None, prof: Profile) -> None:
         "What the probabilities mean, and what they do not: README, 'How sure is the ranking?'."))
 
 
-ON_REQUEST_FROM_RES = 8  # at this resolution the programme is worked out when asked (about a second a change)
-
-
-def _ask_for_programme() -> None:
-    st.session_state["_programme_asked"] = True
-
-
 def _portfolio(study: Study, sc: Scenario, prof: Profile, key: str, short: Shortlist | None = None) -> Portfolio | None:
-    """The programme for this scenario (kept for the session until a setting changes); at resolution 8 only once
-    the user has asked for it (or shows it on the map)."""
-    ss = st.session_state
-    if sc.resolution >= ON_REQUEST_FROM_RES and not ss.get("prog") and not ss.get("_programme_asked"):
-        return None
+    """The programme for this scenario (kept for the session until a setting changes). Worked out only when the
+    Programme tab is open or the map shows it (only the open tab runs)."""
     memo = st.session_state.get("_portfolio")
     if memo is not None and memo[0] == key:
         return memo[1]
@@ -725,11 +715,6 @@ def programme_tab(portfolio: Portfolio | None, prof: Profile, dataset: Dataset) 
     with c3:
         control(st, "assumed_headroom_mw")
         control(st, "show_programme")
-    if portfolio is None and "_portfolio_error" not in st.session_state:
-        st.info("At this resolution (about 0.7 km² cells) the programme takes about a second to work out, so it is "
-                "worked out when you ask; after that it follows every change.")
-        st.button("Work out the programme", on_click=_ask_for_programme, key="programme_ask")
-        return
     if portfolio is None:
         st.error(md_escape(f"The programme could not be made. {st.session_state.get('_portfolio_error', '')}"))
         return
@@ -909,7 +894,7 @@ def map_tab(study: Study, dataset: Dataset, prof: Profile, short: Shortlist, sho
             labels=[f"A{int(r)}" for r in af["rank"]], tips=[f"#{int(r)} in scenario A" for r in af["rank"]]))
     view = mapview.focus_view(short.frame, st.session_state["focus"]) if st.session_state.get("_zoom_to_focus") else None
     with col_map:
-        # published on every run (a hash and a stat: about 2 ms), so a file removed from static/ is written again
+        # published on every run (a stat), so a file removed from static/ while the server runs is written again
         base_text = foliummap.publish(_base_map_text(base_key, make_base), APP_DIR / "static" / "maps", MAP_BASE)
         out = foliummap.show_map(base_text, groups,
                                  _layer_control_text(base_key, tuple(g.layer_name for g in groups), make_base),
@@ -1011,8 +996,8 @@ def main() -> None:
     sc = _scenario_from_widgets()
     try:
         prof = sc.apply(prof_base)  # refuses every weight zero, a size out of bounds, ...
-        short = _shortlist(dataset.version, candidates_key(study, int(st.session_state["res"])),
-                           sc.settings().to_json(), study, sc, prof)
+        ckey, settings_json = candidates_key(study, int(st.session_state["res"])), sc.settings().to_json()
+        short = _shortlist(dataset.version, ckey, settings_json, study, sc, prof)
     except SitefinderError as exc:
         st.error(md_escape(str(exc)).replace("\n", "  \n"))
         st.info("Your settings are kept: change the one named above, or reset the weights.")
@@ -1037,12 +1022,9 @@ def main() -> None:
         st.session_state["_zoom_to_focus"] = False
     sc = _scenario_from_widgets()
     st.query_params.from_dict(sc.to_query())
-    version, ckey = dataset.version, candidates_key(study, int(st.session_state["res"]))
-    sure = None
-    if st.session_state.get("sure"):
-        sure = _robust(study, sc, prof, f"{version}|{ckey}|{sc.settings().to_json()}", progress_slot)
-    ranking_key = f"{version}|{ckey}|{sc.settings().to_json()}"  # what every cache shared between sessions is keyed on
-    # The programme is worked out before the map only when the map shows it; otherwise after (the map comes first).
+    ranking_key = f"{dataset.version}|{ckey}|{settings_json}"  # what every cache shared between sessions is keyed on
+    sure = _robust(study, sc, prof, ranking_key, progress_slot) if st.session_state.get("sure") else None
+    # Worked out here only when the map shows it; otherwise only when the Programme tab is open (see below).
     portfolio = _portfolio(study, sc, prof, ranking_key, short) if st.session_state.get("prog") else None
     comparison, pinned_short, pinned_label = None, None, None
     if st.session_state.get("_pinned") is not None:
@@ -1050,7 +1032,9 @@ def main() -> None:
         try:
             pinned_study = study if pinned.resolution == int(st.session_state["res"]) or sites is not None else \
                 _study(dataset.version, pinned.resolution, dataset)
-            pinned_short = make_shortlist(pinned_study, pinned, pinned.apply(_profile(pinned.profile)))
+            pinned_short = _shortlist(dataset.version, candidates_key(pinned_study, pinned.resolution),  # shared, not
+                                      pinned.settings().to_json(), pinned_study, pinned,        # ranked every run
+                                      pinned.apply(_profile(pinned.profile)))
             comparison = compare_shortlists(pinned_short, short, pinned, sc)
         except SitefinderError as exc:
             st.warning(md_escape(f"Scenario A cannot be ranked on this data: {exc}"))

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from .analysis import in_province
 from .dataset import Dataset
 from .geodesy import geodesic_km
 from .scoring import ScoreResult
@@ -183,8 +184,7 @@ def allocate(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rules:
     node_pos = _positions(matrix["grid_node_id"], order, ledger.node_ids)
     lon, lat = matrix["lon"].to_numpy(float), matrix["lat"].to_numpy(float)
     if rules.province:
-        prov = matrix["province"].astype("string").str.lower().to_numpy(dtype=object)[order]
-        keep = prov == rules.province.lower()
+        keep = in_province(matrix["province"], order, rules.province)
         order, region_pos, node_pos = order[keep], region_pos[keep], node_pos[keep]
     required = _mask(SEASON_MONTHS[season])
     smallest = rules.smallest

@@ -13,7 +13,7 @@ every weight change. Weighted sum is the score; TOPSIS is computed alongside as 
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -72,6 +72,7 @@ class ScoreResult:
     rank: NDArray[np.int64]
     topsis_score: NDArray[np.float64]
     order: NDArray[np.intp]
+    _failure_counts: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def n_feasible(self) -> int:
@@ -107,9 +108,8 @@ class ScoreResult:
 
     def failure_counts(self) -> dict[str, int]:
         """How many candidates each constraint excluded (a candidate can fail several)."""
-        known = self.__dict__.get("_failure_counts")  # worked out once per result (the page asks on every run)
-        if known is not None:
-            return dict(known)
+        if self._failure_counts is not None:  # worked out once per result (the page asks on every run)
+            return dict(self._failure_counts)
         # A handful of distinct masks cover a million rows: count each mask once, then add up its bits.
         masks, times = np.unique(self.failed_mask, return_counts=True)
 
@@ -124,7 +124,7 @@ class ScoreResult:
             n = rows_with(base + j)
             if n:
                 counts[f"{spec.name} unknown"] = n
-        self.__dict__["_failure_counts"] = dict(counts)
+        self._failure_counts = dict(counts)
         return counts
 
 

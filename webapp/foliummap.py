@@ -47,6 +47,7 @@ class MapText:
     zoom: Any
     css_links: tuple[str, ...]
     js_links: tuple[str, ...]
+    digest: str = ""  # of the script (set by render_base), so publishing on every run does not hash it again
 
 
 def _links(elements: Iterable[Any]) -> tuple[list[str], list[str]]:
@@ -89,7 +90,8 @@ def render_base(base: folium.Map) -> MapText:
     css, js = _links([base])
     return MapText(html=html, header=header, script=script, map_id=map_id,
                    bounds={"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}},
-                   zoom=base.options.get("zoom"), css_links=tuple(css), js_links=tuple(js))
+                   zoom=base.options.get("zoom"), css_links=tuple(css), js_links=tuple(js),
+                   digest=hashlib.sha256(script.encode("utf-8")).hexdigest()[:32])
 
 
 def publish(text: MapText, folder: Path, url: str) -> MapText:
@@ -98,7 +100,7 @@ def publish(text: MapText, folder: Path, url: str) -> MapText:
     file when the browser builds the map, so a weight change no longer re-sends the base map. The file is named by
     its content (a changed base map is a new file) and written atomically; the loader runs where the script ran
     and evaluates it in the page's global scope, so the map is built exactly as before."""
-    name = hashlib.sha256(text.script.encode("utf-8")).hexdigest()[:32] + ".js"
+    name = (text.digest or hashlib.sha256(text.script.encode("utf-8")).hexdigest()[:32]) + ".js"
     target = folder / name
     if not target.exists():
         folder.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ COPY webapp ./webapp
 COPY .streamlit ./.streamlit
 COPY data/pakistan ./data/pakistan
 # Leaflet for the offline map, from the xstatic-leaflet package (not from a CDN).
-RUN python -c "from pathlib import Path; from sitefinder.offline import install_leaflet; install_leaflet(Path('/app/static/leaflet'))"
+RUN python -c "from pathlib import Path; from webapp.offline import install_leaflet; install_leaflet(Path('/app/static/leaflet'))"
 
 USER sitefinder
 EXPOSE 8501

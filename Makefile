@@ -32,6 +32,7 @@ demo: install
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## data: rebuild data/pakistan from its fact tables

@@ -22,32 +22,43 @@ from typing import Any  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the app-side helpers in webapp/
 
+import branca.element  # noqa: E402
 import folium  # noqa: E402
 import geopandas as gpd  # noqa: E402
+import jinja2  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from sitefinder import __version__, mapview  # noqa: E402
-from sitefinder.analysis import Study, site_at  # noqa: E402
-from sitefinder.brief import brief_html  # noqa: E402
-from sitefinder.colors import HEAT_RAMP, SCORE_RAMP  # noqa: E402
-from sitefinder.compare import Comparison, compare_shortlists  # noqa: E402
-from sitefinder.dataset import Dataset, default_data_dir, load_default  # noqa: E402
-from sitefinder.economics_text import figure_lines  # noqa: E402
+from sitefinder import __version__
+from sitefinder.data.dataset import Dataset, default_data_dir, load_default  # noqa: E402
+from sitefinder.economics.text import figure_lines  # noqa: E402
 from sitefinder.errors import SitefinderError  # noqa: E402
-from sitefinder.explain import Explanation, RankLookup, explain_point  # noqa: E402
-from sitefinder.export import Shortlist, make_shortlist, provinces, shortlist_csv, shortlist_geojson  # noqa: E402
-from sitefinder.offline import install_leaflet  # noqa: E402
-from sitefinder.portfolio import Portfolio, make_portfolio  # noqa: E402
-from sitefinder.profiles import Profile, load_profile  # noqa: E402
-from sitefinder.ranges import format_estimate  # noqa: E402
-from sitefinder.robustness import RobustRun, run_robustness  # noqa: E402
-from sitefinder.scenario import Scenario  # noqa: E402
-from sitefinder.settings import ECONOMICS, SETTINGS  # noqa: E402
-from sitefinder.vocabulary import CRITERIA, SEASON_LABELS  # noqa: E402
-from webapp import foliummap  # noqa: E402
+from sitefinder.model.profiles import Profile, load_profile  # noqa: E402
+from sitefinder.model.ranges import format_estimate  # noqa: E402
+from sitefinder.model.scenario import Scenario  # noqa: E402
+from sitefinder.model.settings import ECONOMICS, SETTINGS  # noqa: E402
+from sitefinder.model.vocabulary import CRITERIA, SEASON_LABELS  # noqa: E402
+from sitefinder.programme.run import Portfolio, make_portfolio  # noqa: E402
+from sitefinder.rank.shortlist import (
+    Shortlist,
+    make_shortlist,
+    provinces,
+    site_at,  # noqa: E402
+)
+from sitefinder.rank.study import Study
+from sitefinder.report.brief import brief_html  # noqa: E402
+from sitefinder.report.colors import HEAT_RAMP, SCORE_RAMP  # noqa: E402
+from sitefinder.report.compare import Comparison, compare_shortlists  # noqa: E402
+from sitefinder.report.explain import Explanation, RankLookup, explain_point  # noqa: E402
+from sitefinder.report.files import shortlist_csv, shortlist_geojson  # noqa: E402
+from sitefinder.robustness.run import RobustRun, run_robustness  # noqa: E402
+from webapp import (
+    foliummap,  # noqa: E402
+    mapview,  # noqa: E402
+)
 from webapp.economics_tab import economics_tab, reset_economics  # noqa: E402
+from webapp.offline import install_leaflet  # noqa: E402
 from webapp.text import TABS, md_escape  # noqa: E402
 from webapp.userfiles import candidates_key, effective_dataset, your_data_tab  # noqa: E402
 from webapp.widgets import control, from_widget, weight_key, weight_slider, widget_text  # noqa: E402
@@ -69,8 +80,6 @@ def _cache_folium_templates() -> None:
     """folium renders the map by compiling Jinja templates on every run (about 130 a run, most with the same text
     each time). Compiling is memoised per environment and text (at most 2,048 kept): measured at resolution 8,
     ~0.28 s of a weight change's server time. A compiled template is immutable, so sharing one is safe."""
-    import jinja2  # noqa: PLC0415
-
     if getattr(jinja2.Environment.from_string, "_sitefinder_memo", False):
         return
     original = jinja2.Environment.from_string
@@ -99,8 +108,6 @@ def _deterministic_element_ids() -> threading.local:
     """folium names every element with a random id, so the same map renders to different text on every run and
     none of its compiled templates can be reused. Ids drawn from a per-run counter (reset at the start of each run,
     per session thread) make an unchanged layer render to the same text, so the memo above finds it."""
-    import branca.element  # noqa: PLC0415
-
     # Kept on the branca module: app.py runs afresh each time, so its own globals would not outlive a run.
     counters: threading.local | None = getattr(branca.element, "_sitefinder_ids", None)
     if counters is not None:

@@ -78,12 +78,12 @@ def main() -> int:
 
     cache = tempfile.mkdtemp(prefix="sitefinder-bench-cache-")
     os.environ["SITEFINDER_CACHE"] = cache
-    from sitefinder.analysis import Study  # noqa: PLC0415  (after the cache folder is set)
-    from sitefinder.dataset import load_default  # noqa: PLC0415
-    from sitefinder.fastscore import feasible, prepare, rescore, rescore_topsis  # noqa: PLC0415
-    from sitefinder.partitions import site_criteria_partitioned  # noqa: PLC0415
-    from sitefinder.profiles import load_profile  # noqa: PLC0415
-    from sitefinder.scoring import score  # noqa: PLC0415
+    from sitefinder.data.dataset import load_default  # noqa: PLC0415
+    from sitefinder.measure.partitions import site_criteria_partitioned  # noqa: PLC0415
+    from sitefinder.model.profiles import load_profile  # noqa: PLC0415
+    from sitefinder.rank.fastscore import feasible, prepare, rescore, rescore_topsis  # noqa: PLC0415
+    from sitefinder.rank.scoring import score  # noqa: PLC0415
+    from sitefinder.rank.study import Study  # noqa: PLC0415  (after the cache folder is set)
 
     out: dict[str, object] = {"resolution": args.resolution, "top": args.top, "profile": args.profile,
                               "cpus": os.cpu_count()}

@@ -19,12 +19,12 @@ import tracemalloc
 
 import numpy as np
 
-from sitefinder.analysis import Study
-from sitefinder.dataset import load_default
-from sitefinder.montecarlo import Engine, loop_over_draws
-from sitefinder.scenario import Scenario
-from sitefinder.uncertainty import DrawSettings, inputs_for, make_draws
-from sitefinder.voi import value_of_information
+from sitefinder.data.dataset import load_default
+from sitefinder.model.scenario import Scenario
+from sitefinder.rank.study import Study
+from sitefinder.robustness.engine import Engine, loop_over_draws
+from sitefinder.robustness.inputs import DrawSettings, inputs_for, make_draws
+from sitefinder.robustness.voi import value_of_information
 
 
 def main() -> int:

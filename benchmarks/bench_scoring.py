@@ -17,10 +17,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sitefinder.analysis import Study
-from sitefinder.dataset import load_default
-from sitefinder.profiles import load_profile
-from sitefinder.scoring import score
+from sitefinder.data.dataset import load_default
+from sitefinder.model.profiles import load_profile
+from sitefinder.rank.scoring import score
+from sitefinder.rank.study import Study
 
 
 def timed(fn: Callable[[], object], repeat: int) -> float:

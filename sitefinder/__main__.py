@@ -1,3 +1,3 @@
-from .cli import main
+from sitefinder.cli.main import main
 
 raise SystemExit(main())

@@ -14,8 +14,8 @@ import pytest
 import shapely
 
 import sitefinder  # noqa: F401  (first: sets GDAL_SKIP=OGR_VRT before any test module can load GDAL)
-from sitefinder.analysis import Study
-from sitefinder.dataset import Dataset, load_default
+from sitefinder.data.dataset import Dataset, load_default
+from sitefinder.rank.study import Study
 
 _browser_passed = 0
 

@@ -12,14 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sitefinder.allocation import SEASON_MONTHS, Rules, allocate, firm_at, make_ledger, month_text
-from sitefinder.analysis import Study, pick_shortlist
-from sitefinder.dataset import Dataset
-from sitefinder.geodesy import geodesic_km
-from sitefinder.portfolio import make_portfolio
-from sitefinder.profiles import load_profile
-from sitefinder.scenario import Scenario
-from sitefinder.userdata import MONTHLY
+from sitefinder.data.dataset import Dataset
+from sitefinder.measure.geodesy import geodesic_km
+from sitefinder.model.profiles import load_profile
+from sitefinder.model.scenario import Scenario
+from sitefinder.model.vocabulary import MONTHLY, SEASON_MONTHS
+from sitefinder.programme.ledger import Rules, allocate, firm_at, make_ledger, month_text
+from sitefinder.programme.run import make_portfolio
+from sitefinder.rank.shortlist import pick_shortlist
+from sitefinder.rank.study import Study
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -25,10 +25,10 @@ from hypothesis import strategies as hs
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from sitefinder.profiles import builtin_profile_names, load_profile
-from sitefinder.scenario import MAX_SELECTED, Scenario
-from sitefinder.settings import SETTINGS
-from sitefinder.vocabulary import CRITERIA, SEASONS
+from sitefinder.model.profiles import builtin_profile_names, load_profile
+from sitefinder.model.scenario import MAX_SELECTED, Scenario
+from sitefinder.model.settings import SETTINGS
+from sitefinder.model.vocabulary import CRITERIA, SEASONS
 from webapp.text import TABS
 
 ROOT = Path(__file__).resolve().parents[1]

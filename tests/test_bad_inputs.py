@@ -29,7 +29,8 @@ import shapely
 
 import sitefinder  # noqa: I001  (first: it disables GDAL's VRT driver, which only works before pyogrio loads GDAL)
 from sitefinder import errors
-from sitefinder.candidates import user_candidates
+from sitefinder.data.io import read_vector
+from sitefinder.data.user_layers import load_user_layer
 from sitefinder.errors import (
     FileFormatError,
     FileTooLargeError,
@@ -38,8 +39,7 @@ from sitefinder.errors import (
     UnsafeArchiveError,
     UnsupportedFormatError,
 )
-from sitefinder.io import read_vector
-from sitefinder.userdata import load_user_layer
+from sitefinder.measure.candidates import user_candidates
 
 HERE = Path(__file__).resolve().parent
 BAD = HERE / "data" / "bad"
@@ -302,9 +302,9 @@ print(json.dumps(out))
 LOADER_PROBE = """
 import json, sys
 {preamble}
-from sitefinder.dataset import load_default
-from sitefinder.io import read_vector
-from sitefinder.userdata import load_user_layer
+from sitefinder.data.dataset import load_default
+from sitefinder.data.io import read_vector
+from sitefinder.data.user_layers import load_user_layer
 area = load_default()["study_area"]
 out = {{}}
 for path in sys.argv[1:]:

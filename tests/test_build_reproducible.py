@@ -12,7 +12,7 @@ import geopandas as gpd
 import pytest
 
 from sitefinder.build import LAYER_FILES, build_dataset
-from sitefinder.dataset import Dataset
+from sitefinder.data.dataset import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "pakistan"

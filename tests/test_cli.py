@@ -16,7 +16,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from sitefinder.schema import SCHEMAS
+from sitefinder.data.schema import SCHEMAS
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pakistan"
 LAYER_KINDS = tuple(SCHEMAS)  # study_area, grid_nodes, supply_regions, climate_stations, exclusions, ...

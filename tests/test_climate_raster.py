@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import tifffile
 
-from sitefinder.analysis import Study
-from sitefinder.climate import metrics_from_monthly
-from sitefinder.climate_raster import read_climate_raster
-from sitefinder.dataset import Dataset
+from sitefinder.data.climate_raster import read_climate_raster
+from sitefinder.data.dataset import Dataset
 from sitefinder.errors import FileTooLargeError, LayerError, SitefinderError, UnsupportedFormatError
+from sitefinder.measure.climate import metrics_from_monthly
+from sitefinder.rank.study import Study
 
 PX = 0.5
 X0, Y0 = 60.0, 38.0

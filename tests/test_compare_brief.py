@@ -7,11 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sitefinder.analysis import Study
-from sitefinder.brief import brief_html
-from sitefinder.compare import compare_shortlists
-from sitefinder.export import make_shortlist
-from sitefinder.scenario import Scenario
+from sitefinder.model.scenario import Scenario
+from sitefinder.rank.shortlist import make_shortlist
+from sitefinder.rank.study import Study
+from sitefinder.report.brief import brief_html
+from sitefinder.report.compare import compare_shortlists
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sitefinder.analysis import Study
-from sitefinder.criteria_cache import cache_dir, dataset_digest
-from sitefinder.vocabulary import NodeRule
+from sitefinder.measure.cache import cache_dir, dataset_digest
+from sitefinder.model.vocabulary import NodeRule
+from sitefinder.rank.study import Study
 
 
 @pytest.fixture

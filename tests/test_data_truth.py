@@ -12,18 +12,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sitefinder import climate
 from sitefinder.build import build_dataset
 from sitefinder.build.estimate import demand_shares
 from sitefinder.build.facts import read_table
-from sitefinder.climate import ClimateSettings
-from sitefinder.criteria import climate_check
-from sitefinder.elevation import elevation_m
+from sitefinder.data.elevation import elevation_m
 from sitefinder.errors import BuildError
-from sitefinder.export import make_shortlist
-from sitefinder.profiles import load_profile
-from sitefinder.ranges import RANGED_COLUMNS, format_estimate, high, low, out_of_order
-from sitefinder.scenario import Scenario
+from sitefinder.measure import climate
+from sitefinder.measure.climate import ClimateSettings
+from sitefinder.measure.criteria import climate_check
+from sitefinder.model.profiles import load_profile
+from sitefinder.model.ranges import RANGED_COLUMNS, format_estimate, high, low, out_of_order
+from sitefinder.model.scenario import Scenario
+from sitefinder.rank.shortlist import make_shortlist
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "pakistan"
@@ -92,7 +92,7 @@ def test_lahore_north_is_operational_and_lahore_south_is_at_phool_nagar(pakistan
     assert nodes.loc["Lahore North 500 kV grid station", "status"] == "operational"
     south = nodes.loc["Lahore South (New Lahore) 500 kV grid station"]
     lahore = (74.35071, 31.558)
-    from sitefinder.geodesy import geodesic_km
+    from sitefinder.measure.geodesy import geodesic_km
     assert float(geodesic_km(south.geometry.x, south.geometry.y, *lahore)) > 40
     assert nodes["location_error_km"].notna().all() and (nodes["location_error_km"] > 0).all()
     assert nodes["location_precision"].str.contains("km off").all()
@@ -155,8 +155,8 @@ def test_format_estimate_reads_as_people_read_it():
 
 
 def test_a_user_layer_with_a_range_out_of_order_is_refused_with_the_columns_named(tmp_path):
+    from sitefinder.data.io import read_layer
     from sitefinder.errors import LayerError
-    from sitefinder.io import read_layer
 
     path = tmp_path / "regions.geojson"
     gpd.GeoDataFrame({"region_id": ["r1"], "name": ["R1"], "surplus_winter_mw": [500.0], "surplus_winter_mw_low": [600.0],
@@ -182,7 +182,7 @@ def test_elevation_map_matches_pvlib_lookup():
 
 
 def test_the_high_plateau_is_cooler_than_the_plain_below_it(pakistan_data):
-    from sitefinder.explain import explain_point
+    from sitefinder.report.explain import explain_point
 
     profile = load_profile("bitcoin_mine")
     deosai = explain_point(pakistan_data, 75.45, 35.0, profile).values   # Deosai plateau, about 4,000 m
@@ -247,7 +247,7 @@ def test_the_readme_national_check_and_assumptions_match_the_built_data(pakistan
 
 
 def test_of_several_nodes_at_one_point_the_highest_voltage_is_the_connection():
-    from sitefinder.criteria import connection_nodes
+    from sitefinder.measure.criteria import connection_nodes
 
     nodes = gpd.GeoDataFrame({"node_id": ["b-220", "a-500", "c-unknown", "d-alone"],
                               "voltage_kv": [220.0, 500.0, np.nan, 220.0]},

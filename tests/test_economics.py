@@ -15,23 +15,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitefinder.economics import (
-    DEFAULTS,
-    PARAMETERS,
-    SiteInputs,
-    capital_recovery_factor,
-    connection_cost,
-    economics_table,
-    parse_economics,
-    pue,
-    site_economics,
-)
-from sitefinder.economics_text import figure_lines, payback_text
+from sitefinder.economics.cost_model import SiteInputs, capital_recovery_factor, connection_cost, economics_table, pue, site_economics
+from sitefinder.economics.text import figure_lines, payback_text
 from sitefinder.errors import ProfileError
-from sitefinder.profiles import load_profile, parse_profile
-from sitefinder.ranges import out_of_order
-from sitefinder.scenario import Scenario
-from sitefinder.settings import ECONOMICS, SETTINGS
+from sitefinder.model.economic_parameters import DEFAULTS, PARAMETERS, parse_economics
+from sitefinder.model.profiles import load_profile, parse_profile
+from sitefinder.model.ranges import out_of_order
+from sitefinder.model.scenario import Scenario
+from sitefinder.model.settings import ECONOMICS, SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 WINTER = np.array([[m in (10, 11, 12, 1, 2, 3) for m in range(1, 13)]])
@@ -279,10 +270,10 @@ DEFAULTS_ECON = load_profile("ai_datacenter").economics
 
 
 def test_the_readme_lists_every_parameter_its_default_and_source():
-    from sitefinder.economics import economics_markdown  # noqa: PLC0415
+    from sitefinder.report.reference import economics_markdown  # noqa: PLC0415
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = "<!-- economics table: the output of sitefinder.economics.economics_markdown(); tests/test_economics.py checks -->\n"
+    start = "<!-- economics table: the output of sitefinder.report.reference.economics_markdown(); tests/test_economics.py checks -->\n"
     end = "<!-- end of economics table -->"
     assert readme.count(start) == 1 and readme.count(end) == 1
     assert readme.split(start, 1)[1].split(end, 1)[0] == economics_markdown()

@@ -30,12 +30,13 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from sitefinder.analysis import Study
-from sitefinder.candidates import user_candidates
-from sitefinder.commands import schema as schema_command
-from sitefinder.io import read_vector
-from sitefinder.schema import SCHEMAS
-from sitefinder.userdata import SUMMER_MONTHS, WINTER_MONTHS, combine_layers, load_user_layer
+from sitefinder.cli import schema as schema_command
+from sitefinder.data.io import read_vector
+from sitefinder.data.schema import SCHEMAS
+from sitefinder.data.user_layers import combine_layers, load_user_layer
+from sitefinder.measure.candidates import user_candidates
+from sitefinder.model.vocabulary import SUMMER_MONTHS, WINTER_MONTHS
+from sitefinder.rank.study import Study
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "data" / "examples"
@@ -461,7 +462,7 @@ def test_monthly_feeders_move_the_bitcoin_shortlist(feeder_runs, pakistan_outlin
 # ----------------------------------------------------------------------------------------------
 # (d) the README's schema tables are schema_markdown(); `sitefinder schema`
 
-SCHEMA_START = "<!-- schema tables: the output of sitefinder.commands.schema.schema_markdown(), pasted; " \
+SCHEMA_START = "<!-- schema tables: the output of sitefinder.cli.schema.schema_markdown(), pasted; " \
                "tests/test_examples.py checks they are equal -->\n"
 SCHEMA_END = "<!-- end of schema tables -->"
 
@@ -472,7 +473,7 @@ def test_readme_schema_tables_equal_schema_markdown():
     pasted = section.split(SCHEMA_START, 1)[1].split(SCHEMA_END, 1)[0]
     assert pasted == schema_command.schema_markdown(), (
         "README.md's schema tables differ from sitefinder/schema.py: paste the output of "
-        "`python -c 'from sitefinder.commands.schema import schema_markdown; print(schema_markdown(), end=\"\")'`")
+        "`python -c 'from sitefinder.cli.schema import schema_markdown; print(schema_markdown(), end=\"\")'`")
 
 
 def test_bring_your_own_data_follows_command_line():
@@ -529,7 +530,7 @@ def test_schema_command_rejects_an_unknown_kind(capsys):
 
 
 def test_sitefinder_schema_on_the_real_command_line():
-    from sitefinder.cli import build_parser  # noqa: PLC0415
+    from sitefinder.cli.main import build_parser  # noqa: PLC0415
 
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert "schema" in sub.choices, "cli.py does not register `sitefinder schema`"

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from sitefinder.analysis import Study
-from sitefinder.climate import METRIC_COLUMNS
 from sitefinder.errors import ProfileError
-from sitefinder.explain import RankLookup, explain_point
-from sitefinder.profiles import load_profile
-from sitefinder.vocabulary import CRITERIA
+from sitefinder.model.profiles import load_profile
+from sitefinder.model.vocabulary import CRITERIA, METRIC_COLUMNS
+from sitefinder.rank.study import Study
+from sitefinder.report.explain import RankLookup, explain_point
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "pakistan"
@@ -96,7 +95,7 @@ def test_explain_cli_text_and_bad_coordinates():
 
 
 def test_check_point_refuses_nan_and_out_of_range():
-    from sitefinder.explain import check_point
+    from sitefinder.report.explain import check_point
 
     with pytest.raises(ProfileError, match="latitude"):
         check_point(67.0, 95.0)

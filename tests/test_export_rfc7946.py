@@ -15,9 +15,11 @@ import shapely
 from shapely.geometry import LinearRing, shape
 
 import sitefinder
-from sitefinder.analysis import Study, pick_shortlist
-from sitefinder.export import run_metadata, shortlist_frame, shortlist_geojson, shortlist_table
-from sitefinder.profiles import load_profile
+from sitefinder.model.profiles import load_profile
+from sitefinder.rank.metadata import run_metadata
+from sitefinder.rank.shortlist import pick_shortlist, shortlist_frame, shortlist_table
+from sitefinder.rank.study import Study
+from sitefinder.report.files import shortlist_geojson
 
 TOP = 20
 PROPERTIES = ("rank", "score", "grid_node", "grid_voltage_kv", "grid_distance_km", "grid_headroom_mw",
@@ -174,7 +176,7 @@ def test_user_polygons_with_holes_are_reoriented(pakistan_data, tmp_path):
                              crs=4326)
     path = tmp_path / "sites.gpkg"
     sites.to_file(path, driver="GPKG")
-    from sitefinder.io import read_vector
+    from sitefinder.data.io import read_vector
     study = Study.on_sites(pakistan_data, read_vector(path), str(path))
     matrix, result = study.rank(load_profile("bitcoin_mine"))
     rows = np.arange(len(matrix))  # every site, feasible or not

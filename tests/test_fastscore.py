@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sitefinder.fastscore import prepare, reference_topsis_order, rescore, rescore_topsis
-from sitefinder.profiles import load_profile, parse_profile
-from sitefinder.scoring import score
+from sitefinder.model.profiles import load_profile, parse_profile
+from sitefinder.rank.fastscore import prepare, reference_topsis_order, rescore, rescore_topsis
+from sitefinder.rank.scoring import score
 
 PROFILE = parse_profile({
     "name": "oracle", "facility_mw": 50, "season": "winter",
@@ -104,7 +104,7 @@ def test_on_the_built_in_data_the_fast_path_matches_for_both_profiles(h3_study) 
 
 @pytest.mark.parametrize("seed", range(15))
 def test_a_prepared_score_is_the_straightforward_score_field_by_field(seed: int) -> None:
-    from sitefinder.fastscore import score_prepared  # noqa: PLC0415
+    from sitefinder.rank.fastscore import score_prepared  # noqa: PLC0415
 
     rng = np.random.default_rng(500 + seed)
     matrix = random_matrix(rng, int(rng.choice([5, 300, 5000, 20_000])))
@@ -131,7 +131,7 @@ def test_the_studys_ranking_is_the_straightforward_one_after_weight_changes(h3_s
 def test_row_sum_in_blocks_adds_exactly_as_one_pass() -> None:
     """``row_sum`` adds a million rows block by block; every row must still be added left to right, bit for bit
     what one pass over all rows gives (which the Monte Carlo engine relies on)."""
-    from sitefinder.scoring import ROW_SUM_BLOCK, row_sum  # noqa: PLC0415
+    from sitefinder.rank.scoring import ROW_SUM_BLOCK, row_sum  # noqa: PLC0415
 
     rng = np.random.default_rng(7)
     c = rng.random((3 * ROW_SUM_BLOCK + 17, 9)) * 10.0 ** rng.integers(-8, 3, (1, 9))  # magnitudes that round

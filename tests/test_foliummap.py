@@ -10,13 +10,12 @@ import folium
 import pytest
 import streamlit_folium
 
-from sitefinder import mapview
-from sitefinder.analysis import Study
-from sitefinder.colors import SCORE_RAMP
-from sitefinder.dataset import Dataset
-from sitefinder.export import make_shortlist
-from sitefinder.scenario import Scenario
-from webapp import foliummap
+from sitefinder.data.dataset import Dataset
+from sitefinder.model.scenario import Scenario
+from sitefinder.rank.shortlist import make_shortlist
+from sitefinder.rank.study import Study
+from sitefinder.report.colors import SCORE_RAMP
+from webapp import foliummap, mapview
 
 ASSET_BASE = "/app/static/leaflet"
 RETURNED = ["last_object_clicked", "last_clicked"]

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from pyproj import Geod
 
-from sitefinder import climate, geodesy
-from sitefinder.io import read_layer
+from sitefinder.data.io import read_layer
+from sitefinder.measure import climate, geodesy
+from sitefinder.model import vocabulary
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pakistan"
 GEOD = Geod(ellps="WGS84")
@@ -134,8 +135,8 @@ def test_missing_month_gives_nan():
 def test_idw_at_a_station_returns_that_station():
     stations = read_layer(DATA / "climate_stations.geojson", "climate_stations")
     slon, slat = stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy()
-    values = np.hstack([stations[list(climate.TMAX_COLUMNS)].to_numpy(float),
-                        stations[list(climate.TMIN_COLUMNS)].to_numpy(float)])
+    values = np.hstack([stations[list(vocabulary.TMAX_COLUMNS)].to_numpy(float),
+                        stations[list(vocabulary.TMIN_COLUMNS)].to_numpy(float)])
     out, nearest = climate.idw_monthly(slon, slat, slon, slat, values)
     np.testing.assert_allclose(out, values, rtol=0, atol=1e-9)
     np.testing.assert_allclose(nearest, 0.0, atol=1e-6)
@@ -156,7 +157,7 @@ def test_idw_midway_between_two_stations_is_their_mean():
 def test_idw_matches_brute_force_inverse_distance_weighting():
     stations = read_layer(DATA / "climate_stations.geojson", "climate_stations")
     slon, slat = stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy()
-    values = stations[list(climate.TMAX_COLUMNS)].to_numpy(float)
+    values = stations[list(vocabulary.TMAX_COLUMNS)].to_numpy(float)
     rng = np.random.default_rng(7)
     lon, lat = rng.uniform(61, 77, 500), rng.uniform(24, 37, 500)
 

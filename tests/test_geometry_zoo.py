@@ -12,14 +12,14 @@ import shapely
 from geometries import POINTS, POLYGONAL_VALID, ZOO, exclusions, feature_collection, geojson_geometry, layer
 from shapely.geometry import shape
 
-from sitefinder.analysis import site_at
-from sitefinder.candidates import user_candidates
+from sitefinder.data.geojson_check import check_features
+from sitefinder.data.io import feature_collection as export_collection
+from sitefinder.data.io import read_vector
+from sitefinder.data.schema import validate_layer
+from sitefinder.data.user_layers import prepare_layer
 from sitefinder.errors import LayerError
-from sitefinder.geojson_check import check_features
-from sitefinder.io import feature_collection as export_collection
-from sitefinder.io import read_vector
-from sitefinder.schema import validate_layer
-from sitefinder.userdata import prepare_layer
+from sitefinder.measure.candidates import user_candidates
+from sitefinder.rank.shortlist import site_at
 
 
 def _signed_area(ring: list[list[float]]) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import ast
 import json
 import os
 import re
@@ -10,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from sitefinder.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "sitefinder"
@@ -45,7 +49,7 @@ print(json.dumps({"modules": names, "streamlit": sorted(m for m in sys.modules i
     expected = {name if name != "sitefinder.__init__" else "sitefinder" for name in expected
                 if not name.endswith(".__main__")}
     assert expected <= set(result["modules"]), f"not imported: {sorted(expected - set(result['modules']))}"
-    assert {"sitefinder.cli", "sitefinder.commands.rank", "sitefinder.build.layers"} <= set(result["modules"])
+    assert {"sitefinder.cli.main", "sitefinder.cli.rank", "sitefinder.build.layers"} <= set(result["modules"])
     assert result["streamlit"] == [], f"importing the core package pulled in {result['streamlit']}"
 
 
@@ -83,7 +87,7 @@ def test_import_sitefinder_disables_the_vrt_driver():
 
 
 def test_existing_gdal_skip_is_kept_and_extended():
-    result = run_python(VRT_PROBE.format(imports="import sitefinder.io"), GDAL_SKIP="GPX")
+    result = run_python(VRT_PROBE.format(imports="import sitefinder.data.io"), GDAL_SKIP="GPX")
     assert result["GDAL_SKIP"].replace(",", " ").split() == ["GPX", "OGR_VRT"]
     assert result["OGR_VRT"] is None and result["GPX"] is None
 
@@ -96,13 +100,9 @@ def test_gdal_skip_already_naming_vrt_is_left_alone(value):
 
 
 def test_every_command_module_is_registered_and_owns_its_options():
-    """A module in sitefinder/commands/ (other than the shared helpers) that the command line does not
-    register would be dead code: this fails if one is added and forgotten."""
-    import argparse  # noqa: PLC0415
-
-    from sitefinder import cli  # noqa: PLC0415
-
-    modules = {p.stem for p in (PACKAGE / "commands").glob("*.py")} - {"__init__", "common", "data_options"}
+    """A module in sitefinder/cli/ (other than the shared helpers) that the command line does not register would
+    be dead code: this fails if one is added and forgotten."""
+    modules = {p.stem for p in (PACKAGE / "cli").glob("*.py")} - {"__init__", "__main__", "main", "common", "data_options"}
     registered = {m.__name__.rsplit(".", 1)[-1] for m in cli.COMMANDS}
     assert modules == registered, f"not registered: {sorted(modules - registered)}"
     sub = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
@@ -112,18 +112,44 @@ def test_every_command_module_is_registered_and_owns_its_options():
                                 "build-data"}
 
 
-def test_cli_and_commands_do_not_import_each_other():
-    """cli.py registers the commands; the commands share commands/common.py and data_options.py, never cli.py."""
-    for path in (PACKAGE / "commands").glob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        assert not re.search(r"from \.\.cli import|import sitefinder\.cli|from sitefinder\.cli", text), path.name
+def test_commands_do_not_import_the_command_line_that_registers_them():
+    """cli/main.py registers the commands; the commands share cli/common.py and cli/data_options.py, never main."""
+    for path in (PACKAGE / "cli").glob("*.py"):
+        if path.stem in ("main", "__main__"):
+            continue
+        assert "sitefinder.cli.main" not in path.read_text(encoding="utf-8"), path.name
 
 
-def test_vocabulary_users_do_not_depend_on_the_measuring_code():
-    """Profiles, scoring, scenarios and settings use the vocabulary, not criteria.py (the geometry work)."""
-    for name in ("profiles.py", "scoring.py", "scenario.py", "settings.py", "vocabulary.py"):
-        text = (PACKAGE / name).read_text(encoding="utf-8")
-        assert not re.search(r"^from \.criteria import|^import sitefinder\.criteria", text, re.M), name
+# Imports inside a function are kept only where the dependency is optional or heavy to load (GDAL, SciPy's
+# distributions, Dask, the app's extras); everything else is imported at the top of its module.
+LAZY_ALLOWED = {"dask", "distributed", "pyogrio", "scipy", "h5py", "PIL", "xstatic"}
+
+
+def _function_imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Import):
+                found += [(node.lineno, a.name) for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                found.append((node.lineno, "." * node.level + (node.module or "")))
+    return found
+
+
+def test_imports_inside_functions_are_only_for_optional_or_heavy_dependencies():
+    paths = [*PACKAGE.rglob("*.py"), *(ROOT / "webapp").rglob("*.py"), ROOT / "app.py"]
+    lazy = [f"{p.relative_to(ROOT)}:{line} {name}" for p in paths for line, name in _function_imports(p)
+            if name.split(".")[0] not in LAZY_ALLOWED]
+    assert not lazy, "imports inside functions (move them to the top of the module): " + ", ".join(lazy)
+
+
+def test_the_lazy_import_check_finds_one(tmp_path: Path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("def f():\n    import json\n    from sitefinder.model import settings\n    import dask\n", encoding="utf-8")
+    assert [name for _, name in _function_imports(probe)] == ["json", "sitefinder.model", "dask"]
 
 
 def test_app_holds_no_scoring_or_geometry_logic():

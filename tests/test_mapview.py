@@ -1,4 +1,4 @@
-"""The map builder (``sitefinder.mapview``) as pure functions: no browser, no Streamlit, no network."""
+"""The map builder (``webapp.mapview``) as pure functions: no browser, no Streamlit, no network."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sitefinder import mapview
-from sitefinder.analysis import Study
-from sitefinder.colors import HEAT_RAMP, SCORE_RAMP, ramp_rgb
-from sitefinder.dataset import Dataset
-from sitefinder.export import Shortlist, make_shortlist
-from sitefinder.scenario import Scenario
+from sitefinder.data.dataset import Dataset
+from sitefinder.model.scenario import Scenario
+from sitefinder.rank.shortlist import Shortlist, make_shortlist
+from sitefinder.rank.study import Study
+from sitefinder.report.colors import HEAT_RAMP, SCORE_RAMP, ramp_rgb
+from webapp import mapview
 
 ASSET_BASE = "/app/static/leaflet"
 LAYER_NAMES = ("Supply regions", "Grid nodes", "Exclusion zones", "Connectivity", "Ranked sites")

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sitefinder import partitions
-from sitefinder.candidates import h3_candidates, user_candidates
-from sitefinder.criteria import site_criteria
-from sitefinder.partitions import partition_indices, site_criteria_partitioned
+from sitefinder.measure import partitions
+from sitefinder.measure.candidates import h3_candidates, user_candidates
+from sitefinder.measure.criteria import site_criteria
+from sitefinder.measure.partitions import partition_indices, site_criteria_partitioned
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,16 +13,16 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
-from sitefinder import montecarlo
-from sitefinder.analysis import Study
-from sitefinder.dataset import Dataset
+from sitefinder.data.dataset import Dataset
 from sitefinder.errors import ProfileError
-from sitefinder.montecarlo import Engine, loop_over_draws
-from sitefinder.profiles import load_profile
-from sitefinder.robustness import run_robustness
-from sitefinder.scenario import Scenario
-from sitefinder.settings import SETTINGS
-from sitefinder.uncertainty import DrawSettings, inputs_for, make_draws, quantile
+from sitefinder.model.profiles import load_profile
+from sitefinder.model.scenario import Scenario
+from sitefinder.model.settings import SETTINGS
+from sitefinder.rank.study import Study
+from sitefinder.robustness import engine as montecarlo
+from sitefinder.robustness.engine import Engine, loop_over_draws
+from sitefinder.robustness.inputs import DrawSettings, inputs_for, make_draws, quantile
+from sitefinder.robustness.run import run_robustness
 
 ROOT = Path(__file__).resolve().parents[1]
 NO_SPREAD = {"weight_spread": 0.0, "data_spread": "none"}

@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from pymcdm.helpers import rankdata
 from pymcdm.methods import TOPSIS, WSM
 
-from sitefinder.profiles import parse_profile
-from sitefinder.scoring import score
+from sitefinder.model.profiles import parse_profile
+from sitefinder.rank.scoring import score
 
 TOL = 1e-9
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -236,7 +236,7 @@ def test_exact_ties_rank_like_pymcdm_average_ranks():
 
 @pytest.fixture(scope="module")
 def bitcoin_h3(h3_study):
-    from sitefinder.profiles import load_profile
+    from sitefinder.model.profiles import load_profile
 
     return h3_study.rank(load_profile("bitcoin_mine"))
 

@@ -1,4 +1,4 @@
-"""Property tests for the scoring engine (``sitefinder.scoring``).
+"""Property tests for the scoring engine (``sitefinder.rank.scoring``).
 
 Every test builds random, *valid* profiles with ``parse_profile`` and random criteria matrices, and
 checks one promise the engine makes in its docstring:
@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sitefinder.errors import ProfileError, ScoringError
-from sitefinder.profiles import Profile, parse_profile
-from sitefinder.scoring import normalise_weights, score
-from sitefinder.vocabulary import CRITERIA
+from sitefinder.model.profiles import Profile, parse_profile
+from sitefinder.model.vocabulary import CRITERIA
+from sitefinder.rank.scoring import normalise_weights, score
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

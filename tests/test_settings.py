@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sitefinder.cli import build_parser
-from sitefinder.commands.common import scenario_from_args
+from sitefinder.cli.common import scenario_from_args
+from sitefinder.cli.main import build_parser
 from sitefinder.errors import ProfileError
-from sitefinder.profiles import load_profile, load_profile_file
-from sitefinder.scenario import Scenario
-from sitefinder.settings import SETTINGS, settings_markdown
+from sitefinder.model.profiles import load_profile, load_profile_file
+from sitefinder.model.scenario import Scenario
+from sitefinder.model.settings import SETTINGS
+from sitefinder.report.reference import settings_markdown
 from webapp.text import TABS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +91,7 @@ def test_a_misspelt_scenario_key_is_refused_naming_it_and_the_suggestion():
 
 
 def test_a_misspelt_profile_key_is_refused_naming_it_and_the_suggestion(tmp_path):
-    text = (ROOT / "sitefinder" / "profile_data" / "bitcoin_mine.toml").read_text(encoding="utf-8")
+    text = (ROOT / "sitefinder" / "model" / "profile_data" / "bitcoin_mine.toml").read_text(encoding="utf-8")
     text = text.replace('season = "winter"', 'sesaon = "winter"\nseason = "winter"', 1)
     text = text.replace('weight = 30\n', 'wieght = 30\nweight = 30\n', 1)
     text = text.replace('label = "noise setback from towns"', 'lable = "noise setback from towns"', 1)
@@ -225,7 +226,7 @@ def test_the_apps_widgets_are_the_table():
 
 def test_the_readme_table_of_options_is_the_table():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = "<!-- settings table: the output of sitefinder.settings.settings_markdown(); tests/test_settings.py checks -->\n"
+    start = "<!-- settings table: the output of sitefinder.report.reference.settings_markdown(); tests/test_settings.py checks -->\n"
     end = "<!-- end of settings table -->"
     assert readme.count(start) == 1 and readme.count(end) == 1
     assert readme.split(start, 1)[1].split(end, 1)[0] == settings_markdown()

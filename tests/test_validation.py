@@ -1,4 +1,4 @@
-"""``sitefinder.io.read_layer`` on real files of every allowed format, and on bad ones."""
+"""``sitefinder.data.io.read_layer`` on real files of every allowed format, and on bad ones."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 import shapely
 from geometries import ZOO, exclusions
 
+from sitefinder.data.io import read_layer
 from sitefinder.errors import FileFormatError, LayerError, SitefinderError
-from sitefinder.io import read_layer
 
 CITIES = gpd.GeoDataFrame({"name": ["Karachi", "Lahore", "Quetta"], "population": [20_382_881.0, 13_004_135.0, 1_001_205.0]},
                           geometry=gpd.points_from_xy([67.01, 74.35, 66.99], [24.86, 31.56, 30.18]), crs=4326)

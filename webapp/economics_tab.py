@@ -1,6 +1,6 @@
 """The Economics tab: every parameter of the cost model with its unit and source (edit, or reset to the profile's),
 and how payback (a mine) or the energy cost (a data centre) moves with the hashprice and the tariff for the sites
-being compared. The figures come from ``sitefinder.economics``; this module only draws."""
+being compared. The figures come from ``sitefinder.economics.cost_model``; this module only draws."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from sitefinder.economics import PARAMETERS, inputs_from, sweep
-from sitefinder.export import Shortlist
-from sitefinder.profiles import Profile
-from sitefinder.settings import ECONOMICS, SETTINGS
+from sitefinder.economics.cost_model import inputs_from, sweep
+from sitefinder.model.economic_parameters import PARAMETERS
+from sitefinder.model.profiles import Profile
+from sitefinder.model.settings import ECONOMICS, SETTINGS
+from sitefinder.rank.shortlist import Shortlist
 from webapp.text import md_escape
 from webapp.widgets import control
 

@@ -1,7 +1,7 @@
 """The "Your data" tab: upload a layer or candidate sites, map its columns, and use it.
 
 Uploaded files are hostile until proven otherwise: they are written under a private temporary folder
-with a generated name, their format is decided by content (sitefinder.io), and every message that
+with a generated name, their format is decided by content (sitefinder.data.io), and every message that
 quotes them is escaped before it reaches the page. Nothing the user had set up is lost on an error.
 """
 
@@ -14,14 +14,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from sitefinder.candidates import user_candidates
-from sitefinder.climate import METRIC_COLUMNS
-from sitefinder.climate_raster import read_climate_raster
-from sitefinder.dataset import Dataset
+from sitefinder.data.climate_raster import read_climate_raster
+from sitefinder.data.dataset import Dataset
+from sitefinder.data.io import MAX_FILE_BYTES, read_vector
+from sitefinder.data.schema import get_schema
+from sitefinder.data.user_layers import UPLOADABLE, combine_layers, prepare_layer, suggest_mapping
 from sitefinder.errors import FileTooLargeError, SitefinderError
-from sitefinder.io import MAX_FILE_BYTES, read_vector
-from sitefinder.schema import get_schema
-from sitefinder.userdata import UPLOADABLE, combine_layers, prepare_layer, suggest_mapping
+from sitefinder.measure.candidates import user_candidates
+from sitefinder.model.vocabulary import METRIC_COLUMNS
 
 from .text import md_escape
 

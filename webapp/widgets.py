@@ -1,4 +1,4 @@
-"""The app's controls, each made from its row of the settings table (``sitefinder.settings``): the same
+"""The app's controls, each made from its row of the settings table (``sitefinder.model.settings``): the same
 label, bounds, step, choices and help as the command line and the scenario file, under the setting's URL
 key. The app only says where a control goes and, where it must, how a choice reads."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sitefinder.settings import SETTINGS
+from sitefinder.model.settings import SETTINGS
 
 WEIGHT_PREFIX = "w_"
 

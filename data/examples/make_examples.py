@@ -33,7 +33,7 @@ from pyproj import Transformer
 from shapely.geometry import mapping
 from shapely.geometry.polygon import orient
 
-from sitefinder.schema import SCHEMAS
+from sitefinder.data.schema import SCHEMAS
 
 HERE = Path(__file__).resolve().parent
 SOURCE = "illustrative example, not real data (sitefinder data/examples)"

@@ -17,18 +17,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import __version__
-from ..candidates import h3_candidates
-from ..climate import METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUMNS, ClimateSettings, interpolate_metrics
-from ..criteria import station_elevations
-from ..elevation import elevation_m
-from ..errors import BuildError
-from ..io import write_csv, write_geojson
-from .assumptions import assumption_rows, climate_check_table
-from .facts import read_outline, read_table
-from .grid_nodes import build_grid_nodes
-from .layers import build_cities, build_climate_stations, build_connectivity, build_exclusions
-from .regions import build_districts, build_supply_regions
+from sitefinder import __version__
+from sitefinder.build.assumptions import assumption_rows, climate_check_table
+from sitefinder.build.facts import read_outline, read_table
+from sitefinder.build.grid_nodes import build_grid_nodes
+from sitefinder.build.layers import build_cities, build_climate_stations, build_connectivity, build_exclusions
+from sitefinder.build.regions import build_districts, build_supply_regions
+from sitefinder.data.elevation import elevation_m
+from sitefinder.data.io import write_csv, write_geojson
+from sitefinder.errors import BuildError
+from sitefinder.measure.candidates import h3_candidates
+from sitefinder.measure.climate import ClimateSettings, interpolate_metrics
+from sitefinder.measure.criteria import station_elevations
+from sitefinder.model.vocabulary import METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUMNS
 
 PRECISION_DEG = 1e-5
 NDIGITS = 5

@@ -14,10 +14,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..climate import METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUMNS, ClimateSettings, error_summary, leave_one_out
-from ..criteria import station_elevations
-from ..elevation import elevation_m
-from ..geodesy import nearest_k_km
+from sitefinder.data.elevation import elevation_m
+from sitefinder.measure.climate import ClimateSettings, error_summary, leave_one_out
+from sitefinder.measure.criteria import station_elevations
+from sitefinder.measure.geodesy import nearest_k_km
+from sitefinder.model.vocabulary import METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUMNS
 
 
 def _entry(name: str, entry: Any, unit: str, basis: str = "") -> dict[str, Any]:

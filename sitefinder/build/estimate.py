@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..errors import BuildError
+from sitefinder.errors import BuildError
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ..errors import BuildError
+from sitefinder.errors import BuildError
 
 FACT_FILES = (
     "outline.geojson", "grid_stations.csv", "power_plants.csv", "districts.csv", "discos.csv",

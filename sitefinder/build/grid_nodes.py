@@ -8,9 +8,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..errors import BuildError
-from ..geodesy import NearestFinder
-from .facts import number, points
+from sitefinder.build.facts import number, points
+from sitefinder.errors import BuildError
+from sitefinder.measure.geodesy import NearestFinder
 
 _STATUS_RULES = (
     ("under construction", "under_construction"),

@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..climate import TMAX_COLUMNS, TMIN_COLUMNS, metrics_from_monthly
-from ..geodesy import local_equal_area_crs
-from .facts import number, points
+from sitefinder.build.facts import number, points
+from sitefinder.measure.climate import metrics_from_monthly
+from sitefinder.measure.geodesy import local_equal_area_crs
+from sitefinder.model.vocabulary import TMAX_COLUMNS, TMIN_COLUMNS
 
 
 def build_climate_stations(stations: pd.DataFrame) -> gpd.GeoDataFrame:

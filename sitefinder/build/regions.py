@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import BuildError
-from ..geodesy import local_equal_area_crs
-from .estimate import Demand, Range, availability, demand_shares, national_demand
-from .facts import number, points
+from sitefinder.build.estimate import Demand, Range, availability, demand_shares, national_demand
+from sitefinder.build.facts import number, points
+from sitefinder.errors import BuildError
+from sitefinder.measure.geodesy import local_equal_area_crs
 
 SEASONS = ("winter", "summer")
 REGION_SOURCES = (

@@ -621,7 +621,7 @@ def readme() -> str:
 
     lines = ["# Bad inputs", "",
              "Written by `tests/data/make_bad_inputs.py` (do not edit by hand; run it and commit the result).",
-             "Checked by `tests/test_bad_inputs.py` through `sitefinder.userdata.load_user_layer` (or `read_vector` +",
+             "Checked by `tests/test_bad_inputs.py` through `sitefinder.data.user_layers.load_user_layer` (or `read_vector` +",
              "`user_candidates` for kind `candidates`) and through `python -m sitefinder.cli rank`.",
              "Expected error `-` means the file loads: the repair note or the verbatim text is asserted instead.",
              "`xfail` names a known source bug (the test aspect is marked `xfail(strict=True)`).", "",

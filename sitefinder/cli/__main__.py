@@ -1,0 +1,3 @@
+from sitefinder.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""``sitefinder explain LON LAT``: why a place is (or is not) a good site, value by value."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+from sitefinder.cli.common import add_setting_options, profile_for, progress, save_scenario, scenario_from_args
+from sitefinder.data.dataset import default_data_dir, load_dataset
+from sitefinder.model.settings import settings_for
+from sitefinder.rank.study import Study
+from sitefinder.report.explain import RankLookup, check_point, explain_point
+
+EXPLAIN_SETTINGS = settings_for("explain")
+
+
+def _coordinate(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number in decimal degrees (e.g. 67.1)") from None
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``explain`` on the ``sitefinder`` command line (called from ``cli.build_parser``)."""
+    p = subparsers.add_parser("explain", help="why not here? every value, range, source and rule at one point",
+                              description="Explain one place (WGS84 longitude and latitude in decimal degrees): its "
+                                          "region, every criterion with its unit, range and source, every constraint "
+                                          "with its verdict, its score and rank, and the nearest grid nodes.")
+    p.add_argument("lon", type=_coordinate, metavar="LON", help="longitude, decimal degrees east (e.g. 67.1)")
+    p.add_argument("lat", type=_coordinate, metavar="LAT", help="latitude, decimal degrees north (e.g. 24.9)")
+    add_setting_options(p, EXPLAIN_SETTINGS)
+    p.add_argument("--data", help="dataset folder (default: built-in Pakistan data)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    return p
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Print the explanation of one point (text, or one JSON object with --json)."""
+    out = out or sys.stdout
+    lon, lat = check_point(args.lon, args.lat)
+    scenario = scenario_from_args(args)
+    profile = profile_for(scenario)
+    save_scenario(args, scenario, progress(True))
+    dataset = load_dataset(args.data or default_data_dir())
+    study = Study.on_h3(dataset, scenario.resolution)
+    _, result = study.rank(profile)
+    explanation = explain_point(dataset, lon, lat, profile, ranking=RankLookup(study.candidates, result))
+    if args.json:
+        json.dump(explanation.to_dict(), out, ensure_ascii=False, indent=2, allow_nan=False)
+        out.write("\n")
+    else:
+        out.write(explanation.to_text())
+    return 0

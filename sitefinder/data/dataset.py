@@ -1,0 +1,136 @@
+"""A ``Dataset`` bundles the validated layers of one study area.
+
+A dataset directory holds one file per layer and a ``dataset.toml`` naming them (see
+``data/pakistan/dataset.toml``). ``load_default()`` loads the built-in Pakistan data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+
+from sitefinder.data.io import read_layer
+from sitefinder.data.schema import SCHEMAS
+from sitefinder.errors import LayerError, Problem, SitefinderError
+
+if TYPE_CHECKING:
+    from sitefinder.data.climate_raster import ClimateRaster
+
+DATA_ENV = "SITEFINDER_DATA"
+
+
+@dataclass
+class Dataset:
+    """Validated layers (EPSG:4326) keyed by kind, plus where they came from."""
+
+    name: str
+    layers: dict[str, gpd.GeoDataFrame]
+    files: dict[str, Path] = field(default_factory=dict)
+    version: str = ""
+    manifest: dict = field(default_factory=dict)
+    climate_raster: ClimateRaster | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # a layer's own name where it is not its file's (uploads)
+
+    def file_label(self, kind: str) -> str | None:
+        """What the layer of ``kind`` came from, as people named it: the user's file name for an upload or a
+        --layer file, the file's name for a dataset layer, None if neither is known."""
+        if kind in self.labels:
+            return self.labels[kind]
+        return self.files[kind].name if kind in self.files else None
+
+    def __getitem__(self, kind: str) -> gpd.GeoDataFrame:
+        return self.layers[kind]
+
+    def get(self, kind: str) -> gpd.GeoDataFrame | None:
+        """The layer of ``kind``, or None if the dataset has none (optional layers)."""
+        return self.layers.get(kind)
+
+    def with_layer(self, kind: str, frame: gpd.GeoDataFrame, path: Path | None = None, *,
+                   label: str | None = None) -> Dataset:
+        """A copy of this dataset with one layer replaced (the version changes with it). ``path`` is the
+        file it was read from, ``label`` the name people know it by (an upload's own file name)."""
+        layers = {**self.layers, kind: frame}
+        files = {k: v for k, v in self.files.items() if k != kind}
+        if path:
+            files[kind] = path
+        labels = {k: v for k, v in self.labels.items() if k != kind}
+        if label or path:
+            labels[kind] = label or Path(path).name  # type: ignore[arg-type]
+        digest = hashlib.sha256((self.version + kind + str(len(frame)) + str(frame.total_bounds)).encode()).hexdigest()[:16]
+        return Dataset(self.name, layers, files, digest, self.manifest, self.climate_raster, labels)
+
+    def with_climate_raster(self, raster: ClimateRaster) -> Dataset:
+        """A copy whose climate comes from ``raster`` where it has values (stations elsewhere)."""
+        digest = hashlib.sha256((self.version + "raster" + raster.source + raster.meaning + str(raster.data.shape)
+                                 + str(float(np.nansum(raster.data)))).encode()).hexdigest()[:16]
+        return Dataset(self.name, self.layers, self.files, digest, self.manifest, raster, self.labels)
+
+
+def default_data_dir() -> Path:
+    """Where the built-in data lives: $SITEFINDER_DATA, else the repository's ``data/pakistan``."""
+    env = os.environ.get(DATA_ENV)
+    if env:
+        return Path(env)
+    repository = Path(__file__).resolve().parents[2]  # sitefinder/data/dataset.py -> the repository root
+    for candidate in (repository / "data" / "pakistan", Path.cwd() / "data" / "pakistan"):
+        if (candidate / "dataset.toml").exists():
+            return candidate
+    return repository / "data" / "pakistan"
+
+
+def load_dataset(directory: str | Path) -> Dataset:
+    """Load and validate every layer named in ``directory/dataset.toml``; all problems are reported together."""
+    root = Path(directory)
+    manifest_path = root / "dataset.toml"
+    if not manifest_path.exists():
+        raise LayerError(str(root), [Problem(str(root), "has no dataset.toml.",
+                                             "Point --data at a folder with a dataset.toml listing its layers "
+                                             "(see data/pakistan/dataset.toml), or run `sitefinder build-data`.")])
+    try:
+        manifest = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise LayerError(str(manifest_path), [Problem(str(manifest_path), f"is not valid TOML ({exc}).")]) from None
+    names = manifest.get("layers", {})
+    problems: list[Problem] = []
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    files: dict[str, Path] = {}
+    for kind, schema in SCHEMAS.items():
+        if kind not in names:
+            if schema.required_layer:
+                problems.append(Problem(str(manifest_path), f"names no '{kind}' layer.",
+                                        f"Add `{kind} = \"file.geojson\"` under [layers]."))
+            continue
+        path = root / names[kind]
+        try:
+            layers[kind] = read_layer(path, kind)
+            files[kind] = path
+        except LayerError as exc:
+            problems.extend([Problem(f"{path.name}: {p.where}", p.message, p.fix) for p in exc.problems]
+                            or [Problem(str(path), str(exc))])
+        except SitefinderError as exc:
+            problems.append(Problem(str(path), str(exc)))
+    if problems:
+        raise LayerError(str(root), problems, summary=f"{root}: the dataset has {len(problems)} problem(s)")
+    checks = manifest.get("checksums")
+    version = hashlib.sha256(repr(sorted(checks.items())).encode()).hexdigest()[:16] if checks else _hash_files(files)
+    return Dataset(str(manifest.get("name", root.name)), layers, files, version, manifest)
+
+
+def _hash_files(files: dict[str, Path]) -> str:
+    h = hashlib.sha256()
+    for kind in sorted(files):
+        h.update(kind.encode())
+        h.update(files[kind].read_bytes())
+    return h.hexdigest()[:16]
+
+
+def load_default() -> Dataset:
+    """The built-in Pakistan dataset."""
+    return load_dataset(default_data_dir())

@@ -1,0 +1,334 @@
+"""From a shortlist to a programme: a MW target shared out over sites, with a ledger of the limits they use up.
+
+Sites are taken in score order (the order of the ordinary ranking, with the shortlist's province and per-node
+rules). Each draws its MW from two limits that are used up as sites are added:
+
+* its supply region's **surplus**, month by month: the region's monthly surplus where the layer gives it
+  (``surplus_mw_01`` .. ``surplus_mw_12``), else its winter figure for October-March and its summer figure for
+  April-September. A site must find its MW in every month of the profile's season (winter, summer, or all
+  year), or, with ``min_months``, in at least that many months of any season (an interruptible load that
+  stops when the surplus does). It draws power, and uses up surplus, in every month where its MW is there;
+* its grid node's **headroom**: the published figure, or for a node whose headroom is unknown, an assumed
+  MW per node that the user sets (labelled as an assumption); left unset, unknown headroom does not limit
+  the programme and every site says so.
+
+A site takes the facility size, or less (down to ``min_mw``) to fit what is left; sites keep a minimum
+spacing (geodesic km between their points). The programme stops at the target or when nothing more fits,
+and says which. "Firm at the low estimate" replays the same sites, in the same order, against the **low end**
+of every surplus range: what each could still take. MW throughout; distances in km on the WGS84 ellipsoid.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from sitefinder.data.dataset import Dataset
+from sitefinder.measure.geodesy import geodesic_km
+from sitefinder.measure.surplus import monthly_surplus
+from sitefinder.model.vocabulary import MONTH_NAMES, SEASON_MONTHS, SUMMER_MONTHS, WINTER_MONTHS
+from sitefinder.rank.scoring import ScoreResult
+from sitefinder.rank.shortlist import in_province
+
+LIMITS = ("target", "region surplus", "node headroom", "facility size")
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How the programme is built (MW, km)."""
+
+    target_mw: float
+    unit_mw: float                         # the facility size: the most one site takes
+    min_mw: float | None = None            # the least a site may take (None: the facility size)
+    min_spacing_km: float = 0.0
+    assumed_headroom_mw: float | None = None  # for nodes whose headroom is unknown (None: not limiting)
+    min_months: int | None = None          # None: every month of the profile's season
+    max_per_node: int = 0                  # 0: no limit (the node's headroom limits instead)
+    province: str | None = None
+
+    @property
+    def smallest(self) -> float:
+        """The least MW a site may take."""
+        return self.unit_mw if self.min_mw is None else min(self.min_mw, self.unit_mw)
+
+    def headroom_rule(self) -> str:
+        """The rule for unknown headroom, in words."""
+        if self.assumed_headroom_mw is None:
+            return "unknown headroom does not limit the programme (not verified: ask the grid operator)"
+        return f"unknown headroom assumed to be {self.assumed_headroom_mw:g} MW per node (an assumption, not a published figure)"
+
+    def months_rule(self, season: str) -> str:
+        """The rule for the months a site must run, in words."""
+        if self.min_months is None:
+            return f"every month of the profile's season ({month_text(_mask(SEASON_MONTHS[season]))})"
+        return f"at least {self.min_months} month(s) of any season (interruptible: it stops when the surplus does)"
+
+
+def _mask(months: tuple[int, ...] | list[int]) -> NDArray[np.bool_]:
+    out = np.zeros(12, dtype=bool)
+    out[[m - 1 for m in months]] = True
+    return out
+
+
+def month_text(mask: NDArray[np.bool_]) -> str:
+    """Months as people write them: "all year", "Oct-Mar", "Jan-Mar, Jul" (runs wrap round the year)."""
+    if mask.all():
+        return "all year"
+    if not mask.any():
+        return "none"
+    start = int(np.flatnonzero(~mask)[0])  # begin after a month that is off, so a run over December stays whole
+    runs, current = [], []
+    for k in range(1, 13):
+        m = (start + k) % 12
+        if mask[m]:
+            current.append(m)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    runs.sort(key=lambda r: r[0])
+    return ", ".join(MONTH_NAMES[r[0]] if len(r) == 1 else f"{MONTH_NAMES[r[0]]}-{MONTH_NAMES[r[-1]]}" for r in runs)
+
+
+@dataclass
+class Ledger:
+    """What is left: each region's surplus by month (MW), each node's headroom (MW; inf = not limiting)."""
+
+    region_ids: list[str]
+    surplus: NDArray[np.float64]        # (R, 12)
+    node_ids: list[str]
+    headroom: NDArray[np.float64]       # (N,)
+    headroom_basis: list[str]           # per node: "published", "assumed", "unknown: not limiting"
+    start_surplus: NDArray[np.float64] = field(init=False)
+    start_headroom: NDArray[np.float64] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.start_surplus = self.surplus.copy()
+        self.start_headroom = self.headroom.copy()
+
+
+
+
+def make_ledger(dataset: Dataset, rules: Rules, end: str = "") -> Ledger:
+    """The ledger at the start, from the dataset's supply regions and grid nodes."""
+    regions = dataset["supply_regions"]
+    nodes = dataset["grid_nodes"].drop_duplicates("node_id")
+    head = nodes["headroom_mw"].to_numpy(float)
+    known = np.isfinite(head)
+    if rules.assumed_headroom_mw is None:
+        left = np.where(known, head, np.inf)
+        basis = ["published" if k else "unknown: not limiting" for k in known]
+    else:
+        left = np.where(known, head, rules.assumed_headroom_mw)
+        basis = ["published" if k else f"assumed {rules.assumed_headroom_mw:g} MW" for k in known]
+    surplus = monthly_surplus(regions, end)
+    on_grid = regions["on_national_grid"].astype(bool).to_numpy() if "on_national_grid" in regions else np.ones(len(regions), bool)
+    surplus[~on_grid] = np.nan  # off the national grid: no national surplus to draw on
+    return Ledger(regions["region_id"].astype(str).tolist(), surplus, nodes["node_id"].astype(str).tolist(), left, basis)
+
+
+@dataclass
+class Allocation:
+    """The programme: the sites taken, what each took and why it took no more, and the ledger at the end."""
+
+    rows: NDArray[np.intp]               # matrix rows of the sites, in the order taken
+    mw: NDArray[np.float64]
+    binding: list[str]
+    months: list[NDArray[np.bool_]]      # the months each site runs
+    region_left: NDArray[np.float64]     # after the site: its region's surplus left in its required months (MW)
+    node_left: NDArray[np.float64]       # after the site: its node's headroom left (MW; inf = not limiting)
+    headroom_basis: list[str]
+    ledger: Ledger
+    target_mw: float
+    skipped: dict[str, int]              # candidates passed over, by reason
+    stopped_because: str
+
+    @property
+    def total_mw(self) -> float:
+        """MW allocated in all."""
+        return float(self.mw.sum())
+
+
+def allocate(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rules: Rules, season: str, *,
+             end: str = "") -> Allocation:
+    """Share ``rules.target_mw`` out over the feasible candidates of ``result`` in score order (see the module
+    docstring); ``end`` = "_low" runs it on the low end of every surplus range."""
+    ledger = make_ledger(dataset, rules, end)
+    order = result.order
+    # Each candidate's region and node as a position in the ledger (-1: none), looked up once for the rows in
+    # score order, not per candidate in the loop.
+    region_pos = _positions(matrix["region_id"], order, ledger.region_ids)
+    node_pos = _positions(matrix["grid_node_id"], order, ledger.node_ids)
+    lon, lat = matrix["lon"].to_numpy(float), matrix["lat"].to_numpy(float)
+    if rules.province:
+        keep = in_province(matrix["province"], order, rules.province)
+        order, region_pos, node_pos = order[keep], region_pos[keep], node_pos[keep]
+    required = _mask(SEASON_MONTHS[season])
+    smallest = rules.smallest
+    room_of: dict[int, float] = {}  # each region's room, until a site draws on it
+
+    rows: list[int] = []
+    mw: list[float] = []
+    binding: list[str] = []
+    months: list[NDArray[np.bool_]] = []
+    region_left: list[float] = []
+    node_left: list[float] = []
+    basis: list[str] = []
+    per_node: dict[int, int] = {}
+    skipped = {"region surplus used up": 0, "node headroom used up": 0, "too close to a site already taken": 0,
+               "node already has its most sites": 0, "no supply region": 0}
+    total = 0.0
+    stopped = ""
+    for k, i in enumerate(order):
+        room = rules.target_mw - total
+        if room <= _EPS:
+            stopped = "target reached"
+            break
+        if room < smallest - _EPS:
+            stopped = (f"target reached as nearly as sites allow: the {room:,.1f} MW left is less than the smallest "
+                       f"site ({smallest:g} MW)")
+            break
+        r = int(region_pos[k])
+        n: int | None = int(node_pos[k]) if node_pos[k] >= 0 else None
+        if r < 0:
+            skipped["no supply region"] += 1
+            continue
+        if n is not None and rules.max_per_node > 0 and per_node.get(n, 0) >= rules.max_per_node:
+            skipped["node already has its most sites"] += 1
+            continue
+        left = ledger.surplus[r]
+        if r not in room_of:
+            room_of[r] = _region_room(left, required, rules.min_months)
+        region_room = room_of[r]
+        node_room = float(ledger.headroom[n]) if n is not None else math.inf
+        take = min(rules.unit_mw, room, region_room, node_room)
+        if take < smallest - _EPS:
+            skipped["region surplus used up" if region_room < smallest - _EPS else "node headroom used up"] += 1
+            continue
+        if rules.min_spacing_km > 0 and rows:
+            near = geodesic_km(lon[i], lat[i], lon[rows], lat[rows])
+            if np.any(near < rules.min_spacing_km):
+                skipped["too close to a site already taken"] += 1
+                continue
+        runs = np.nan_to_num(left, nan=-np.inf) >= take - _EPS
+        ledger.surplus[r] = np.where(runs, left - take, left)
+        room_of.pop(r, None)
+        if n is not None:
+            ledger.headroom[n] = node_room - take
+            per_node[n] = per_node.get(n, 0) + 1
+        total += take
+        rows.append(int(i))
+        mw.append(take)
+        months.append(runs)
+        need = required if rules.min_months is None else runs
+        region_left.append(float(np.min(np.where(need, ledger.surplus[r], np.inf))))
+        node_left.append(float(ledger.headroom[n]) if n is not None else math.inf)
+        basis.append(ledger.headroom_basis[n] if n is not None else "no node")
+        binding.append(_binding(take, rules.unit_mw, room, region_room, node_room))
+    if not stopped:
+        if rules.target_mw - total <= _EPS:
+            stopped = "target reached"
+        else:
+            why = "; ".join(f"{v:,} candidate(s): {k}" for k, v in skipped.items() if v)
+            stopped = f"nothing more fits ({why or 'no candidate passes the constraints'})"
+    return Allocation(np.asarray(rows, dtype=np.intp), np.asarray(mw, dtype=float), binding, months,
+                      np.asarray(region_left), np.asarray(node_left), basis, ledger, rules.target_mw, skipped, stopped)
+
+
+def _positions(column: pd.Series, order: NDArray[np.intp], ids: list[str]) -> NDArray[np.intp]:
+    """For the rows ``order`` of ``column`` (region or node ids), each one's position in ``ids`` (-1: blank or
+    not there)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):  # the usual case: map the few categories, then the codes
+        where = pd.Index(ids).get_indexer(column.cat.categories.astype(str))
+        codes = column.cat.codes.to_numpy()[order]
+        return np.where(codes >= 0, where[np.maximum(codes, 0)], -1).astype(np.intp)
+    values = column.take(order).astype(object).to_numpy()
+    blank = pd.isna(values)
+    pos = pd.Index(ids).get_indexer(np.where(blank, "", values).astype(str))
+    return np.where(blank, -1, pos).astype(np.intp)
+
+
+def _region_room(left: NDArray[np.float64], required: NDArray[np.bool_], min_months: int | None) -> float:
+    """The most MW a site can take from a region with ``left`` (MW by month): every required month's surplus, or
+    the ``min_months``-th best month's. -inf where the region has no surplus figure."""
+    if min_months is None:
+        room = float(np.min(np.where(required, left, np.inf)))
+    else:
+        room = float(np.sort(np.nan_to_num(left, nan=-np.inf))[::-1][min_months - 1])
+    return room if np.isfinite(room) else -np.inf
+
+
+def firm_at(allocation: Allocation, matrix: pd.DataFrame, dataset: Dataset, rules: Rules, season: str,
+            end: str = "_low") -> NDArray[np.float64]:
+    """The MW each site of ``allocation`` could still take, in the same order, if every region's surplus were at
+    ``end`` of its range: a site takes at most what it has now, and nothing if less than the smallest site fits."""
+    ledger = make_ledger(dataset, rules, end)
+    region_index = {r: i for i, r in enumerate(ledger.region_ids)}
+    node_index = {n: i for i, n in enumerate(ledger.node_ids)}
+    required = _mask(SEASON_MONTHS[season])
+    out = np.zeros(len(allocation.rows))
+    for k, (i, mw) in enumerate(zip(allocation.rows, allocation.mw)):
+        r = region_index[str(matrix["region_id"].iloc[i])]
+        node = matrix["grid_node_id"].iloc[i]
+        n = node_index.get(str(node)) if pd.notna(node) else None
+        left = ledger.surplus[r]
+        take = min(float(mw), _region_room(left, required, rules.min_months),
+                   float(ledger.headroom[n]) if n is not None else math.inf)
+        if take < rules.smallest - _EPS:
+            continue
+        runs = np.nan_to_num(left, nan=-np.inf) >= take - _EPS
+        ledger.surplus[r] = np.where(runs, left - take, left)
+        if n is not None:
+            ledger.headroom[n] -= take
+        out[k] = take
+    return out
+
+
+def _binding(take: float, unit: float, room: float, region: float, node: float) -> str:
+    """What stopped a site taking more: the limit its MW equals (the target first, then the region, the node)."""
+    for name, value in (("target", room), ("region surplus", region), ("node headroom", node)):
+        if value < unit - _EPS and abs(take - value) <= 1e-6:
+            return name
+    return "facility size"
+
+
+def ledger_tables(allocation: Allocation, matrix: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What each region and each node had, gave and has left (only those the programme drew on)."""
+    led = allocation.ledger
+    names = dict(zip(dataset["supply_regions"]["region_id"].astype(str), dataset["supply_regions"]["name"].astype(str)))
+    site_region = matrix["region_id"].astype(str).to_numpy()[allocation.rows]
+    site_node = matrix["grid_node_id"].astype(object).to_numpy()[allocation.rows]
+    r_index = {r: k for k, r in enumerate(led.region_ids)}
+    winter, summer = _mask(WINTER_MONTHS), _mask(SUMMER_MONTHS)
+    region_rows = []
+    for r in sorted(set(site_region)):
+        k, here = r_index[r], site_region == r
+        region_rows.append({"region_id": r, "region": names.get(r, r), "sites": int(here.sum()),
+                            "allocated_mw": round(float(allocation.mw[here].sum()), 3),
+                            "surplus_winter_start_mw": round(float(np.nanmin(led.start_surplus[k][winter])), 3),
+                            "surplus_winter_left_mw": round(float(np.nanmin(led.surplus[k][winter])), 3),
+                            "surplus_summer_start_mw": round(float(np.nanmin(led.start_surplus[k][summer])), 3),
+                            "surplus_summer_left_mw": round(float(np.nanmin(led.surplus[k][summer])), 3)})
+    nodes = dataset["grid_nodes"].drop_duplicates("node_id")
+    node_names = dict(zip(nodes["node_id"].astype(str), nodes["name"].astype(str)))
+    n_index = {n: k for k, n in enumerate(led.node_ids)}
+    node_str = np.array([str(n) if pd.notna(n) else "" for n in site_node], dtype=object)
+    node_rows = []
+    for n in sorted(set(node_str) - {""}):
+        k, here = n_index[n], node_str == n
+        start, left = led.start_headroom[k], led.headroom[k]
+        node_rows.append({"grid_node_id": n, "grid_node": node_names.get(n, n), "sites": int(here.sum()),
+                          "allocated_mw": round(float(allocation.mw[here].sum()), 3),
+                          "headroom_start_mw": None if not np.isfinite(start) else round(float(start), 3),
+                          "headroom_left_mw": None if not np.isfinite(left) else round(float(left), 3),
+                          "headroom_basis": led.headroom_basis[k]})
+    region_cols = ["region_id", "region", "sites", "allocated_mw", "surplus_winter_start_mw", "surplus_winter_left_mw",
+                   "surplus_summer_start_mw", "surplus_summer_left_mw"]
+    node_cols = ["grid_node_id", "grid_node", "sites", "allocated_mw", "headroom_start_mw", "headroom_left_mw", "headroom_basis"]
+    return pd.DataFrame(region_rows, columns=region_cols), pd.DataFrame(node_rows, columns=node_cols)

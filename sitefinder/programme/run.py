@@ -1,0 +1,128 @@
+"""A programme (portfolio) run: the allocation of ``allocation.py`` for a scenario, as a table, a frame to map
+and export, the ledger of regions and nodes, and metadata. Shared by ``sitefinder allocate`` and the app.
+
+The candidates are ranked with the profile's rules at the smallest site size (``min_mw``), so a site too big
+for what is left can still come in smaller; the scores do not depend on the size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from sitefinder.errors import Problem, ProfileError
+from sitefinder.model.profiles import Profile
+from sitefinder.model.scenario import Scenario
+from sitefinder.programme.ledger import Allocation, Rules, allocate, firm_at, ledger_tables, month_text
+from sitefinder.rank.metadata import run_metadata
+from sitefinder.rank.scoring import ScoreResult
+from sitefinder.rank.shortlist import provinces, recorded_scenario, shortlist_frame, shortlist_table, site_economics_for, with_economics
+from sitefinder.rank.study import Study
+
+PORTFOLIO_COLUMNS = ["rank", "allocated_mw", "allocated_mw_at_low", "binding_limit", "months_running", "months_count",
+                     "region_surplus_left_mw", "node_headroom_left_mw", "headroom_basis"]
+
+
+def rules_for(scenario: Scenario, profile: Profile) -> Rules:
+    """The allocation rules a scenario holds (the facility size is the profile's, after the scenario's changes)."""
+    return Rules(target_mw=float(scenario.target_mw), unit_mw=float(profile.facility_mw),
+                 min_mw=None if scenario.min_mw is None else float(scenario.min_mw),
+                 min_spacing_km=float(scenario.min_spacing_km), assumed_headroom_mw=scenario.assumed_headroom_mw,
+                 min_months=scenario.min_months, max_per_node=int(scenario.max_per_node), province=scenario.province)
+
+
+@dataclass
+class Portfolio:
+    """An allocation with everything needed to show, export and trust it."""
+
+    rules: Rules
+    profile: Profile
+    matrix: pd.DataFrame
+    result: ScoreResult
+    central: Allocation
+    firm_mw: np.ndarray        # each site's MW if every surplus were at the low end (same sites, same order)
+    low: Allocation            # the allocation run afresh on the low ends
+    table: pd.DataFrame
+    frame: gpd.GeoDataFrame
+    regions: pd.DataFrame      # the ledger: what each region had, gave, has left
+    nodes: pd.DataFrame
+    metadata: dict[str, Any]
+
+    @property
+    def summary(self) -> str:
+        """One line: what was allocated, why it stopped, and what is firm at the low estimate."""
+        return (f"{self.central.total_mw:,.0f} MW of {self.rules.target_mw:,.0f} MW on {len(self.central.rows)} site(s); "
+                f"{self.central.stopped_because}. Firm at the low estimate of surplus: {self.firm_mw.sum():,.0f} MW "
+                f"(run afresh on the low estimates, the allocation would place {self.low.total_mw:,.0f} MW).")
+
+
+def make_portfolio(study: Study, scenario: Scenario, profile: Profile, *,
+                   ranked: tuple[pd.DataFrame, ScoreResult] | None = None) -> Portfolio:
+    """Rank ``study`` under ``profile`` (constraints at the smallest site size) and allocate the scenario's target.
+    ``ranked``: the ordinary ranking already made for ``profile`` (the shortlist's), used when the smallest site is
+    the facility size, so the candidates are not scored twice."""
+    rules = rules_for(scenario, profile)
+    ranking = profile.with_facility_mw(rules.smallest)
+    if ranked is not None and ranking == ranked[1].profile:
+        matrix, result = ranked
+    else:
+        matrix, result = study.rank(ranking)
+    if scenario.province and scenario.province.lower() not in {p.lower() for p in provinces(matrix)}:
+        raise ProfileError("province", [Problem("province", f"'{scenario.province}' is not a province in this dataset.",
+                                                f"Use one of: {', '.join(provinces(matrix))}.")])
+    central = allocate(matrix, result, study.dataset, rules, profile.season)
+    firm = firm_at(central, matrix, study.dataset, rules, profile.season)
+    low = allocate(matrix, result, study.dataset, rules, profile.season, end="_low")
+    rows = central.rows
+    base = shortlist_table(matrix, result, rows)
+    extra = pd.DataFrame({
+        "allocated_mw": np.round(central.mw, 3),
+        "allocated_mw_at_low": np.round(firm, 3),
+        "binding_limit": central.binding,
+        "months_running": [month_text(m) for m in central.months],
+        "months_count": [int(m.sum()) for m in central.months],
+        "region_surplus_left_mw": np.round(central.region_left, 3),
+        "node_headroom_left_mw": [None if not np.isfinite(v) else round(float(v), 3) for v in central.node_left],
+        "headroom_basis": central.headroom_basis,
+    })
+    table = pd.concat([base[["rank"]], extra, base.drop(columns=["rank"])], axis=1)
+    months = np.array(central.months, dtype=bool).reshape(len(rows), 12)
+    table = with_economics(table, site_economics_for(study, profile, matrix, rows, mw=central.mw, months=months))
+    frame = shortlist_frame(study, table, rows)
+    regions, nodes = ledger_tables(central, matrix, study.dataset)
+    meta = run_metadata(study, result, top=len(rows), max_per_node=rules.max_per_node, province=rules.province,
+                        scenario=recorded_scenario(scenario, profile))
+    meta["facility_mw"] = profile.facility_mw
+    meta["economics"]["facility_mw"] = "each site's allocated_mw, in the months it runs (months_running)"
+    meta["allocation"] = {
+        "target_mw": rules.target_mw,
+        "allocated_mw_total": round(central.total_mw, 3),
+        "sites": int(len(rows)),
+        "stopped_because": central.stopped_because,
+        "firm_mw_at_low_estimate": round(float(firm.sum()), 3),
+        "reallocated_mw_at_low_estimate": round(low.total_mw, 3),
+        "stopped_because_at_low_estimate": low.stopped_because,
+        "candidates_passed_over": central.skipped,
+        "rules": {
+            "order": "score order of the ordinary ranking, constraints checked at the smallest site size",
+            "facility_mw": rules.unit_mw,
+            "min_mw": rules.smallest,
+            "min_spacing_km": rules.min_spacing_km,
+            "max_per_node": rules.max_per_node,
+            "province": rules.province,
+            "season": profile.season,
+            "months": rules.months_rule(profile.season),
+            "region_surplus": "used up month by month (monthly figures where the layer has them, else winter for "
+                              "Oct-Mar and summer for Apr-Sep); a site uses surplus in every month it runs",
+            "low_estimate": "firm: the same sites, in the same order, replayed against the low end of every surplus "
+                            "range (a region without a range: its central value); reallocated: the allocation run afresh "
+                            "on the low ends",
+            "unknown_headroom": rules.headroom_rule(),
+        },
+        "ledger": {"regions": regions.to_dict(orient="records"), "nodes": nodes.to_dict(orient="records")},
+    }
+    return Portfolio(rules, profile, matrix, result, central, firm, low, table, frame, regions, nodes, meta)

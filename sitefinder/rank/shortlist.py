@@ -1,0 +1,205 @@
+"""The shortlist as a table, an RFC 7946 GeoJSON FeatureCollection and a CSV.
+
+The GeoJSON and the CSV carry the same rows and columns; the GeoJSON adds the geometry (the H3
+hexagon or the user's polygon/point) and the run metadata in its top-level ``metadata`` member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from sitefinder.economics.cost_model import economics_table
+from sitefinder.errors import Problem, ProfileError, SitefinderError
+from sitefinder.measure.geodesy import geodesic_km
+from sitefinder.model.profiles import Profile, load_profile
+from sitefinder.model.ranges import RANGED_COLUMNS, range_columns
+from sitefinder.model.scenario import Scenario
+from sitefinder.model.vocabulary import CRITERIA
+from sitefinder.rank.metadata import run_metadata
+from sitefinder.rank.scoring import ScoreResult
+from sitefinder.rank.study import Study
+
+CONNECTION = ["grid_node_id", "grid_node", "grid_voltage_kv", *range_columns(["grid_distance_km"]), "grid_headroom_mw",
+              "grid_status", "grid_location_precision", "grid_location_error_km", "grid_capacity_mva"]
+PLACE = ["province", "district", "elevation_m", "nearest_town", "town_distance_km", "nearest_large_city",
+         "large_city_distance_km", "connectivity_point", "connectivity_distance_km"]
+REGION = ["region", "on_national_grid", *range_columns(["region_surplus_mw", "surplus_winter_mw", "surplus_summer_mw"])]
+CLIMATE = [*range_columns(["hottest_month_tmax_c", "cooling_degree_days", "hours_above_35c", "free_cooling_months",
+                           "annual_mean_temp_c"]), "climate_station_km", "climate_source"]
+LAND = ["flood_2022", "flood_2022_basis", "land_excluded"]
+DECIMALS = {"score": 2, "topsis_score": 2, "lon": 6, "lat": 6}
+
+
+def shortlist_table(matrix: pd.DataFrame, result: ScoreResult, rows: np.ndarray) -> pd.DataFrame:
+    """One row per shortlisted site, best first: rank, score, connection point, region, raw values, contributions."""
+    sub = matrix.iloc[rows].reset_index(drop=True)
+    out = pd.DataFrame({
+        "rank": np.arange(1, len(rows) + 1),
+        "overall_rank": result.rank[rows],
+        "candidate_id": sub["candidate_id"].astype(str),
+        "score": result.score[rows],
+        "topsis_score": result.topsis_score[rows],
+    })
+    for col in CONNECTION + REGION:
+        if col in sub:
+            out[col] = sub[col].to_numpy()
+    out["surplus_season"] = result.profile.season
+    scored = [c for c in result.criteria]
+    for col in dict.fromkeys(range_columns([c for c in scored if c in RANGED_COLUMNS]) + scored + PLACE + CLIMATE + LAND):
+        if col in sub and col not in out:
+            out[col] = sub[col].to_numpy()
+    for j, name in enumerate(result.criteria):
+        out[f"contrib_{name}"] = result.contributions[rows, j]
+    out["data_gaps"] = ["; ".join(result.gaps(int(i))) for i in rows]
+    out["estimates"] = "; ".join(c for c in scored if CRITERIA[c].estimate and result.weight_of(c) > 0)
+    out["lon"] = sub["lon"].to_numpy()
+    out["lat"] = sub["lat"].to_numpy()
+    for col in out.columns:
+        if out[col].dtype.kind == "f":
+            out[col] = out[col].round(DECIMALS.get(col, 3))
+    return out
+
+
+def site_economics_for(study: Study, profile: Profile, matrix: pd.DataFrame, rows: np.ndarray, *,
+                       mw: np.ndarray | float | None = None, months: np.ndarray | None = None) -> pd.DataFrame:
+    """The cost model's figures (``economics.py``) for the sites at ``rows`` of ``matrix``: at the facility size and
+    the months each region can supply it, unless ``mw`` (MW per site) and ``months`` ((n, 12) booleans) are given."""
+    sub = matrix.iloc[np.asarray(rows, dtype=np.intp)].reset_index(drop=True)
+    return economics_table(sub, profile.economics, study.dataset["supply_regions"], study.dataset.get("connectivity"),
+                           mw=profile.facility_mw if mw is None else mw, months=months,
+                           unknown_kv=profile.node_rule.min_voltage_kv)
+
+
+def with_economics(table: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the economics columns put before the contributions (replacing any of the same name)."""
+    base = table.drop(columns=[c for c in figures.columns if c in table])
+    cut = next((i for i, c in enumerate(base.columns) if str(c).startswith("contrib_")), len(base.columns))
+    figures = figures.reset_index(drop=True).copy()
+    for col in figures.columns:
+        if figures[col].dtype.kind == "f":
+            figures[col] = figures[col].round(DECIMALS.get(col, 3))
+    return pd.concat([base.iloc[:, :cut], figures, base.iloc[:, cut:]], axis=1)
+
+
+
+
+
+
+def shortlist_frame(study: Study, table: pd.DataFrame, rows: np.ndarray) -> gpd.GeoDataFrame:
+    """The shortlist table with each site's geometry (H3 hexagon or the user's shape), EPSG:4326."""
+    geoms = study.candidates.geometries(np.asarray(rows, dtype=np.intp))
+    return gpd.GeoDataFrame(table.copy(), geometry=list(geoms), crs=4326)
+
+
+
+
+
+
+
+
+@dataclass
+class Shortlist:
+    """A ranked run: the criteria matrix, the scores, and the shortlist as table, frame and metadata."""
+
+    matrix: pd.DataFrame
+    result: ScoreResult
+    rows: np.ndarray
+    table: pd.DataFrame
+    frame: gpd.GeoDataFrame
+    metadata: dict[str, Any]
+
+
+def provinces(matrix: pd.DataFrame) -> list[str]:
+    """The provinces the candidates fall in, sorted."""
+    return sorted({str(p) for p in matrix["province"].dropna().unique()})
+
+
+def _base_profile(scenario: Scenario, profile: Profile) -> Profile | None:
+    """The unmodified profile the scenario starts from (built-in name or the profile's own file)."""
+    try:
+        return load_profile(scenario.profile)
+    except SitefinderError:
+        return None
+
+
+def recorded_scenario(scenario: Scenario, profile: Profile) -> dict[str, str]:
+    """The scenario as URL parameters, with what equals the profile's defaults left out (for metadata)."""
+    base = _base_profile(scenario, profile)
+    settings = scenario.settings()
+    return (settings.canonical(base) if base is not None else settings).to_query()
+
+
+def make_shortlist(study: Study, scenario: Scenario, profile: Profile) -> Shortlist:
+    """Score ``study`` under ``profile`` and cut the shortlist ``scenario`` asks for (CLI and app share this)."""
+    matrix, result = study.rank(profile)
+    if scenario.province and scenario.province.lower() not in {p.lower() for p in provinces(matrix)}:
+        raise ProfileError("province", [Problem("province", f"'{scenario.province}' is not a province in this dataset.",
+                                                f"Use one of: {', '.join(provinces(matrix))}.")])
+    rows = pick_shortlist(matrix, result, scenario.top, max_per_node=scenario.max_per_node, province=scenario.province)
+    table = with_economics(shortlist_table(matrix, result, rows), site_economics_for(study, profile, matrix, rows))
+    frame = shortlist_frame(study, table, rows)
+    meta = run_metadata(study, result, top=scenario.top, max_per_node=scenario.max_per_node, province=scenario.province,
+                        scenario=recorded_scenario(scenario, profile))
+    return Shortlist(matrix, result, rows, table, frame, meta)
+
+
+def site_at(frame: gpd.GeoDataFrame, lon: float, lat: float, *, tolerance_km: float = 0.0,
+            id_column: str = "candidate_id") -> str | None:
+    """The id of the shortlisted site whose geometry holds the point (WGS84), else of the nearest one within
+    ``tolerance_km`` (geodesic km to its ``lon``/``lat`` point), else None."""
+    if not len(frame) or not (np.isfinite(lon) and np.isfinite(lat)):
+        return None
+    pt = shapely.Point(lon, lat)
+    inside = np.asarray(shapely.covers(frame.geometry.array, pt), dtype=bool)
+    if inside.any():
+        return str(frame[id_column].iloc[int(np.flatnonzero(inside)[0])])
+    if tolerance_km <= 0:
+        return None
+    km = geodesic_km(lon, lat, frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
+    i = int(np.argmin(km))
+    return str(frame[id_column].iloc[i]) if km[i] <= tolerance_km else None
+
+
+def in_province(column: pd.Series, rows: NDArray[np.intp], province: str) -> NDArray[np.bool_]:
+    """Which of ``rows`` lie in ``province`` (case ignored), by category code where the column is categorical."""
+    want = province.lower()
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        hits = np.flatnonzero([str(c).lower() == want for c in column.cat.categories])
+        return np.isin(column.cat.codes.to_numpy()[rows], hits)
+    values = column.take(rows).astype(object).to_numpy()
+    return np.array([isinstance(v, str) and v.lower() == want for v in values], dtype=bool)
+
+
+def pick_shortlist(matrix: pd.DataFrame, result: ScoreResult, top: int, *, max_per_node: int = 0,
+                   province: str | None = None) -> np.ndarray:
+    """Row positions of the shortlist, best first.
+
+    ``max_per_node`` > 0 keeps at most that many sites per connection node, so a shortlist names
+    distinct places rather than twenty neighbouring cells; ``province`` keeps one province only.
+    """
+    order = result.order
+    if province:
+        order = order[in_province(matrix["province"], order, province)]
+    if max_per_node <= 0:
+        return order[:top]
+    column = matrix["grid_node_id"]
+    # the node of each row as an integer (its category code, -1 for none): a million rows are not turned into text
+    nodes = column.cat.codes.to_numpy() if isinstance(column.dtype, pd.CategoricalDtype) else column.to_numpy(dtype=object)
+    counts: dict[object, int] = {}
+    picked = []
+    for i in order:
+        c = counts.get(nodes[i], 0)
+        if c < max_per_node:
+            counts[nodes[i]] = c + 1
+            picked.append(i)
+            if len(picked) == top:
+                break
+    return np.asarray(picked, dtype=np.intp)
+

@@ -1,0 +1,590 @@
+"""The map, built by pure functions: folium objects in, folium objects out, no streamlit, no network.
+
+* Every script and style the map needs comes from ``asset_base`` (served by the app itself), never a
+  CDN: see ``offline_map``. No branca colour maps (they pull d3 from a CDN); legends are plain HTML.
+* Every value that came from data is HTML-escaped before it reaches a popup, tooltip or label.
+* Only what a person can read is drawn as vectors (the shortlist, regions, nodes, zones); the score
+  and climate surfaces over all candidates are small PNG images (Web-Mercator rows, so they line up).
+
+All geometry is WGS84 lon/lat (EPSG:4326).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+import geopandas as gpd
+import h3
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, Figure, MacroElement
+from jinja2 import Template
+from numpy.typing import NDArray
+
+from sitefinder.data.dataset import Dataset
+from sitefinder.measure.candidates import Candidates
+from sitefinder.measure.criteria import connectivity_exists
+from sitefinder.model.ranges import format_estimate
+from sitefinder.report.colors import HEAT_RAMP, SCORE_RAMP, SURPLUS_RAMP, css_gradient, ramp_hex, ramp_rgb
+
+VOLTAGE_COLOURS = {765: "#54278f", 500: "#cb181d", 220: "#fd8d3c"}
+UNKNOWN_VOLTAGE_COLOUR = "#525252"
+SIMPLIFY_DEG = 0.01  # ~1 km: invisible at country zoom, cuts the payload
+DISPLAY_DIGITS = 4
+
+
+def esc(value: Any) -> str:
+    """Text for HTML: escaped, with blanks shown as an em dash."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    return html.escape(str(value), quote=True)
+
+
+def num(value: Any, fmt: str = ",.0f", unit: str = "", unknown: str = "unknown") -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return unknown
+    return unknown if np.isnan(v) else f"{format(v, fmt)}{(' ' + unit) if unit else ''}"
+
+
+def text_or(value: Any, default: Any = "") -> Any:
+    """``value`` unless it is missing (None, NaN, pandas NA) or empty, else ``default``."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return default
+    return value
+
+
+def ranged(r: Any, column: str, unit: str, *, fmt: str = ",.0f", unknown: str = "unknown", estimate: bool = True) -> str:
+    """``r[column]`` with its ``_low``/``_high`` as people read it: "1,240 MW (estimate, 800-1,500)"."""
+    get = r.get if hasattr(r, "get") else (lambda k, d=None: d)
+    return format_estimate(get(column), get(f"{column}_low"), get(f"{column}_high"), fmt=fmt, unit=unit,
+                           estimate=estimate, unknown=unknown)
+
+
+def share_text(r: Any) -> str:
+    """A region's share of national demand in per cent, with its range."""
+    def pct(key: str) -> float:
+        v = r.get(key) if hasattr(r, "get") else None
+        return float(v) * 100 if v is not None and pd.notna(v) else float("nan")
+    return format_estimate(pct("demand_share"), pct("demand_share_low"), pct("demand_share_high"), fmt=".1f", unit="%",
+                           unknown="not applicable")
+
+
+def popup_html(title: str, rows: list[tuple[str, str]], note: str = "") -> str:
+    """A small table; ``title`` and every value must already be plain text (they are escaped here)."""
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    foot = f"<p>{esc(note)}</p>" if note else ""
+    return f"<div class='sf-pop'><b>{esc(title)}</b><table>{body}</table>{foot}</div>"
+
+
+# Styles for the popups, written once per map instead of into every popup.
+POPUP_CSS = ("<style>.sf-pop{font:12px sans-serif;max-width:360px}.sf-pop th{text-align:left;padding-right:8px;"
+             "white-space:nowrap;vertical-align:top}.sf-pop p{margin:4px 0 0;color:#555;font-size:11px}</style>")
+
+
+def _sources(text: Any, limit: int = 2) -> str:
+    parts = [p.strip() for p in str(text or "").replace(" | ", " ; ").split(" ; ") if p.strip()]
+    return " ; ".join(parts[:limit]) + (f" (+{len(parts) - limit} more)" if len(parts) > limit else "") if parts else "—"
+
+
+# ------------------------------------------------------------------------------------------------
+# Layers prepared once per dataset
+
+
+@dataclass
+class DisplayLayers:
+    """Display-ready copies of a dataset's layers: simplified, rounded, with escaped popup HTML."""
+
+    outline: dict[str, Any]
+    regions: gpd.GeoDataFrame
+    exclusions: gpd.GeoDataFrame
+    nodes: pd.DataFrame
+    connectivity: pd.DataFrame
+    bounds: tuple[float, float, float, float]
+    geojson: dict[str, dict[str, Any]] = field(default_factory=dict)  # GeoJSON made once per key (season, ...)
+
+    def feature_collection(self, key: str, make: Callable[[], gpd.GeoDataFrame]) -> dict[str, Any]:
+        """``make()`` as a GeoJSON dict, made once per ``key`` (the map is rebuilt on every run; its layers are not)."""
+        if key not in self.geojson:
+            self.geojson[key] = make().__geo_interface__
+        return self.geojson[key]
+
+
+def _round_geoms(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
+    simple = shapely.simplify(geoms, SIMPLIFY_DEG, preserve_topology=True)
+    return shapely.set_precision(simple, 10 ** -DISPLAY_DIGITS)
+
+
+def prepare_layers(dataset: Dataset) -> DisplayLayers:
+    """Everything static about the map for one dataset (cache this per dataset version)."""
+    study = dataset["study_area"]
+    outline_geom = _round_geoms(np.asarray(study.geometry.array))
+    outline = gpd.GeoDataFrame(geometry=list(outline_geom), crs=4326).__geo_interface__
+
+    reg = dataset["supply_regions"].copy()
+    reg["geometry"] = _round_geoms(np.asarray(reg.geometry.array))
+    reg["popup"] = [
+        popup_html(f"{r['name']} supply region", [
+            ("Full name", text_or(r.get("full_name"), r["name"])),
+            ("On national grid", "yes" if r["on_national_grid"] else "NO: not connected"),
+            ("Winter surplus", ranged(r, "surplus_winter_mw", "MW", unknown="not applicable")),
+            ("Summer surplus", ranged(r, "surplus_summer_mw", "MW", unknown="not applicable")),
+            ("Generation, winter", ranged(r, "generation_winter_mw", "MW", unknown="not applicable")),
+            ("Generation, summer", ranged(r, "generation_summer_mw", "MW", unknown="not applicable")),
+            ("Share of national demand", share_text(r)),
+            ("Demand basis", text_or(r.get("demand_basis"), "not stated")),
+            ("Boundary", text_or(r.get("boundary"), "as supplied")),
+            ("Source", _sources(r.get("source"))),
+        ], note=str(text_or(r.get("surplus_basis"), ""))) for _, r in reg.iterrows()]
+    exc = dataset["exclusions"].copy()
+    exc["geometry"] = _round_geoms(np.asarray(exc.geometry.array))
+    exc["popup"] = [popup_html(str(text_or(r.get("name"), r["zone_id"])), [
+        ("Excluded because", r["reason"]), ("Category", r["category"]),
+        ("Outline", text_or(r.get("precision"), "as supplied")), ("Source", _sources(r.get("source"))),
+    ]) for _, r in exc.iterrows()]
+
+    gn = dataset["grid_nodes"]
+    kv = gn["voltage_kv"].to_numpy(float)
+    nodes = pd.DataFrame({
+        "lon": gn.geometry.x.round(5), "lat": gn.geometry.y.round(5),
+        "colour": [VOLTAGE_COLOURS.get(int(v), UNKNOWN_VOLTAGE_COLOUR) if not np.isnan(v) else UNKNOWN_VOLTAGE_COLOUR for v in kv],
+        "status": gn["status"].astype(str),
+        "approximate": (gn["location_error_km"].to_numpy(float) > 3.0) if "location_error_km" in gn else False,
+        "tooltip": [esc(f"{n} ({num(v, '.0f', 'kV', 'voltage not published')}, {s.replace('_', ' ')})")
+                    for n, v, s in zip(gn["name"], kv, gn["status"])],
+    })
+    nodes["popup"] = [popup_html(str(r["name"]), [
+        ("Voltage", num(r["voltage_kv"], ".0f", "kV", "not published")),
+        ("Status", str(r["status"]).replace("_", " ") + (f" ({r['status_detail']})" if text_or(r.get("status_detail"), "") else "")),
+        ("Transformation capacity", num(r.get("capacity_mva"), ",.0f", "MVA", "not published")),
+        ("Headroom", num(r.get("headroom_mw"), ",.0f", "MW", "unknown (not published)")),
+        ("Location", f"{text_or(r.get('location_precision'), 'as supplied')}: {text_or(r.get('location_note'), '')}".strip(": ")),
+        ("Point may be off by", num(r.get("location_error_km"), ",.0f", "km", "not stated")),
+        ("Source", _sources(r.get("source"))),
+    ], note=str(text_or(r.get("capacity_note"), ""))) for _, r in gn.iterrows()]
+
+    cn = dataset["connectivity"]
+    exists = connectivity_exists(cn)
+    conn = pd.DataFrame({
+        "lon": cn.geometry.x.round(5), "lat": cn.geometry.y.round(5),
+        "exists": exists,
+        "tooltip": [esc(f"{n} ({str(t).replace('_', ' ')}{'' if ok else ', planned: not scored'})")
+                    for n, t, ok in zip(cn["name"], cn["type"], exists)],
+        "popup": [popup_html(str(r["name"]), [("Type", str(r["type"]).replace("_", " ")), ("Details", r.get("details")),
+                                              ("Status", r.get("status")),
+                                              ("Counts as connectivity", "yes" if ok else "no: planned or proposed, shown only"),
+                                              ("Location", text_or(r.get("precision"), "as supplied")),
+                                              ("Source", _sources(r.get("source")))]) for (_, r), ok in zip(cn.iterrows(), exists)],
+    })
+    b = study.total_bounds
+    return DisplayLayers(outline, reg, exc, nodes, conn, (float(b[0]), float(b[1]), float(b[2]), float(b[3])))
+
+
+# ------------------------------------------------------------------------------------------------
+# Raster surfaces over all candidates
+
+
+def _merc_y(lat: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+
+def _merc_lat(y: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2)
+
+
+@dataclass(frozen=True)
+class RasterGrid:
+    """Which candidate each pixel of a Web-Mercator image falls in (-1 = none)."""
+
+    index: NDArray[np.intp]  # (height, width)
+    bounds: tuple[float, float, float, float]
+
+
+def candidate_raster(candidates: Candidates, bounds: tuple[float, float, float, float], width: int = 560) -> RasterGrid:
+    """Map pixels to H3 candidates (cache per candidate set: about 0.3 s for 560 px)."""
+    x0, y0, x1, y1 = bounds
+    my0, my1 = _merc_y(np.array([y0, y1]))
+    height = int(round(width * (my1 - my0) / np.radians(x1 - x0)))
+    lons = x0 + (np.arange(width) + 0.5) * (x1 - x0) / width
+    lats = _merc_lat(my1 - (np.arange(height) + 0.5) * (my1 - my0) / height)
+    index = np.full((height, width), -1, dtype=np.intp)
+    if candidates.kind != "h3" or candidates.resolution is None:
+        return RasterGrid(index, bounds)
+    ids = (candidates.h3_ints if candidates.h3_ints is not None
+           else np.array([h3.str_to_int(c) for c in candidates.ids], dtype=np.uint64))
+    order = np.argsort(ids)
+    sorted_ids = ids[order]
+    res = candidates.resolution
+    for r, lat in enumerate(lats):
+        cells = np.array([h3.str_to_int(h3.latlng_to_cell(lat, lon, res)) for lon in lons], dtype=np.uint64)
+        pos = np.searchsorted(sorted_ids, cells)
+        pos = np.clip(pos, 0, len(sorted_ids) - 1)
+        hit = sorted_ids[pos] == cells
+        index[r, hit] = order[pos[hit]]
+    return RasterGrid(index, bounds)
+
+
+def raster_png(grid: RasterGrid, values: NDArray[np.float64], lo: float, hi: float, ramp: tuple[str, ...],
+               *, alpha: int = 200, show_nan: bool = False) -> str:
+    """A data-URL PNG colouring each pixel by its candidate's value (NaN transparent unless ``show_nan``)."""
+    from PIL import Image  # noqa: PLC0415  (pillow comes with the app extra)
+
+    h, w = grid.index.shape
+    flat = grid.index.ravel()
+    vals = np.full(flat.shape, np.nan)
+    inside = flat >= 0
+    vals[inside] = np.asarray(values, dtype=float)[flat[inside]]
+    rgba = np.zeros((flat.size, 4), dtype=np.uint8)
+    visible = inside & (~np.isnan(vals) | show_nan)
+    rgba[visible, :3] = ramp_rgb(vals[visible], lo, hi, ramp)  # colour only what is drawn
+    rgba[visible, 3] = alpha
+    img = Image.fromarray(rgba.reshape(h, w, 4), "RGBA")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=3)  # half the encode time of 6 for ~3 % more bytes (measured)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+# ------------------------------------------------------------------------------------------------
+# The map
+
+
+class OfflineMap(folium.Map):
+    """A folium map whose scripts and styles come from ``asset_base`` (Leaflet only), not from CDNs."""
+
+    def __init__(self, asset_base: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        base = asset_base.rstrip("/")
+        self.default_js = [("leaflet", f"{base}/leaflet.js")]
+        self.default_css = [("leaflet_css", f"{base}/leaflet.css")]
+
+
+_LEGEND = Template("""
+{% macro html(this, kwargs) %}
+<details id="sf-legend" style="position:absolute;bottom:26px;right:10px;z-index:9999;background:rgba(255,255,255,.93);
+ padding:4px 8px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:10px sans-serif;line-height:1.45;width:175px">
+<summary style="cursor:pointer;font-weight:bold;font-size:11px">Legend</summary>
+{{ this.body }}
+</details>
+{% endmacro %}
+""")
+
+
+class Legend(MacroElement):
+    def __init__(self, body_html: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.body = body_html
+        self._template = _LEGEND
+
+
+def legend_html(season: str, score_range: tuple[float, float], climate_label: str, climate_range: tuple[float, float],
+                surplus_range: tuple[float, float]) -> str:
+    sw = "display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:4px;vertical-align:middle"
+    bar = "display:block;height:6px;border-radius:2px;margin:1px 0"
+    rows = [
+        "<b>Ranked sites</b> (score)",
+        f"<span style='{bar};background:{css_gradient(SCORE_RAMP)}'></span>"
+        f"<span>{score_range[0]:.0f}</span><span style='float:right'>{score_range[1]:.0f}</span>",
+        "<b>Grid nodes</b>",
+        *[f"<span style='{sw};background:{c}'></span>{kv} kV" for kv, c in sorted(VOLTAGE_COLOURS.items(), reverse=True)],
+        f"<span style='{sw};background:{UNKNOWN_VOLTAGE_COLOUR}'></span>voltage not published",
+        f"<span style='{sw};border:2px dashed #333;background:#fff'></span>planned / under construction",
+        "<span style='font-size:10px;color:#555'>dotted ring = point may be more than 3 km off (town-level)</span>",
+        f"<b>Supply regions</b>: {esc(season.replace('_', '-'))} surplus, MW (estimate)",
+        f"<span style='{bar};background:{css_gradient(SURPLUS_RAMP)}'></span>"
+        f"<span>{surplus_range[0]:,.0f}</span><span style='float:right'>{surplus_range[1]:,.0f}</span>",
+        f"<b>Climate</b>: {esc(climate_label)} (estimate)",
+        f"<span style='{bar};background:{css_gradient(HEAT_RAMP)}'></span>"
+        f"<span>{climate_range[0]:,.0f}</span><span style='float:right'>{climate_range[1]:,.0f}</span>",
+        f"<span style='{sw};background:#2171b5;border:2px solid #fff;box-shadow:0 0 0 1px #2171b5'></span>connectivity "
+        f"(<span style='{sw};background:#fff;border:2px solid #2171b5'></span>planned, not scored)",
+        "<span style='display:inline-block;width:12px;height:8px;background:#999;opacity:.6;margin-right:4px'></span>exclusion zone",
+    ]
+    return "<br>".join(rows)
+
+
+def _surplus_column(season: str) -> str:
+    return {"winter": "surplus_winter_mw", "summer": "surplus_summer_mw"}.get(season, "")
+
+
+SURFACE_PANE = "sf-surfaces"  # image surfaces sit under the vector layers and markers
+
+
+def base_map(
+    layers: DisplayLayers,
+    *,
+    asset_base: str,
+    season: str = "winter",
+    climate_png: str | None = None,
+    climate_label: str = "hours above 35 °C",
+    climate_range: tuple[float, float] = (0, 2000),
+    score_range: tuple[float, float] = (0, 100),
+    online_tiles: bool = False,
+    height: int = 620,
+) -> folium.Map:
+    """Everything on the map that does not change when weights change: outline, supply regions,
+    climate surface, exclusion zones, grid nodes, connectivity and the legend."""
+    x0, y0, x1, y1 = layers.bounds
+    m = OfflineMap(asset_base, location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=5, tiles=None,
+                   control_scale=True, prefer_canvas=True, height=height)
+    m.fit_bounds([[y0, x0], [y1, x1]])
+    folium.map.CustomPane(SURFACE_PANE, z_index=390).add_to(m)
+    figure = m.get_root()
+    assert isinstance(figure, Figure)  # a map's root is always its Figure (which has a <head>)
+    figure.header.add_child(Element(POPUP_CSS), name="sf_popup_css")
+    if online_tiles:
+        folium.TileLayer("OpenStreetMap", name="Base map (online)", control=True).add_to(m)
+
+    folium.GeoJson(layers.outline, name="Study area", control=False,
+                   style_function=lambda _f: {"color": "#333", "weight": 1.5, "fill": True, "fillColor": "#f4f1ea", "fillOpacity": 1.0}
+                   ).add_to(m)
+
+    col = _surplus_column(season)
+    reg = layers.regions
+    if col:
+        values = reg[col].to_numpy(float)
+    else:
+        values = np.where(reg["surplus_winter_mw"].isna() | reg["surplus_summer_mw"].isna(), np.nan,
+                          np.minimum(reg["surplus_winter_mw"].to_numpy(float), reg["surplus_summer_mw"].to_numpy(float)))
+    finite = values[np.isfinite(values)]
+    lim = float(np.max(np.abs(finite))) if len(finite) else 1.0
+    surplus_range = (-lim, lim)
+    reg_fc = layers.feature_collection(f"regions:{season}", lambda: reg.assign(
+        fill=[ramp_hex(v, -lim, lim, SURPLUS_RAMP) if np.isfinite(v) else "#bdbdbd" for v in values],
+        tip=[esc(f"{n}: {num(v, ',.0f', 'MW', 'not on the national grid')}") for n, v in zip(reg["name"], values)])[
+        ["tip", "popup", "fill", "geometry"]])
+    folium.GeoJson(reg_fc, name=f"Supply regions: {season.replace('_', '-')} surplus (estimate)",
+                   style_function=lambda f: {"color": "#555", "weight": 1, "fillColor": f["properties"]["fill"], "fillOpacity": 0.35},
+                   popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+                   tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+                   ).add_to(m)
+
+    if climate_png:
+        folium.raster_layers.ImageOverlay(climate_png, bounds=[[y0, x0], [y1, x1]], name=f"Cooling climate: {climate_label} (estimate)",
+                                          opacity=0.75, show=False, pixelated=False, pane=SURFACE_PANE).add_to(m)
+
+    exc = layers.feature_collection("exclusions", lambda: layers.exclusions[["popup", "category", "geometry"]])
+    folium.GeoJson(exc, name="Exclusion zones (approximate)", show=True,
+                   style_function=lambda f: {"color": "#636363", "weight": 0.5, "fillColor": "#969696", "fillOpacity": 0.55},
+                   popup=folium.GeoJsonPopup(fields=["popup"], labels=False)).add_to(m)
+
+    nodes = layers.nodes
+    planned = nodes["status"].isin(["planned", "under_construction"]).to_numpy()
+    node_fc = _points_fc(nodes, {
+        "stroke": np.where(planned, nodes["colour"], "#222222"), "fill": np.where(planned, "#ffffff", nodes["colour"]),
+        "dash": np.where(planned, "3 3", ""), "popup": nodes["popup"], "tip": nodes["tooltip"]})
+    grid_fg = folium.FeatureGroup(name="Grid nodes (220 kV and above)")
+    approx = nodes[nodes["approximate"].to_numpy(bool)]
+    if len(approx):
+        folium.GeoJson(_points_fc(approx, {"stroke": approx["colour"]}), marker=folium.CircleMarker(radius=11, fill=False),
+                       style_function=lambda f: {"color": f["properties"]["stroke"], "weight": 1, "dashArray": "1 3",
+                                                 "fill": False, "interactive": False}).add_to(grid_fg)
+    folium.GeoJson(node_fc, marker=folium.CircleMarker(radius=6, fill=True),
+                   style_function=lambda f: {"color": f["properties"]["stroke"], "fillColor": f["properties"]["fill"],
+                                             "weight": 2 if f["properties"]["dash"] else 1.5,
+                                             "dashArray": f["properties"]["dash"] or None, "fillOpacity": 0.95},
+                   popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+                   tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(grid_fg)
+    grid_fg.add_to(m)
+
+    conn = layers.connectivity
+    folium.GeoJson(_points_fc(conn, {"popup": conn["popup"], "tip": conn["tooltip"],
+                                     "fill": np.where(conn["exists"], "#2171b5", "#ffffff"),
+                                     "stroke": np.where(conn["exists"], "#ffffff", "#2171b5")}),
+                   name="Connectivity (cable landings, IXPs, data centres)",
+                   marker=folium.CircleMarker(radius=5, fill=True),
+                   style_function=lambda f: {"color": f["properties"]["stroke"], "weight": 2, "fillColor": f["properties"]["fill"],
+                                             "fillOpacity": 1.0},
+                   popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+                   tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(m)
+
+    m.get_root().add_child(Legend(legend_html(season, score_range, climate_label, climate_range, surplus_range)))
+    return m
+
+
+def site_layers(
+    layers: DisplayLayers,
+    shortlist: gpd.GeoDataFrame,
+    *,
+    selected: str | None = None,
+    score_png: str | None = None,
+    score_range: tuple[float, float] = (0, 100),
+    label_top: int = 20,
+) -> list[folium.FeatureGroup]:
+    """What changes with every weight: the score surface, the ranked sites and their rank labels."""
+    x0, y0, x1, y1 = layers.bounds
+    groups = []
+    if score_png:
+        surface = folium.FeatureGroup(name="Score of every candidate")
+        folium.raster_layers.ImageOverlay(score_png, bounds=[[y0, x0], [y1, x1]], opacity=0.8, pixelated=False,
+                                          pane=SURFACE_PANE).add_to(surface)
+        groups.append(surface)
+    if len(shortlist):
+        sl = shortlist.copy()
+        sure = "p_top_n" in sl  # "How sure?" is on: robust sites solid, fragile ones faint and dashed
+        sl["fill"] = [ramp_hex(s, score_range[0], score_range[1], SCORE_RAMP) for s in sl["score"]]
+        sl["is_selected"] = sl["candidate_id"].astype(str) == str(selected)
+        sl["popup"] = [site_popup(r) for _, r in sl.iterrows()]
+        sl["tip"] = [esc(f"#{r['rank']}  score {r['score']:.1f}" + (f" · {sure_text(r)}" if sure else ""))
+                     for _, r in sl.iterrows()]
+        styles = [site_style(bool(sel), float(p) if sure else None) for sel, p in
+                  zip(sl["is_selected"], sl["p_top_n"] if sure else [None] * len(sl))]
+        sl["stroke"], sl["stroke_weight"], sl["dash"], sl["opacity"] = zip(*styles)
+        fc = sl[["candidate_id", "rank", "fill", "is_selected", "popup", "tip", "stroke", "stroke_weight", "dash", "opacity",
+                 "geometry"]]
+        sites = folium.FeatureGroup(name="Ranked sites" + (" (how sure: solid = robust, faint and dashed = fragile)" if sure else ""))
+        folium.GeoJson(fc.__geo_interface__,
+                       style_function=lambda f: {"color": f["properties"]["stroke"], "weight": f["properties"]["stroke_weight"],
+                                                 "dashArray": f["properties"]["dash"], "fillColor": f["properties"]["fill"],
+                                                 "fillOpacity": f["properties"]["opacity"]},
+                       popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+                       tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(sites)
+        groups.append(sites)
+        labels = folium.FeatureGroup(name="Rank labels")
+        for _, r in sl.head(label_top).iterrows():
+            c = r.geometry.centroid
+            style = ("background:#fff;border:2px solid #00e5ff" if r["is_selected"] else "background:#fff;border:1px solid #111")
+            if sure and not r["is_selected"] and float(r["p_top_n"]) < ROBUST:
+                style = "background:#fff;border:1px dashed #555;color:#555"
+            text = f"{int(r['rank'])}" + (f" · {float(r['p_top_n']):.0%}" if sure else "")
+            folium.Marker([c.y, c.x], icon=folium.DivIcon(
+                html=f"<div class='sf-rank' style='{style};border-radius:9px;font:bold 11px sans-serif;padding:0 4px;"
+                     f"transform:translate(-50%,-130%);display:inline-block;white-space:nowrap'>{esc(text)}</div>",
+                icon_size=(0, 0)), tooltip=esc(f"#{int(r['rank'])}" + (f": {sure_text(r)}" if sure else ""))).add_to(labels)
+        groups.append(labels)
+    return groups
+
+
+def ring_layer(frame: gpd.GeoDataFrame, *, name: str, labels: list[str], tips: list[str], colour: str,
+               dash: str = "") -> folium.FeatureGroup:
+    """Sites drawn as hollow rings with a label each (a programme's sites, or another scenario's shortlist),
+    over the ranked sites; ``labels`` and ``tips`` are plain text (escaped here)."""
+    group = folium.FeatureGroup(name=name)
+    for (_, r), label, tip in zip(frame.iterrows(), labels, tips):
+        c = r.geometry.representative_point()
+        folium.CircleMarker([c.y, c.x], radius=11, color=colour, weight=3, fill=False, dash_array=dash or None,
+                            tooltip=esc(tip)).add_to(group)
+        folium.Marker([c.y, c.x], icon=folium.DivIcon(
+            html=f"<div class='sf-ring' style='background:#fff;border:2px solid {colour};border-radius:9px;"
+                 f"font:bold 11px sans-serif;padding:0 4px;transform:translate(-50%,40%);display:inline-block;"
+                 f"white-space:nowrap;color:{colour}'>{esc(label)}</div>", icon_size=(0, 0)),
+            tooltip=esc(tip)).add_to(group)
+    return group
+
+
+ROBUST = 0.8  # p_top_n at or above which a shortlisted site is drawn as robust
+
+
+def site_style(selected: bool, p_top_n: float | None) -> tuple[str, float, str, float]:
+    """Outline colour, outline width, dash pattern and fill opacity of a shortlisted site: as before without
+    "How sure?"; with it, robust sites (shortlisted in 80 % of draws or more) solid, the others fainter with a
+    dashed outline, the fainter the less often they are shortlisted."""
+    if p_top_n is None or not np.isfinite(p_top_n):
+        return ("#00e5ff" if selected else "#111", 4.0 if selected else 1.5, "", 0.9)
+    robust = p_top_n >= ROBUST
+    colour = "#00e5ff" if selected else ("#111" if robust else "#555")
+    return (colour, 4.0 if selected else (2.5 if robust else 1.5), "" if robust else "5 4", round(0.2 + 0.7 * p_top_n, 3))
+
+
+def sure_text(r: pd.Series) -> str:
+    """How sure a shortlisted site is, in words: how often shortlisted and its rank interval."""
+    def place(v: Any) -> str:
+        return "beyond" if v is None or pd.isna(v) else f"#{int(v)}"
+    return (f"shortlisted in {float(r['p_top_n']):.0%} of draws; rank {place(r.get('rank_p05'))} to "
+            f"{place(r.get('rank_p95'))} (median {place(r.get('rank_p50'))})")
+
+
+def focus_view(shortlist: gpd.GeoDataFrame, selected: str | None, zoom: int = 9) -> tuple[tuple[float, float], int] | None:
+    """Centre (lat, lon) and zoom that show the selected site, or None."""
+    if selected is None or not len(shortlist):
+        return None
+    hit = shortlist[shortlist["candidate_id"].astype(str) == str(selected)]
+    if hit.empty:
+        return None
+    c = hit.geometry.iloc[0].centroid
+    return (float(c.y), float(c.x)), zoom
+
+
+def build_map(
+    layers: DisplayLayers,
+    shortlist: gpd.GeoDataFrame,
+    *,
+    asset_base: str,
+    season: str = "winter",
+    selected: str | None = None,
+    score_png: str | None = None,
+    climate_png: str | None = None,
+    climate_label: str = "hours above 35 °C",
+    climate_range: tuple[float, float] = (0, 2000),
+    score_range: tuple[float, float] = (0, 100),
+    label_top: int = 20,
+    zoom_to_selected: bool = False,
+    online_tiles: bool = False,
+    height: int = 620,
+) -> folium.Map:
+    """The whole map as one object (base layers, site layers, layer control): for standalone HTML and
+    tests. ``shortlist`` has one row per ranked site: rank, candidate_id, score, the connection-point
+    columns, and the site's polygon (or point) as geometry."""
+    m = base_map(layers, asset_base=asset_base, season=season, climate_png=climate_png, climate_label=climate_label,
+                 climate_range=climate_range, score_range=score_range, online_tiles=online_tiles, height=height)
+    for group in site_layers(layers, shortlist, selected=selected, score_png=score_png, score_range=score_range,
+                             label_top=label_top):
+        group.add_to(m)
+    view = focus_view(shortlist, selected) if zoom_to_selected else None
+    if view is not None:
+        (lat, lon), _zoom = view
+        m.fit_bounds([[lat - 0.6, lon - 0.6], [lat + 0.6, lon + 0.6]])
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    return m
+
+
+def _points_fc(frame: pd.DataFrame, props: dict[str, Any]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of points from ``lon``/``lat`` columns with the given properties."""
+    cols = {k: list(v) for k, v in props.items()}
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(x), float(y)]},
+         "properties": {k: (str(v[i]) if not isinstance(v[i], (int, float)) else v[i]) for k, v in cols.items()}}
+        for i, (x, y) in enumerate(zip(frame["lon"], frame["lat"]))]}
+
+
+def site_popup(r: pd.Series) -> str:
+    return popup_html(f"#{int(r['rank'])}: score {float(r['score']):.1f}", [
+        ("Place", ", ".join(str(v) for v in (r.get("district"), r.get("province")) if isinstance(v, str)) or r["candidate_id"]),
+        ("Connection", f"{text_or(r.get('grid_node'), '—')}"),
+        ("Voltage", num(r.get("grid_voltage_kv"), ".0f", "kV", "not published")),
+        ("Distance to node", ranged(r, "grid_distance_km", "km", fmt=".1f", estimate=False)),
+        ("Headroom", num(r.get("grid_headroom_mw"), ",.0f", "MW", "unknown")),
+        ("Region surplus", f"{ranged(r, 'region_surplus_mw', 'MW')} in {text_or(r.get('region'), '—')}"),
+        ("Hours above 35 °C", ranged(r, "hours_above_35c", "h/yr")),
+        ("Cooling degree days", ranged(r, "cooling_degree_days", "°C·day")),
+        ("Data gaps", text_or(r.get("data_gaps"), "none")),
+        *([("How sure", sure_text(r))] if "p_top_n" in r and pd.notna(r["p_top_n"]) else []),
+    ])
+
+
+def map_html(m: folium.Map) -> str:
+    """The full standalone HTML of a map (what a browser would load)."""
+    return m.get_root().render()
+
+
+def external_urls(m: folium.Map) -> list[str]:
+    """Every script/style URL the map would load from outside the app (should be empty)."""
+    rendered = map_html(m)
+    urls = [u for _, u in getattr(m, "default_js", [])] + [u for _, u in getattr(m, "default_css", [])]
+    for child in m._children.values():  # noqa: SLF001  (folium has no public walk)
+        urls += [u for _, u in getattr(child, "default_js", [])] + [u for _, u in getattr(child, "default_css", [])]
+    urls += re.findall(r"""(?:src|href)=["'](https?://[^"']+)""", rendered)
+    return sorted({u for u in urls if u.startswith(("http://", "https://", "//"))})
+
+
+__all__ = ["DisplayLayers", "Element", "RasterGrid", "build_map", "candidate_raster", "external_urls", "map_html",
+           "prepare_layers", "raster_png"]

@@ -172,7 +172,7 @@ def test_app_runs_on_builtin_data(default_app: AppTest) -> None:
     assert list(table["rank"]) == list(range(1, 21))
     assert table["score"].is_monotonic_decreasing
     assert table["candidate_id"].is_unique
-    assert url_scenario(default_app).settings() == Scenario()
+    assert url_scenario(default_app).without_view() == Scenario()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -301,7 +301,7 @@ def test_link_sets_widgets_and_url_keeps_scenario(linked_app: AppTest) -> None:
     linked, problems = Scenario.from_query(LINK)
     assert not problems
     shown = url_scenario(at)
-    assert shown.settings() == linked.settings()
+    assert shown.without_view() == linked.without_view()
     ids = table_ids(at)
     # Nothing was picked: the card follows #1 and the comparison shows the top three, but the link does not
     # pin them (a shared link carries only what the user chose).
@@ -341,7 +341,7 @@ def test_link_with_bad_values_warns_and_runs_with_defaults() -> None:
     assert ss["mw"] == 100.0 and ss["res"] == 6 and ss["profile"] == "bitcoin_mine"
     assert "w_nonsense" not in ss
     assert len(at.dataframe(key="table").value) == 20
-    assert url_scenario(at).settings() == Scenario()
+    assert url_scenario(at).without_view() == Scenario()
 
 
 # Values ``Scenario.from_query`` accepts but the app's widgets do not offer. The app must either honour the
@@ -395,7 +395,7 @@ def app_scenarios(draw: hs.DrawFn) -> Scenario:
         data_spread=draw(hs.sampled_from(("triangular", "uniform", "none"))),
         headroom_range=draw(hs.none() | hs.tuples(hs.integers(0, 50_000), hs.integers(0, 50_000)).map(
             lambda t: (min(t) / 5, max(t) / 5))),
-        how_sure=draw(hs.booleans()),
+        show_robustness=draw(hs.booleans()),
     )
 
 
@@ -445,7 +445,7 @@ def scenarios(draw: hs.DrawFn) -> Scenario:
         focus=draw(hs.none() | _ids), selected=tuple(draw(hs.lists(_ids, max_size=MAX_SELECTED))),
         draws=draw(_within("draws")), seed=draw(_within("seed")), weight_spread=draw(_within("weight_spread")),
         data_spread=draw(_within("data_spread")), headroom_range=draw(hs.none() | _within("headroom_range")),
-        how_sure=draw(hs.booleans()),
+        show_robustness=draw(hs.booleans()),
     )
 
 
@@ -474,7 +474,7 @@ def test_scenario_json_roundtrip_examples(sc: Scenario) -> None:
 def test_saved_scenario_file_matches_the_app(linked_app: AppTest, media: dict[str, bytes]) -> None:
     saved, problems = Scenario.from_json(download(linked_app, media, "Save scenario (.json)"))
     assert not problems, [str(p) for p in problems]
-    assert saved.settings() == url_scenario(linked_app).settings() == Scenario.from_query(LINK)[0].settings()
+    assert saved.without_view() == url_scenario(linked_app).without_view() == Scenario.from_query(LINK)[0].without_view()
 
 
 def test_loading_a_saved_scenario_file_restores_it(linked_app: AppTest, media: dict[str, bytes]) -> None:
@@ -484,7 +484,7 @@ def test_loading_a_saved_scenario_file_restores_it(linked_app: AppTest, media: d
     at.file_uploader(key="scenario_file").upload("sitefinder-scenario.json", saved_bytes, "application/json").run()
     check_ok(at)
     assert any("Loaded scenario" in s.value for s in at.success), [s.value for s in at.success]
-    assert url_scenario(at).settings() == saved.settings()
+    assert url_scenario(at).without_view() == saved.without_view()
     assert table_ids(at) == table_ids(linked_app)
 
 
@@ -572,7 +572,7 @@ def test_switching_profile_loads_its_weights(default_app: AppTest) -> None:
     ids = table_ids(at)
     assert len(ids) == 15
     assert ids != table_ids(default_app)[:15]  # another profile ranks the places differently
-    assert url_scenario(at).settings() == Scenario(profile="ai_datacenter", top=15)
+    assert url_scenario(at).without_view() == Scenario(profile="ai_datacenter", top=15)
 
 
 def test_switching_profile_keeps_the_economics_you_set_that_both_models_use() -> None:
@@ -611,24 +611,24 @@ def test_why_not_here_panel_explains_a_clicked_place_and_closes(default_app: App
 
 
 # ------------------------------------------------------------------------------------------------
-# How sure?
+# Robustness
 
 
-def test_how_sure_from_a_link_marks_the_card_table_and_comparison_and_matches_the_command_line(
+def test_robustness_from_a_link_marks_the_card_table_and_comparison_and_matches_the_command_line(
         media: dict[str, bytes], tmp_path: Path) -> None:
     link = {"profile": "bitcoin_mine", "res": "5", "top": "8", "draws": "60", "seed": "3", "wspread": "30",
-            "sure": "1", "cmp": "86421925fffffff,864219247ffffff"}
+            "robust": "1", "cmp": "86421925fffffff,864219247ffffff"}
     at = make_app(link).run()
     check_ok(at)
     labels = [m.label for m in at.metric]
     assert {"Shortlisted", "Rank range", "Node kept"} <= set(labels), labels  # the site card
     table = at.dataframe(key="table").value
     assert "shortlisted" in table and table["shortlisted"].between(0, 1).all()
-    assert url_scenario(at).how_sure and query(at)["sure"] == "1"
+    assert url_scenario(at).show_robustness and query(at)["robust"] == "1"
     open_tab(at, "Compare")
     compare = [d.value for d in at.dataframe if "Shortlisted (share of draws)" in getattr(d.value, "index", [])]
-    assert compare, "the comparison has no 'how sure' rows"
-    open_tab(at, "How sure?")
+    assert compare, "the comparison has no robustness rows"
+    open_tab(at, "Robustness")
     labels = [m.label for m in at.metric]
     assert {"Robust sites", "Draws"} <= set(labels), labels
 
@@ -647,36 +647,36 @@ def test_how_sure_from_a_link_marks_the_card_table_and_comparison_and_matches_th
     assert geo == (out / "r.geojson").read_bytes()  # no clock time in it: byte for byte
 
 
-def test_how_sure_follows_the_settings_and_turns_off() -> None:
-    at = make_app({"res": "5", "top": "6", "draws": "30", "sure": "1"}).run()
+def test_robustness_follows_the_settings_and_turns_off() -> None:
+    at = make_app({"res": "5", "top": "6", "draws": "30", "robust": "1"}).run()
     check_ok(at)
-    first = at.session_state["_robust"][1]
+    first = at.session_state["sf_robust"][1]
     set_widget(at, "w_hours_above_35c", 100.0)
     at.run()
     check_ok(at)
-    second = at.session_state["_robust"][1]
+    second = at.session_state["sf_robust"][1]
     assert second is not first  # a weight changed: the draws ran again, with the new weight
     assert second.central.result.weight_of("hours_above_35c") > first.central.result.weight_of("hours_above_35c")
     at.run()  # nothing changed: the draws are not run again
-    assert at.session_state["_robust"][1] is second
-    open_tab(at, "How sure?")
-    at.checkbox(key="sure").uncheck().run()
+    assert at.session_state["sf_robust"][1] is second
+    open_tab(at, "Robustness")
+    at.checkbox(key="robust").uncheck().run()
     check_ok(at)
     open_tab(at, "Map and ranking")
     assert "Shortlisted" not in [m.label for m in at.metric]
-    assert "sure" not in query(at)
+    assert "robust" not in query(at)
 
 
 def test_a_headroom_range_that_cannot_be_used_says_so_and_keeps_the_rest() -> None:
-    at = make_app({"res": "5", "top": "6", "draws": "20", "sure": "1"}).run()
-    open_tab(at, "How sure?")
+    at = make_app({"res": "5", "top": "6", "draws": "20", "robust": "1"}).run()
+    open_tab(at, "Robustness")
     at.text_input(key="headroom").input("400-100").run()
     check_ok(at)
     assert any("low end is above the high end" in shown(w.value) for w in at.warning), [w.value for w in at.warning]
-    assert at.session_state["_robust"][1].settings.headroom_range is None
+    assert at.session_state["sf_robust"][1].settings.headroom_range is None
     at.text_input(key="headroom").input("0-300").run()
     check_ok(at)
-    assert at.session_state["_robust"][1].settings.headroom_range == (0.0, 300.0)
+    assert at.session_state["sf_robust"][1].settings.headroom_range == (0.0, 300.0)
     assert query(at)["headroom"] == "0-300"
 
 
@@ -684,17 +684,17 @@ def test_a_headroom_range_that_cannot_be_used_says_so_and_keeps_the_rest() -> No
 # Programme and two scenarios
 
 
-def test_programme_matches_allocate_on_the_command_line(media: dict[str, bytes], tmp_path: Path) -> None:
+def test_programme_matches_the_command_line(media: dict[str, bytes], tmp_path: Path) -> None:
     at = make_app({"res": "5", "target": "1500", "min_mw": "25", "spacing": "20", "assume_head": "150"}).run()
     check_ok(at)
     open_tab(at, "Programme")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Allocated"] == "1,500 MW" and "Firm at the low estimate" in metrics
+    assert metrics["Placed"] == "1,500 MW" and "Firm at the low estimate" in metrics
     csv = download(at, media, "Programme (CSV)")
     # The brief is made when clicked (the browser test downloads and prints it); the button is there.
     assert [b for b in at.get("download_button") if b.proto.label == "Programme brief (HTML)"]
     out = tmp_path / "p.csv"
-    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "allocate", "--resolution", "5", "--target-mw", "1500",
+    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "programme", "--resolution", "5", "--target-mw", "1500",
                            "--min-mw", "25", "--min-spacing-km", "20", "--assumed-headroom-mw", "150", "--quiet",
                            "--csv", str(out)], capture_output=True, text=True, timeout=300, cwd=ROOT,
                           env={k: v for k, v in os.environ.items() if k != "SITEFINDER_DATA"})

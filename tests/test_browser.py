@@ -283,21 +283,21 @@ def test_clicking_anywhere_explains_why_not_here(app: Session) -> None:
     page.locator('[data-testid="stMain"] h3').filter(has_text=re.compile(r"^#\d+ · ")).first.wait_for(timeout=60_000)
 
 
-def test_how_sure_shows_probabilities_on_the_map_and_in_the_card(app: Session) -> None:
-    """A person opens "How sure?", ticks the box, waits for the draws (a progress bar runs), and reads how often
+def test_robustness_shows_probabilities_on_the_map_and_in_the_card(app: Session) -> None:
+    """A person opens "Robustness", ticks the box, waits for the draws (a progress bar runs), and reads how often
     each site is shortlisted on the map's labels and outlines and in the site card."""
     page = app.page.context.new_page()
     try:
         page.goto(app.server.url)
         wait_for_map(page, timeout=120)
         wait_until_idle(page)
-        page.get_by_role("tab", name="How sure?").click()
+        page.get_by_role("tab", name="Robustness").click()
         runs = finished_runs(page)
-        page.get_by_text("Show how sure each site is (runs the draws)").click()
+        page.get_by_text("Show how robust each site is (runs the draws)").click()
         wait_for_runs(page, runs + 1, timeout=180)
         main = page.locator('[data-testid="stMain"]')
         main.get_by_text("Figures to ask for first").first.wait_for(timeout=60_000)
-        assert "sure=1" in page.url
+        assert "robust=1" in page.url
         robust = page.locator('[data-testid="stMetric"]').filter(has_text="Robust sites")
         assert re.search(r"\d+ of \d+", robust.inner_text()), robust.inner_text()
 
@@ -320,10 +320,10 @@ def test_how_sure_shows_probabilities_on_the_map_and_in_the_card(app: Session) -
         assert re.search(r"Shortlisted\s+\d+%", card.first.inner_text()), card.first.inner_text()
         interval = page.locator('[data-testid="stMetric"]').filter(has_text="Rank range")
         assert re.search(r"#\d+-(#\d+|beyond)", interval.first.inner_text()), interval.first.inner_text()
-        assert "How sure: robust" in main.inner_text() or "How sure: fragile" in main.inner_text()
+        assert "Robustness: robust" in main.inner_text() or "Robustness: fragile" in main.inner_text()
         assert _exceptions(page) == []
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "how_sure.png"))
+        page.screenshot(path=str(ARTIFACTS / "show_robustness.png"))
     finally:
         page.close()
 
@@ -337,7 +337,7 @@ def test_programme_comparison_and_a_printed_brief(app: Session, tmp_path: Path) 
         wait_for_map(page, timeout=120)
         wait_until_idle(page)
         page.get_by_role("tab", name="Programme").click()
-        allocated = page.locator('[data-testid="stMetric"]').filter(has_text="Allocated")
+        allocated = page.locator('[data-testid="stMetric"]').filter(has_text="Placed")
         assert "2,000 MW" in allocated.inner_text(), allocated.inner_text()
         assert "target reached" in page.locator('[data-testid="stMain"]').inner_text()
         runs = finished_runs(page)

@@ -16,6 +16,7 @@ from sitefinder.rank.shortlist import make_shortlist
 from sitefinder.rank.study import Study
 from sitefinder.report.colors import SCORE_RAMP
 from webapp import foliummap, mapview
+from webapp import raster as rasters
 
 ASSET_BASE = "/app/static/leaflet"
 RETURNED = ["last_object_clicked", "last_clicked"]
@@ -24,7 +25,7 @@ RETURNED = ["last_object_clicked", "last_clicked"]
 @pytest.fixture(scope="module")
 def pieces(pakistan_data: Dataset, h3_study: Study) -> dict[str, Any]:
     layers = mapview.prepare_layers(pakistan_data)
-    raster = mapview.candidate_raster(h3_study.candidates, layers.bounds)
+    raster = rasters.candidate_raster(h3_study.candidates, layers.bounds)
     shorts = []
     for weight in (20.0, 80.0):  # two rankings: the base map is the same, the sites differ
         sc = Scenario(resolution=5, weights={"hours_above_35c": weight})
@@ -38,7 +39,7 @@ def _base(p: dict[str, Any]) -> folium.Map:
 
 def _groups(p: dict[str, Any], k: int, rings: bool = False) -> list[folium.FeatureGroup]:
     short = p["shorts"][k]
-    png = mapview.raster_png(p["raster"], short.result.score, 0, 100, SCORE_RAMP, alpha=190)
+    png = rasters.raster_png(p["raster"], short.result.score, 0, 100, SCORE_RAMP, alpha=190)
     groups = mapview.site_layers(p["layers"], short.frame, selected=str(short.frame["candidate_id"].iloc[1]), score_png=png)
     if rings:
         f = short.frame.head(5)

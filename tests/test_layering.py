@@ -108,7 +108,7 @@ def test_every_command_module_is_registered_and_owns_its_options():
     sub = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     for module in cli.COMMANDS:
         assert callable(module.add_parser) and callable(module.run)
-    assert set(sub.choices) == {"rank", "explain", "robustness", "allocate", "compare", "profiles", "layers", "schema",
+    assert set(sub.choices) == {"rank", "explain", "robustness", "programme", "compare", "profiles", "layers", "schema",
                                 "build-data"}
 
 

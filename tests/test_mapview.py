@@ -19,6 +19,7 @@ from sitefinder.rank.shortlist import Shortlist, make_shortlist
 from sitefinder.rank.study import Study
 from sitefinder.report.colors import HEAT_RAMP, SCORE_RAMP, ramp_rgb
 from webapp import mapview
+from webapp import raster as rasters
 
 ASSET_BASE = "/app/static/leaflet"
 LAYER_NAMES = ("Supply regions", "Grid nodes", "Exclusion zones", "Connectivity", "Ranked sites")
@@ -33,7 +34,7 @@ class World:
     layers: mapview.DisplayLayers
     study: Study
     short: Shortlist
-    raster: mapview.RasterGrid
+    raster: rasters.RasterGrid
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def world(pakistan_data: Dataset, h3_study: Study) -> World:
     layers = mapview.prepare_layers(dataset)
     sc = Scenario(resolution=5)
     short = make_shortlist(study, sc, sc.apply())
-    raster = mapview.candidate_raster(study.candidates, layers.bounds)
+    raster = rasters.candidate_raster(study.candidates, layers.bounds)
     return World(dataset, layers, study, short, raster)
 
 
@@ -50,9 +51,9 @@ def full_map(w: World, layers: mapview.DisplayLayers | None = None, shortlist: g
              **kwargs) -> mapview.folium.Map:
     """The map the app draws: both surfaces, the selection, the legend."""
     sl = w.short.frame if shortlist is None else shortlist
-    score_png = mapview.raster_png(w.raster, w.short.result.score, 0, 100, SCORE_RAMP, alpha=190)
+    score_png = rasters.raster_png(w.raster, w.short.result.score, 0, 100, SCORE_RAMP, alpha=190)
     climate = w.study.site["hours_above_35c"].to_numpy(float)
-    climate_png = mapview.raster_png(w.raster, climate, 0, 2500, HEAT_RAMP, alpha=210)
+    climate_png = rasters.raster_png(w.raster, climate, 0, 2500, HEAT_RAMP, alpha=210)
     args = dict(asset_base=ASSET_BASE, season="winter", selected=str(sl["candidate_id"].iloc[0]) if len(sl) else None,
                 score_png=score_png, climate_png=climate_png, zoom_to_selected=True)
     return mapview.build_map(layers or w.layers, sl, **{**args, **kwargs})
@@ -236,7 +237,7 @@ def test_raster_png_colours_and_transparency(world: World) -> None:
     n = len(world.study.candidates)
     values = np.linspace(0, 100, n)
     values[::7] = np.nan  # unknown values are transparent
-    url = mapview.raster_png(grid, values, 0, 100, SCORE_RAMP, alpha=190)
+    url = rasters.raster_png(grid, values, 0, 100, SCORE_RAMP, alpha=190)
     img = decode_png(url)
     h, w = grid.index.shape
     assert img.size == (w, h) and img.mode == "RGBA"
@@ -251,14 +252,14 @@ def test_raster_png_colours_and_transparency(world: World) -> None:
     assert known.any() and (px[known, 3] == 190).all()
     assert (px[known, :3] == ramp_rgb(vals[known], 0, 100, SCORE_RAMP)).all()
 
-    shown = np.asarray(decode_png(mapview.raster_png(grid, values, 0, 100, SCORE_RAMP, alpha=120, show_nan=True)))
+    shown = np.asarray(decode_png(rasters.raster_png(grid, values, 0, 100, SCORE_RAMP, alpha=120, show_nan=True)))
     assert (shown[idx >= 0, 3] == 120).all() and (shown[outside, 3] == 0).all()
     assert (shown[unknown, :3] == 160).all()  # NaN drawn grey when asked
 
 
 def test_score_png_from_real_scores(world: World) -> None:
     score = world.short.result.score
-    img = np.asarray(decode_png(mapview.raster_png(world.raster, score, 0, 100, SCORE_RAMP, alpha=190)))
+    img = np.asarray(decode_png(rasters.raster_png(world.raster, score, 0, 100, SCORE_RAMP, alpha=190)))
     idx = world.raster.index
     covered = np.unique(idx[idx >= 0])
     assert len(covered) > 0.8 * len(world.study.candidates)  # nearly every cell shows up at 560 px

@@ -1,4 +1,4 @@
-"""How sure is the ranking: the Monte Carlo engine against the ordinary ranking, the straightforward loop over
+"""How robust the ranking is: the Monte Carlo engine against the ordinary ranking, the straightforward loop over
 draws, constructed cases with a known answer, the value of information, and the command line."""
 
 from __future__ import annotations
@@ -293,4 +293,4 @@ def test_a_scenario_saved_by_the_app_carries_the_draw_settings_to_the_command_li
     assert proc.returncode == 0, proc.stderr
     assert "50 draws (seed 3; weight spread 10 %; estimates uniform; unknown headroom 0-250 MW)" in proc.stdout
     assert Scenario.from_query(saved.to_query())[0] == saved
-    assert replace(saved, how_sure=True).settings() == saved
+    assert replace(saved, show_robustness=True).without_view() == saved

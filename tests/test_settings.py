@@ -114,7 +114,7 @@ def test_every_weight_zero_is_refused_once_for_all_callers():
 # The command line
 
 
-@pytest.mark.parametrize("command", ["rank", "explain", "robustness", "allocate"])
+@pytest.mark.parametrize("command", ["rank", "explain", "robustness", "programme"])
 def test_the_command_line_options_are_the_table(command):
     parser = _subparser(command)
     flags = {f for a in parser._actions for f in a.option_strings}
@@ -135,7 +135,7 @@ def test_the_command_line_options_are_the_table(command):
         assert not _parses(sub, *head, s.flag, str(s.lo - eps)) and not _parses(sub, *head, s.flag, str(s.hi + eps)), s.name
 
 
-@pytest.mark.parametrize("command", ["rank", "robustness", "allocate"])
+@pytest.mark.parametrize("command", ["rank", "robustness", "programme"])
 def test_help_prints_every_bound_and_default(command):
     proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", command, "--help"], capture_output=True, text=True,
                           timeout=60, cwd=ROOT)
@@ -155,7 +155,7 @@ def test_options_after_a_scenario_file_override_it_and_before_it_do_not(tmp_path
     path.write_text(saved.to_json(), encoding="utf-8")
     parser = build_parser()
     only = scenario_from_args(parser.parse_args(["rank", "--scenario", str(path)]))
-    assert only == saved.settings()
+    assert only == saved.without_view()
     after = scenario_from_args(parser.parse_args(["rank", "--scenario", str(path), "--mw", "80", "--weight",
                                                   "region_surplus_mw=5"]))
     assert after.mw == 80.0 and after.top == 7 and after.weights == {"grid_distance_km": 40.0, "region_surplus_mw": 5.0}

@@ -1,1 +1,7 @@
-"""App-side helpers for app.py (these may import streamlit; the core package `sitefinder` never does)."""
+"""sitefinder's web app: the Streamlit shell over the core package (``app.py`` at the repository root runs it).
+
+Modules: ``state`` (session keys, the controls kept across reruns, scenario <-> controls), ``caches`` (every cache
+and its key), ``patches`` (the two library patches), ``controls`` (controls from the settings table), ``sidebar``,
+``page`` (one run: data, ranking, open card), ``tabs/`` (one module per tab), and the map: ``mapview``, ``popups``,
+``raster``, ``foliummap`` (the component), ``offline`` (Leaflet's files).
+"""

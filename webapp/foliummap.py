@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,6 +29,8 @@ import folium
 import streamlit as st
 import streamlit_folium as sf
 
+KEEP_S = 3600.0        # a base-map file nobody has published for an hour is deleted when a new one is written
+TOUCH_AFTER_S = 600.0  # publishing a file refreshes its time when it is older than this
 RETURNED_DEFAULTS = ("last_clicked", "last_object_clicked", "last_object_clicked_count", "last_object_clicked_tooltip",
                      "last_object_clicked_popup", "all_drawings", "last_active_drawing", "bounds", "zoom",
                      "last_circle_radius", "last_circle_polygon", "selected_layers", "selected_tags",
@@ -102,16 +105,46 @@ def publish(text: MapText, folder: Path, url: str) -> MapText:
     and evaluates it in the page's global scope, so the map is built exactly as before."""
     name = (text.digest or hashlib.sha256(text.script.encode("utf-8")).hexdigest()[:32]) + ".js"
     target = folder / name
-    if not target.exists():
+    try:
+        age = time.time() - target.stat().st_mtime
+    except FileNotFoundError:
         folder.mkdir(parents=True, exist_ok=True)
         part = folder / f".{name}.{os.getpid()}.{threading.get_ident()}.part"
         part.write_text(text.script, encoding="utf-8")
         os.replace(part, target)
+        prune(folder)
+    else:
+        if age > TOUCH_AFTER_S:  # a file in use stays younger than KEEP_S (see prune)
+            os.utime(target)
     where = json.dumps(f"{url.rstrip('/')}/{name}")
     loader = ("(function () { var r = new XMLHttpRequest(); r.open('GET', " + where + ", false); r.send();\n"
               "  if (r.status !== 200) { throw new Error('sitefinder: the base map ' + " + where + " + ' could not be read (' + "
               "r.status + ')'); }\n  (0, eval)(r.responseText); })();\n")
     return replace(text, script=loader)
+
+
+def prune(folder: Path, keep_s: float = KEEP_S) -> list[Path]:
+    """Delete the base-map files in ``folder`` that no server has published for ``keep_s`` seconds (publishing a
+    file in use refreshes its time at least every ``TOUCH_AFTER_S``), and part-files left by a stopped process.
+    A base map still in a server's cache is written again the next time it is shown, so nothing a running server
+    can still serve is lost. Returns the files deleted."""
+    now = time.time()
+    gone = []
+    for path in folder.glob("*.js"):
+        try:
+            if now - path.stat().st_mtime > keep_s:
+                path.unlink()
+                gone.append(path)
+        except FileNotFoundError:  # another process pruned it first
+            continue
+    for part in folder.glob(".*.part"):
+        try:
+            if now - part.stat().st_mtime > keep_s:
+                part.unlink()
+                gone.append(part)
+        except FileNotFoundError:
+            continue
+    return gone
 
 
 def layer_control_text(base: folium.Map, group_names: Sequence[str], control: folium.LayerControl) -> str:

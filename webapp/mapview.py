@@ -11,9 +11,6 @@ All geometry is WGS84 lon/lat (EPSG:4326).
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +18,6 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-import h3
 import numpy as np
 import pandas as pd
 import shapely
@@ -30,10 +26,11 @@ from jinja2 import Template
 from numpy.typing import NDArray
 
 from sitefinder.data.dataset import Dataset
-from sitefinder.measure.candidates import Candidates
 from sitefinder.measure.criteria import connectivity_exists
-from sitefinder.model.ranges import format_estimate
-from sitefinder.report.colors import HEAT_RAMP, SCORE_RAMP, SURPLUS_RAMP, css_gradient, ramp_hex, ramp_rgb
+from sitefinder.model.ranges import number_text, ranged_text, text_or
+from sitefinder.report.colors import HEAT_RAMP, SCORE_RAMP, SURPLUS_RAMP, css_gradient, ramp_hex
+from sitefinder.robustness.run import ROBUST_SHARE
+from webapp.popups import POPUP_CSS, esc, popup_html, robust_text, share_text, site_popup, sources_text
 
 VOLTAGE_COLOURS = {765: "#54278f", 500: "#cb181d", 220: "#fd8d3c"}
 UNKNOWN_VOLTAGE_COLOUR = "#525252"
@@ -41,59 +38,20 @@ SIMPLIFY_DEG = 0.01  # ~1 km: invisible at country zoom, cuts the payload
 DISPLAY_DIGITS = 4
 
 
-def esc(value: Any) -> str:
-    """Text for HTML: escaped, with blanks shown as an em dash."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "—"
-    return html.escape(str(value), quote=True)
 
 
-def num(value: Any, fmt: str = ",.0f", unit: str = "", unknown: str = "unknown") -> str:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return unknown
-    return unknown if np.isnan(v) else f"{format(v, fmt)}{(' ' + unit) if unit else ''}"
 
 
-def text_or(value: Any, default: Any = "") -> Any:
-    """``value`` unless it is missing (None, NaN, pandas NA) or empty, else ``default``."""
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) or value == "":
-        return default
-    return value
 
 
-def ranged(r: Any, column: str, unit: str, *, fmt: str = ",.0f", unknown: str = "unknown", estimate: bool = True) -> str:
-    """``r[column]`` with its ``_low``/``_high`` as people read it: "1,240 MW (estimate, 800-1,500)"."""
-    get = r.get if hasattr(r, "get") else (lambda k, d=None: d)
-    return format_estimate(get(column), get(f"{column}_low"), get(f"{column}_high"), fmt=fmt, unit=unit,
-                           estimate=estimate, unknown=unknown)
 
 
-def share_text(r: Any) -> str:
-    """A region's share of national demand in per cent, with its range."""
-    def pct(key: str) -> float:
-        v = r.get(key) if hasattr(r, "get") else None
-        return float(v) * 100 if v is not None and pd.notna(v) else float("nan")
-    return format_estimate(pct("demand_share"), pct("demand_share_low"), pct("demand_share_high"), fmt=".1f", unit="%",
-                           unknown="not applicable")
 
 
-def popup_html(title: str, rows: list[tuple[str, str]], note: str = "") -> str:
-    """A small table; ``title`` and every value must already be plain text (they are escaped here)."""
-    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    foot = f"<p>{esc(note)}</p>" if note else ""
-    return f"<div class='sf-pop'><b>{esc(title)}</b><table>{body}</table>{foot}</div>"
 
 
-# Styles for the popups, written once per map instead of into every popup.
-POPUP_CSS = ("<style>.sf-pop{font:12px sans-serif;max-width:360px}.sf-pop th{text-align:left;padding-right:8px;"
-             "white-space:nowrap;vertical-align:top}.sf-pop p{margin:4px 0 0;color:#555;font-size:11px}</style>")
 
 
-def _sources(text: Any, limit: int = 2) -> str:
-    parts = [p.strip() for p in str(text or "").replace(" | ", " ; ").split(" ; ") if p.strip()]
-    return " ; ".join(parts[:limit]) + (f" (+{len(parts) - limit} more)" if len(parts) > limit else "") if parts else "—"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -136,20 +94,20 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
         popup_html(f"{r['name']} supply region", [
             ("Full name", text_or(r.get("full_name"), r["name"])),
             ("On national grid", "yes" if r["on_national_grid"] else "NO: not connected"),
-            ("Winter surplus", ranged(r, "surplus_winter_mw", "MW", unknown="not applicable")),
-            ("Summer surplus", ranged(r, "surplus_summer_mw", "MW", unknown="not applicable")),
-            ("Generation, winter", ranged(r, "generation_winter_mw", "MW", unknown="not applicable")),
-            ("Generation, summer", ranged(r, "generation_summer_mw", "MW", unknown="not applicable")),
+            ("Winter surplus", ranged_text(r, "surplus_winter_mw", "MW", unknown="not applicable")),
+            ("Summer surplus", ranged_text(r, "surplus_summer_mw", "MW", unknown="not applicable")),
+            ("Generation, winter", ranged_text(r, "generation_winter_mw", "MW", unknown="not applicable")),
+            ("Generation, summer", ranged_text(r, "generation_summer_mw", "MW", unknown="not applicable")),
             ("Share of national demand", share_text(r)),
             ("Demand basis", text_or(r.get("demand_basis"), "not stated")),
             ("Boundary", text_or(r.get("boundary"), "as supplied")),
-            ("Source", _sources(r.get("source"))),
+            ("Source", sources_text(r.get("source"))),
         ], note=str(text_or(r.get("surplus_basis"), ""))) for _, r in reg.iterrows()]
     exc = dataset["exclusions"].copy()
     exc["geometry"] = _round_geoms(np.asarray(exc.geometry.array))
     exc["popup"] = [popup_html(str(text_or(r.get("name"), r["zone_id"])), [
         ("Excluded because", r["reason"]), ("Category", r["category"]),
-        ("Outline", text_or(r.get("precision"), "as supplied")), ("Source", _sources(r.get("source"))),
+        ("Outline", text_or(r.get("precision"), "as supplied")), ("Source", sources_text(r.get("source"))),
     ]) for _, r in exc.iterrows()]
 
     gn = dataset["grid_nodes"]
@@ -159,17 +117,17 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
         "colour": [VOLTAGE_COLOURS.get(int(v), UNKNOWN_VOLTAGE_COLOUR) if not np.isnan(v) else UNKNOWN_VOLTAGE_COLOUR for v in kv],
         "status": gn["status"].astype(str),
         "approximate": (gn["location_error_km"].to_numpy(float) > 3.0) if "location_error_km" in gn else False,
-        "tooltip": [esc(f"{n} ({num(v, '.0f', 'kV', 'voltage not published')}, {s.replace('_', ' ')})")
+        "tooltip": [esc(f"{n} ({number_text(v, '.0f', 'kV', 'voltage not published')}, {s.replace('_', ' ')})")
                     for n, v, s in zip(gn["name"], kv, gn["status"])],
     })
     nodes["popup"] = [popup_html(str(r["name"]), [
-        ("Voltage", num(r["voltage_kv"], ".0f", "kV", "not published")),
+        ("Voltage", number_text(r["voltage_kv"], ".0f", "kV", "not published")),
         ("Status", str(r["status"]).replace("_", " ") + (f" ({r['status_detail']})" if text_or(r.get("status_detail"), "") else "")),
-        ("Transformation capacity", num(r.get("capacity_mva"), ",.0f", "MVA", "not published")),
-        ("Headroom", num(r.get("headroom_mw"), ",.0f", "MW", "unknown (not published)")),
+        ("Transformation capacity", number_text(r.get("capacity_mva"), ",.0f", "MVA", "not published")),
+        ("Headroom", number_text(r.get("headroom_mw"), ",.0f", "MW", "unknown (not published)")),
         ("Location", f"{text_or(r.get('location_precision'), 'as supplied')}: {text_or(r.get('location_note'), '')}".strip(": ")),
-        ("Point may be off by", num(r.get("location_error_km"), ",.0f", "km", "not stated")),
-        ("Source", _sources(r.get("source"))),
+        ("Point may be off by", number_text(r.get("location_error_km"), ",.0f", "km", "not stated")),
+        ("Source", sources_text(r.get("source"))),
     ], note=str(text_or(r.get("capacity_note"), ""))) for _, r in gn.iterrows()]
 
     cn = dataset["connectivity"]
@@ -183,7 +141,7 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
                                               ("Status", r.get("status")),
                                               ("Counts as connectivity", "yes" if ok else "no: planned or proposed, shown only"),
                                               ("Location", text_or(r.get("precision"), "as supplied")),
-                                              ("Source", _sources(r.get("source")))]) for (_, r), ok in zip(cn.iterrows(), exists)],
+                                              ("Source", sources_text(r.get("source")))]) for (_, r), ok in zip(cn.iterrows(), exists)],
     })
     b = study.total_bounds
     return DisplayLayers(outline, reg, exc, nodes, conn, (float(b[0]), float(b[1]), float(b[2]), float(b[3])))
@@ -193,64 +151,14 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
 # Raster surfaces over all candidates
 
 
-def _merc_y(lat: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
 
 
-def _merc_lat(y: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2)
 
 
-@dataclass(frozen=True)
-class RasterGrid:
-    """Which candidate each pixel of a Web-Mercator image falls in (-1 = none)."""
-
-    index: NDArray[np.intp]  # (height, width)
-    bounds: tuple[float, float, float, float]
 
 
-def candidate_raster(candidates: Candidates, bounds: tuple[float, float, float, float], width: int = 560) -> RasterGrid:
-    """Map pixels to H3 candidates (cache per candidate set: about 0.3 s for 560 px)."""
-    x0, y0, x1, y1 = bounds
-    my0, my1 = _merc_y(np.array([y0, y1]))
-    height = int(round(width * (my1 - my0) / np.radians(x1 - x0)))
-    lons = x0 + (np.arange(width) + 0.5) * (x1 - x0) / width
-    lats = _merc_lat(my1 - (np.arange(height) + 0.5) * (my1 - my0) / height)
-    index = np.full((height, width), -1, dtype=np.intp)
-    if candidates.kind != "h3" or candidates.resolution is None:
-        return RasterGrid(index, bounds)
-    ids = (candidates.h3_ints if candidates.h3_ints is not None
-           else np.array([h3.str_to_int(c) for c in candidates.ids], dtype=np.uint64))
-    order = np.argsort(ids)
-    sorted_ids = ids[order]
-    res = candidates.resolution
-    for r, lat in enumerate(lats):
-        cells = np.array([h3.str_to_int(h3.latlng_to_cell(lat, lon, res)) for lon in lons], dtype=np.uint64)
-        pos = np.searchsorted(sorted_ids, cells)
-        pos = np.clip(pos, 0, len(sorted_ids) - 1)
-        hit = sorted_ids[pos] == cells
-        index[r, hit] = order[pos[hit]]
-    return RasterGrid(index, bounds)
 
 
-def raster_png(grid: RasterGrid, values: NDArray[np.float64], lo: float, hi: float, ramp: tuple[str, ...],
-               *, alpha: int = 200, show_nan: bool = False) -> str:
-    """A data-URL PNG colouring each pixel by its candidate's value (NaN transparent unless ``show_nan``)."""
-    from PIL import Image  # noqa: PLC0415  (pillow comes with the app extra)
-
-    h, w = grid.index.shape
-    flat = grid.index.ravel()
-    vals = np.full(flat.shape, np.nan)
-    inside = flat >= 0
-    vals[inside] = np.asarray(values, dtype=float)[flat[inside]]
-    rgba = np.zeros((flat.size, 4), dtype=np.uint8)
-    visible = inside & (~np.isnan(vals) | show_nan)
-    rgba[visible, :3] = ramp_rgb(vals[visible], lo, hi, ramp)  # colour only what is drawn
-    rgba[visible, 3] = alpha
-    img = Image.fromarray(rgba.reshape(h, w, 4), "RGBA")
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=3)  # half the encode time of 6 for ~3 % more bytes (measured)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -288,6 +196,7 @@ class Legend(MacroElement):
 
 def legend_html(season: str, score_range: tuple[float, float], climate_label: str, climate_range: tuple[float, float],
                 surplus_range: tuple[float, float]) -> str:
+    """The legend's HTML: score, surplus and climate ramps and the node voltages (all text escaped)."""
     sw = "display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:4px;vertical-align:middle"
     bar = "display:block;height:6px;border-radius:2px;margin:1px 0"
     rows = [
@@ -360,7 +269,7 @@ def base_map(
     surplus_range = (-lim, lim)
     reg_fc = layers.feature_collection(f"regions:{season}", lambda: reg.assign(
         fill=[ramp_hex(v, -lim, lim, SURPLUS_RAMP) if np.isfinite(v) else "#bdbdbd" for v in values],
-        tip=[esc(f"{n}: {num(v, ',.0f', 'MW', 'not on the national grid')}") for n, v in zip(reg["name"], values)])[
+        tip=[esc(f"{n}: {number_text(v, ',.0f', 'MW', 'not on the national grid')}") for n, v in zip(reg["name"], values)])[
         ["tip", "popup", "fill", "geometry"]])
     folium.GeoJson(reg_fc, name=f"Supply regions: {season.replace('_', '-')} surplus (estimate)",
                    style_function=lambda f: {"color": "#555", "weight": 1, "fillColor": f["properties"]["fill"], "fillOpacity": 0.35},
@@ -434,7 +343,7 @@ def site_layers(
         sl["fill"] = [ramp_hex(s, score_range[0], score_range[1], SCORE_RAMP) for s in sl["score"]]
         sl["is_selected"] = sl["candidate_id"].astype(str) == str(selected)
         sl["popup"] = [site_popup(r) for _, r in sl.iterrows()]
-        sl["tip"] = [esc(f"#{r['rank']}  score {r['score']:.1f}" + (f" · {sure_text(r)}" if sure else ""))
+        sl["tip"] = [esc(f"#{r['rank']}  score {r['score']:.1f}" + (f" · {robust_text(r)}" if sure else ""))
                      for _, r in sl.iterrows()]
         styles = [site_style(bool(sel), float(p) if sure else None) for sel, p in
                   zip(sl["is_selected"], sl["p_top_n"] if sure else [None] * len(sl))]
@@ -453,13 +362,13 @@ def site_layers(
         for _, r in sl.head(label_top).iterrows():
             c = r.geometry.centroid
             style = ("background:#fff;border:2px solid #00e5ff" if r["is_selected"] else "background:#fff;border:1px solid #111")
-            if sure and not r["is_selected"] and float(r["p_top_n"]) < ROBUST:
+            if sure and not r["is_selected"] and float(r["p_top_n"]) < ROBUST_SHARE:
                 style = "background:#fff;border:1px dashed #555;color:#555"
             text = f"{int(r['rank'])}" + (f" · {float(r['p_top_n']):.0%}" if sure else "")
             folium.Marker([c.y, c.x], icon=folium.DivIcon(
                 html=f"<div class='sf-rank' style='{style};border-radius:9px;font:bold 11px sans-serif;padding:0 4px;"
                      f"transform:translate(-50%,-130%);display:inline-block;white-space:nowrap'>{esc(text)}</div>",
-                icon_size=(0, 0)), tooltip=esc(f"#{int(r['rank'])}" + (f": {sure_text(r)}" if sure else ""))).add_to(labels)
+                icon_size=(0, 0)), tooltip=esc(f"#{int(r['rank'])}" + (f": {robust_text(r)}" if sure else ""))).add_to(labels)
         groups.append(labels)
     return groups
 
@@ -481,26 +390,19 @@ def ring_layer(frame: gpd.GeoDataFrame, *, name: str, labels: list[str], tips: l
     return group
 
 
-ROBUST = 0.8  # p_top_n at or above which a shortlisted site is drawn as robust
 
 
 def site_style(selected: bool, p_top_n: float | None) -> tuple[str, float, str, float]:
     """Outline colour, outline width, dash pattern and fill opacity of a shortlisted site: as before without
-    "How sure?"; with it, robust sites (shortlisted in 80 % of draws or more) solid, the others fainter with a
+    robustness; with it, robust sites (ROBUST_WORDS) solid, the others fainter with a
     dashed outline, the fainter the less often they are shortlisted."""
     if p_top_n is None or not np.isfinite(p_top_n):
         return ("#00e5ff" if selected else "#111", 4.0 if selected else 1.5, "", 0.9)
-    robust = p_top_n >= ROBUST
+    robust = p_top_n >= ROBUST_SHARE
     colour = "#00e5ff" if selected else ("#111" if robust else "#555")
     return (colour, 4.0 if selected else (2.5 if robust else 1.5), "" if robust else "5 4", round(0.2 + 0.7 * p_top_n, 3))
 
 
-def sure_text(r: pd.Series) -> str:
-    """How sure a shortlisted site is, in words: how often shortlisted and its rank interval."""
-    def place(v: Any) -> str:
-        return "beyond" if v is None or pd.isna(v) else f"#{int(v)}"
-    return (f"shortlisted in {float(r['p_top_n']):.0%} of draws; rank {place(r.get('rank_p05'))} to "
-            f"{place(r.get('rank_p95'))} (median {place(r.get('rank_p50'))})")
 
 
 def focus_view(shortlist: gpd.GeoDataFrame, selected: str | None, zoom: int = 9) -> tuple[tuple[float, float], int] | None:
@@ -556,19 +458,6 @@ def _points_fc(frame: pd.DataFrame, props: dict[str, Any]) -> dict[str, Any]:
         for i, (x, y) in enumerate(zip(frame["lon"], frame["lat"]))]}
 
 
-def site_popup(r: pd.Series) -> str:
-    return popup_html(f"#{int(r['rank'])}: score {float(r['score']):.1f}", [
-        ("Place", ", ".join(str(v) for v in (r.get("district"), r.get("province")) if isinstance(v, str)) or r["candidate_id"]),
-        ("Connection", f"{text_or(r.get('grid_node'), '—')}"),
-        ("Voltage", num(r.get("grid_voltage_kv"), ".0f", "kV", "not published")),
-        ("Distance to node", ranged(r, "grid_distance_km", "km", fmt=".1f", estimate=False)),
-        ("Headroom", num(r.get("grid_headroom_mw"), ",.0f", "MW", "unknown")),
-        ("Region surplus", f"{ranged(r, 'region_surplus_mw', 'MW')} in {text_or(r.get('region'), '—')}"),
-        ("Hours above 35 °C", ranged(r, "hours_above_35c", "h/yr")),
-        ("Cooling degree days", ranged(r, "cooling_degree_days", "°C·day")),
-        ("Data gaps", text_or(r.get("data_gaps"), "none")),
-        *([("How sure", sure_text(r))] if "p_top_n" in r and pd.notna(r["p_top_n"]) else []),
-    ])
 
 
 def map_html(m: folium.Map) -> str:
@@ -586,5 +475,3 @@ def external_urls(m: folium.Map) -> list[str]:
     return sorted({u for u in urls if u.startswith(("http://", "https://", "//"))})
 
 
-__all__ = ["DisplayLayers", "Element", "RasterGrid", "build_map", "candidate_raster", "external_urls", "map_html",
-           "prepare_layers", "raster_png"]

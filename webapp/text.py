@@ -1,4 +1,5 @@
-"""Text for the page: from data or from users, made safe for Streamlit's Markdown (no links, images or HTML), and the tab labels."""
+"""Text for the page: from data or from users, made safe for Streamlit's Markdown (no links, images or HTML), and
+the tab labels."""
 
 from __future__ import annotations
 
@@ -14,4 +15,19 @@ def md_escape(text: object) -> str:
 
 
 # The page's tabs, in order (app.py draws them; the tests open them by these labels).
-TABS = ["Map and ranking", "Programme", "How sure?", "Compare", "Economics", "Your data", "About the data"]
+MAP, PROGRAMME, ROBUSTNESS, COMPARE, ECONOMICS, YOUR_DATA, ABOUT = TABS = (
+    "Map and ranking", "Programme", "Robustness", "Compare", "Economics", "Your data", "About the data")
+
+
+def place_of(row: object) -> str:
+    """"District, Province" of a site (a row of a shortlist table), or its candidate id where neither is known."""
+    get = row.get if hasattr(row, "get") else (lambda _k, _d=None: None)
+    return ", ".join(str(v) for v in (get("district"), get("province")) if isinstance(v, str)) or str(get("candidate_id"))
+
+
+def place_text(rank: object) -> str:
+    """A rank in the robustness tables: "#3", or "beyond" when the site is not shortlisted that often."""
+    try:
+        return f"#{int(rank)}"  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return "beyond"

@@ -17,7 +17,8 @@ from typing import Any
 from sitefinder.errors import Problem, ProfileError
 from sitefinder.model.profiles import load_profile
 from sitefinder.model.scenario import Scenario
-from sitefinder.model.settings import SETTINGS, Setting
+from sitefinder.model.setting import Setting
+from sitefinder.model.settings import SETTINGS
 
 GIVEN = "_given"          # the namespace attribute listing the settings given, in command-line order
 SCENARIO_FILE = "__scenario_file__"
@@ -128,5 +129,5 @@ def save_scenario(args: argparse.Namespace, scenario: Scenario, say: Callable[[s
         return
     base = load_profile(scenario.profile)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(scenario.canonical(base).settings().to_json() + "\n", encoding="utf-8")
+    Path(path).write_text(scenario.canonical(base).without_view().to_json() + "\n", encoding="utf-8")
     say(f"wrote the scenario to {path}")

@@ -137,7 +137,7 @@ def load_study(args: argparse.Namespace, scenario: Scenario, say: Callable[[str]
 
 
 def start_run(args: argparse.Namespace) -> tuple[Callable[[str], None], Scenario, Any, Study]:
-    """What rank, allocate and robustness do first: progress lines, the scenario the options describe, its profile,
+    """What rank, programme and robustness do first: progress lines, the scenario the options describe, its profile,
     ``--save-scenario``, and the study (data and candidates)."""
     say = progress(args.quiet)
     scenario = scenario_from_args(args)

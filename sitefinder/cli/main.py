@@ -3,7 +3,7 @@
     sitefinder rank --profile bitcoin_mine --mw 100 --top 20 --out shortlist.geojson [--csv shortlist.csv]
     sitefinder explain LON LAT [--profile P] [--json]
     sitefinder robustness --profile P --mw N --draws 1000 --seed 7 --top 20 --out robust.geojson [--voi]
-    sitefinder allocate --profile P --target-mw 2000 --mw 100 [--min-mw 20] --out portfolio.geojson [--report brief.html]
+    sitefinder programme --profile P --target-mw 2000 --mw 100 [--min-mw 20] --out programme.geojson [--report brief.html]
     sitefinder compare A.json B.json
     sitefinder profiles | layers | schema [KIND] | build-data
 
@@ -19,10 +19,10 @@ import sys
 from collections.abc import Sequence
 
 from sitefinder import __version__
-from sitefinder.cli import allocate, build_data, compare, explain, layers, profiles, rank, robustness, schema
+from sitefinder.cli import build_data, compare, explain, layers, profiles, programme, rank, robustness, schema
 from sitefinder.errors import SitefinderError
 
-COMMANDS = (rank, explain, robustness, allocate, compare, profiles, layers, schema, build_data)
+COMMANDS = (rank, explain, robustness, programme, compare, profiles, layers, schema, build_data)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,10 +11,12 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
+import shapely
 
 from sitefinder.data.io import read_layer
 from sitefinder.data.schema import SCHEMAS
@@ -63,14 +65,33 @@ class Dataset:
         labels = {k: v for k, v in self.labels.items() if k != kind}
         if label or path:
             labels[kind] = label or Path(path).name  # type: ignore[arg-type]
-        digest = hashlib.sha256((self.version + kind + str(len(frame)) + str(frame.total_bounds)).encode()).hexdigest()[:16]
+        h = hashlib.sha256((self.version + kind).encode())
+        add_frame(h, frame)  # by content: two layers of the same size and extent are still two versions
+        digest = h.hexdigest()[:16]
         return Dataset(self.name, layers, files, digest, self.manifest, self.climate_raster, labels)
 
     def with_climate_raster(self, raster: ClimateRaster) -> Dataset:
         """A copy whose climate comes from ``raster`` where it has values (stations elsewhere)."""
-        digest = hashlib.sha256((self.version + "raster" + raster.source + raster.meaning + str(raster.data.shape)
-                                 + str(float(np.nansum(raster.data)))).encode()).hexdigest()[:16]
+        h = hashlib.sha256((self.version + "raster" + raster.source + raster.meaning).encode())
+        h.update(np.ascontiguousarray(raster.data).tobytes())
+        digest = h.hexdigest()[:16]
         return Dataset(self.name, self.layers, self.files, digest, self.manifest, raster, self.labels)
+
+
+def add_frame(h: Any, frame: pd.DataFrame) -> None:
+    """Feed ``frame``'s content (columns, values, geometry as WKB) to the hash ``h`` (a hashlib object)."""
+    geom = frame.geometry.name if hasattr(frame, "geometry") else None
+    plain = pd.DataFrame(frame.drop(columns=[geom])) if geom else pd.DataFrame(frame)
+    h.update(",".join(map(str, plain.columns)).encode())
+    for col in plain.columns:  # column by column: object columns may mix types that hash_pandas_object refuses
+        values = plain[col]
+        try:
+            h.update(pd.util.hash_pandas_object(values, index=False).to_numpy().tobytes())
+        except TypeError:
+            h.update(values.astype(str).str.cat(sep="\x1f").encode())
+    if geom:
+        for wkb in shapely.to_wkb(frame.geometry.array, output_dimension=2):
+            h.update(wkb if wkb is not None else b"\x00")
 
 
 def default_data_dir() -> Path:

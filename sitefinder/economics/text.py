@@ -6,12 +6,11 @@ payback that never comes at the central figures says so, with what it would be a
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from sitefinder.model.economic_parameters import Economics
-from sitefinder.model.ranges import format_estimate
+from sitefinder.model.ranges import finite, format_estimate
 
 
 def _get(r: Mapping[str, Any] | Any, key: str) -> Any:
@@ -21,17 +20,9 @@ def _get(r: Mapping[str, Any] | Any, key: str) -> Any:
         return None
 
 
-def _f(value: Any) -> float | None:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
 def millions(r: Mapping[str, Any] | Any, column: str, per: str = "") -> str:
     """``r[column]`` (USD) and its range in USD millions, e.g. "USD 81.5M a year (estimate, 75.3-148.4)"."""
-    v, lo, hi = (_f(_get(r, c)) for c in (column, column + "_low", column + "_high"))
+    v, lo, hi = (finite(_get(r, c)) for c in (column, column + "_low", column + "_high"))
     text = format_estimate(None if v is None else v / 1e6, None if lo is None else lo / 1e6,
                            None if hi is None else hi / 1e6, fmt=",.1f", unit=f"M{per}")
     return text if v is None else "USD " + text
@@ -39,7 +30,7 @@ def millions(r: Mapping[str, Any] | Any, column: str, per: str = "") -> str:
 
 def payback_text(r: Mapping[str, Any] | Any) -> str:
     """Years to pay back the capital from the margin; "never at these figures" where the margin is not positive."""
-    v, lo, hi = (_f(_get(r, c)) for c in ("payback_years", "payback_years_low", "payback_years_high"))
+    v, lo, hi = (finite(_get(r, c)) for c in ("payback_years", "payback_years_low", "payback_years_high"))
     best = f"{lo:,.1f} years at the favourable end" if lo is not None else "never even at the favourable end"
     worst = f"{hi:,.1f} years" if hi is not None else "never"
     if v is None:
@@ -56,12 +47,12 @@ def figure_lines(r: Mapping[str, Any] | Any, econ: Economics | Mapping[str, Any]
     else:
         revenue = str(econ.get("revenue", "none"))
         price = (econ.get("parameters", {}).get("hashprice_usd_per_ph_day") or {}).get("value")
-    hours = _f(_get(r, "operating_hours_per_year"))
+    hours = finite(_get(r, "operating_hours_per_year"))
     lines = [
         ("PUE", format_estimate(_get(r, "pue"), _get(r, "pue_low"), _get(r, "pue_high"), fmt=".2f")),
         ("Runs", "unknown" if hours is None else f"{hours:,.0f} h a year"
          + (" (all year)" if hours >= 8760 else f" ({hours / 24:,.0f} days, in the months its region has the surplus)")),
-        ("Tariff", f"{_f(_get(r, 'tariff_pkr_per_kwh')) or 0:,.2f} PKR/kWh"),
+        ("Tariff", f"{finite(_get(r, 'tariff_pkr_per_kwh')) or 0:,.2f} PKR/kWh"),
         ("Energy cost", millions(r, "energy_cost_usd_per_year", " a year")),
         ("Grid connection", millions(r, "connection_cost_usd")),
         ("Capital cost", millions(r, "capex_usd") + " incl. connection"),
@@ -70,13 +61,13 @@ def figure_lines(r: Mapping[str, Any] | Any, econ: Economics | Mapping[str, Any]
     ]
     if revenue == "hashprice":
         lines += [
-            ("Hashrate", f"{_f(_get(r, 'hashrate_ph')) or 0:,.0f} PH/s"),
+            ("Hashrate", f"{finite(_get(r, 'hashrate_ph')) or 0:,.0f} PH/s"),
             ("Revenue", millions(r, "revenue_usd_per_year", " a year")),
             ("Margin over energy", millions(r, "margin_usd_per_year", " a year")),
             ("Payback", payback_text(r)),
-            ("Break-even hashprice", f"{_f(_get(r, 'breakeven_hashprice_usd_per_ph_day')) or 0:,.1f} USD/PH/day "
+            ("Break-even hashprice", f"{finite(_get(r, 'breakeven_hashprice_usd_per_ph_day')) or 0:,.1f} USD/PH/day "
                                      + (f"(now {float(price):g})" if price is not None else "")),
-            ("Break-even tariff", f"{_f(_get(r, 'breakeven_tariff_pkr_per_kwh')) or 0:,.2f} PKR/kWh"),
+            ("Break-even tariff", f"{finite(_get(r, 'breakeven_tariff_pkr_per_kwh')) or 0:,.2f} PKR/kWh"),
         ]
     else:
         lines += [
@@ -88,7 +79,7 @@ def figure_lines(r: Mapping[str, Any] | Any, econ: Economics | Mapping[str, Any]
 
 
 def _latency(r: Mapping[str, Any] | Any, column: str, name: str) -> str:
-    v = _f(_get(r, column))
+    v = finite(_get(r, column))
     return "no such point in the data" if v is None else f"{v:,.2f} ms ({_get(r, name)})"
 
 

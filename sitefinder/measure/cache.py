@@ -21,10 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import shapely
 
 from sitefinder import __version__
-from sitefinder.data.dataset import Dataset
+from sitefinder.data.dataset import Dataset, add_frame
 from sitefinder.measure.candidates import Candidates, check_resolution, h3_candidates
 
 CACHE_ENV = "SITEFINDER_CACHE"
@@ -42,27 +41,12 @@ def cache_dir() -> Path | None:
     return Path(base) / "sitefinder"
 
 
-def _frame_digest(frame: pd.DataFrame, h: Any) -> None:
-    geom = frame.geometry.name if hasattr(frame, "geometry") else None
-    plain = pd.DataFrame(frame.drop(columns=[geom])) if geom else pd.DataFrame(frame)
-    h.update(",".join(map(str, plain.columns)).encode())
-    for col in plain.columns:  # column by column: object columns may mix types that hash_pandas_object refuses
-        values = plain[col]
-        try:
-            h.update(pd.util.hash_pandas_object(values, index=False).to_numpy().tobytes())
-        except TypeError:
-            h.update(values.astype(str).str.cat(sep="\x1f").encode())
-    if geom:
-        for wkb in shapely.to_wkb(frame.geometry.array, output_dimension=2):
-            h.update(wkb if wkb is not None else b"\x00")
-
-
 def dataset_digest(dataset: Dataset) -> str:
     """A digest of every layer's content, the climate raster and the manifest (16 hex characters)."""
     h = hashlib.sha256(f"{__version__}|{FORMAT}".encode())
     for kind in sorted(dataset.layers):
         h.update(kind.encode())
-        _frame_digest(dataset.layers[kind], h)
+        add_frame(h, dataset.layers[kind])
     raster = dataset.climate_raster
     if raster is not None:
         h.update(f"{raster.source}|{raster.meaning}".encode())
@@ -114,7 +98,7 @@ def cached_h3_candidates(study_area: Any, resolution: int, say: Callable[[str], 
     """``candidates.h3_candidates`` kept on disk too: the cells depend only on the study area and the resolution."""
     res = check_resolution(resolution)
     h = hashlib.sha256(f"{__version__}|{FORMAT}|cells|{res}".encode())
-    _frame_digest(study_area, h)
+    add_frame(h, study_area)
     key = h.hexdigest()[:16]
     frame = cached("cells", key, lambda: _cells_frame(h3_candidates(study_area, res)), say)
     return Candidates(ids=frame["id"].to_numpy(dtype=str), lon=frame["lon"].to_numpy(float),

@@ -56,6 +56,17 @@ def check_resolution(resolution: int) -> int:
     return int(resolution)
 
 
+def cell_count_estimate(area_km2: float, resolution: int) -> int:
+    """About how many H3 cells of ``resolution`` cover ``area_km2`` (km²): the area over the mean cell area. An
+    estimate (cells vary in size); ``h3_candidates`` gives the exact count, which at resolution 8-9 takes seconds."""
+    return round(area_km2 / h3.average_hexagon_area(check_resolution(resolution), unit="km^2"))
+
+
+def cell_area_km2(resolution: int) -> float:
+    """The mean area of an H3 cell at ``resolution``, in km²."""
+    return float(h3.average_hexagon_area(check_resolution(resolution), unit="km^2"))
+
+
 def h3_candidates(study_area: gpd.GeoDataFrame, resolution: int) -> Candidates:
     """H3 cells at ``resolution`` (5-9) whose centres lie inside the study area (EPSG:4326)."""
     res = check_resolution(resolution)

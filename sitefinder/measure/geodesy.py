@@ -7,6 +7,7 @@ on the WGS84 ellipsoid.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -24,6 +25,11 @@ def geodesic_km(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLi
     x1, y1, x2, y2 = (np.ascontiguousarray(v).ravel() for v in a)
     _, _, metres = _GEOD.inv(x1, y1, x2, y2)
     return np.asarray(metres, dtype=float).reshape(a[0].shape) / 1000.0
+
+
+def area_km2(geometry: Any) -> float:
+    """The area of a (multi)polygon in lon/lat degrees (EPSG:4326), in km² on the WGS84 ellipsoid."""
+    return abs(float(_GEOD.geometry_area_perimeter(geometry)[0])) / 1e6
 
 
 def local_equal_area_crs(lon: float, lat: float) -> str:

@@ -14,7 +14,8 @@ from importlib import resources
 from typing import Any
 
 from sitefinder.errors import Problem, ProfileError
-from sitefinder.model.settings import SETTINGS, unknown_keys
+from sitefinder.model.setting import unknown_keys
+from sitefinder.model.settings import ECONOMICS, SETTINGS
 
 FIBRE_KM_PER_MS = 204.36  # light in silica fibre: c / 1.467, the group index of standard single-mode fibre
 LOADS = ("interruptible", "firm")
@@ -80,8 +81,8 @@ class Economics:
         return replace(self, items=tuple((n, new if n == name else v) for n, v in self.items))
 
     def used(self) -> tuple[str, ...]:
-        """The parameters this profile's model uses, in catalogue order."""
-        return tuple(n for n, p in PARAMETERS.items() if p.used_by(self))
+        """The parameters this profile's model uses, in the settings table's order."""
+        return tuple(n for n in ECONOMICS if uses(self, SETTINGS[n].used_by))
 
     def metadata(self) -> dict[str, Any]:
         """The ``economics`` block of an export: each parameter as ``{"value", "unit", "source"}``, and the model."""
@@ -94,38 +95,11 @@ class Economics:
         }
 
 
-@dataclass(frozen=True)
-class Parameter:
-    """A parameter of the model: what it is and which profiles use it."""
+def uses(econ: Economics, used_by: str) -> bool:
+    """True when ``econ``'s model uses a parameter whose row says ``used_by``: "" (every model), "hashprice" (a model
+    that earns the hashprice: a mine) or "datacentre" (a model that earns nothing here: a data centre)."""
+    return not used_by or used_by in (econ.revenue, econ.load) or (used_by == "datacentre" and econ.revenue == "none")
 
-    name: str
-    label: str
-    unit: str
-    only: str = ""  # "hashprice": only a mine's revenue uses it; "firm"/"interruptible": only that load
-
-    def used_by(self, econ: Economics) -> bool:
-        """True when ``econ``'s model uses this parameter."""
-        return not self.only or self.only in (econ.revenue, econ.load) or (self.only == "datacentre"
-                                                                            and econ.revenue == "none")
-
-
-PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
-    Parameter("tariff_pkr_per_kwh", "Tariff for the new load", "PKR/kWh"),
-    Parameter("pkr_per_usd", "Exchange rate", "PKR/USD"),
-    Parameter("line_cost_132_usd_per_km", "132 kV line", "USD/km"),
-    Parameter("line_cost_220_usd_per_km", "220 kV line", "USD/km"),
-    Parameter("line_cost_500_usd_per_km", "500 kV line", "USD/km"),
-    Parameter("bay_cost_usd", "Substation bay", "USD"),
-    Parameter("capex_usd_per_mw", "Capital cost", "USD/MW"),
-    Parameter("discount_rate_pct", "Discount rate", "%"),
-    Parameter("life_years", "Life for annualising the connection", "years"),
-    Parameter("pue_base", "PUE at a cool site", ""),
-    Parameter("pue_per_1000_cdd", "PUE added per 1,000 cooling degree days", "per 1,000 °C·day"),
-    Parameter("pue_per_1000_hot_hours", "PUE added per 1,000 hours above 35 °C", "per 1,000 h"),
-    Parameter("efficiency_j_per_th", "Miner efficiency", "J/TH", only="hashprice"),
-    Parameter("hashprice_usd_per_ph_day", "Hashprice", "USD/PH/day", only="hashprice"),
-    Parameter("route_factor", "Fibre route length / straight line", "", only="datacentre"),
-)}
 
 MODEL_TEXT = ("pue = pue_base + pue_per_1000_cdd*CDD/1000 + pue_per_1000_hot_hours*hours_above_35c/1000 (at least 1); "
               "energy_cost_usd_per_year = MW*1000*pue*operating_hours_per_year*tariff/pkr_per_usd; "
@@ -140,7 +114,7 @@ LEFT_OUT = ("staff, maintenance, pool fees, taxes and duties, land, hardware rep
             "months: it is charged at the same tariff")
 
 VALUE_KEYS = ("value", "unit", "source", "date", "low", "high", "note")
-ECONOMICS_KEYS = ("load", "revenue", *PARAMETERS)
+ECONOMICS_KEYS = ("load", "revenue", *ECONOMICS)
 
 
 def _read_value(name: str, table: Any, where: str, problems: list[Problem],
@@ -175,7 +149,11 @@ def _read_value(name: str, table: Any, where: str, problems: list[Problem],
     if s is not None and s.parse(value, where)[1] is not None:
         problems.append(Problem(f"{where}.{name}", f"{value:g} is outside {s.bounds_text()}."))
         return None
-    unit = str(table.get("unit", base.unit if base else PARAMETERS[name].unit))
+    unit = SETTINGS[name].unit  # declared once, in the settings table; a file may repeat it, not change it
+    if "unit" in table and str(table["unit"]) != unit:
+        problems.append(Problem(f"{where}.{name}.unit", f"{table['unit']!r} is not the unit of {name}.",
+                                f"Give the value in {unit or 'a ratio (no unit)'}, or leave the unit out."))
+        return None
     source = str(table.get("source", "" if base is None else f"the profile ({where})")).strip()
     if not source:
         problems.append(Problem(f"{where}.{name}", "has no source.", 'Add source = "URL or document" or source = "assumption".'))
@@ -188,7 +166,7 @@ def _defaults() -> dict[str, EconValue]:
     data = tomllib.loads(text)
     problems: list[Problem] = []
     out = {}
-    for name in PARAMETERS:
+    for name in ECONOMICS:
         if name not in data:
             problems.append(Problem("economics_data/parameters.toml", f"no default for '{name}'."))
             continue
@@ -219,7 +197,7 @@ def parse_economics(table: Any, where: str = "economics") -> tuple[Economics, li
         problems.append(Problem(f"{where}.revenue", f"{revenue!r} is not known.", f"Use one of: {', '.join(REVENUES)}."))
         revenue = "none"
     values = dict(DEFAULTS)
-    for name in PARAMETERS:
+    for name in ECONOMICS:
         if name in table:
             v = _read_value(name, table[name], where, problems, DEFAULTS[name])
             if v is not None:

@@ -16,7 +16,8 @@ from typing import Any
 from sitefinder.errors import InputFileNotFoundError, Problem, ProfileError
 from sitefinder.model.economic_parameters import Economics, parse_economics
 from sitefinder.model.profile_data import builtin_profile_names
-from sitefinder.model.settings import SETTINGS, unknown_keys
+from sitefinder.model.setting import unknown_keys
+from sitefinder.model.settings import SETTINGS
 from sitefinder.model.valuefunctions import ValueFunction, make
 from sitefinder.model.vocabulary import CRITERIA, NODE_STATUSES, SEASONS, NodeRule
 

@@ -1,4 +1,4 @@
-"""Estimates with their ranges: column names, checks and the words people read.
+"""Estimates with their ranges, and numbers as people read them: column names, checks and words.
 
 Every estimated figure travels as three columns: ``<name>`` (the central value), ``<name>_low`` and
 ``<name>_high``. A blank low/high means no range is known (for example a user's layer that gives none):
@@ -38,12 +38,35 @@ def range_columns(names: tuple[str, ...] | list[str]) -> list[str]:
     return [c for n in names for c in (n, low(n), high(n))]
 
 
-def _finite(value: Any) -> float | None:
+def finite(value: Any) -> float | None:
+    """``value`` as a float, or None where it is missing, not a number, NaN or infinite."""
     try:
         v = float(value)
     except (TypeError, ValueError):
         return None
     return v if math.isfinite(v) else None
+
+
+def number_text(value: Any, fmt: str = ",.0f", unit: str = "", unknown: str = "unknown") -> str:
+    """A number as people read it ("1,240 MW"), or ``unknown`` where there is none: the one "number or unknown"
+    of the card, the comparison, the map's popups, the brief and the command line."""
+    v = finite(value)
+    return unknown if v is None else f"{format(v, fmt)}{' ' + unit if unit else ''}"
+
+
+def text_or(value: Any, default: Any = "") -> Any:
+    """``value`` unless it is missing (None, NaN, pandas NA) or empty, else ``default``."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return default
+    return value
+
+
+def ranged_text(row: Any, column: str, unit: str, *, fmt: str = ",.0f", estimate: bool = True,
+                unknown: str = "unknown") -> str:
+    """``row[column]`` with its ``_low``/``_high`` as people read it: "1,240 MW (estimate, 800-1,500)"."""
+    get = row.get if hasattr(row, "get") else (lambda _k, _d=None: None)
+    return format_estimate(get(column), get(low(column)), get(high(column)), fmt=fmt, unit=unit, estimate=estimate,
+                           unknown=unknown)
 
 
 def format_estimate(value: Any, lo: Any = None, hi: Any = None, *, fmt: str = ",.0f", unit: str = "",
@@ -53,11 +76,11 @@ def format_estimate(value: Any, lo: Any = None, hi: Any = None, *, fmt: str = ",
     ``estimate=False`` drops the word "estimate" (a measured distance with a location range, say). A
     missing range says so instead of inventing one; a missing value is ``unknown``.
     """
-    v = _finite(value)
+    v = finite(value)
     if v is None:
         return unknown
     text = f"{format(v, fmt)}{' ' + unit if unit else ''}"
-    a, b = _finite(lo), _finite(hi)
+    a, b = finite(lo), finite(hi)
     if a is not None and b is not None:
         span = f"{format(a, fmt)} to {format(b, fmt)}" if a < 0 or b < 0 else f"{format(a, fmt)}-{format(b, fmt)}"
         return f"{text} ({'estimate, ' if estimate else 'range '}{span})"

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from typing import Any
 
 from sitefinder.errors import Problem, ProfileError
 from sitefinder.model.profiles import Profile, load_profile
-from sitefinder.model.settings import ECONOMICS, SCENARIO_KEYS, SETTINGS, unknown_keys
+from sitefinder.model.setting import unknown_keys
+from sitefinder.model.settings import ECONOMICS, SCENARIO_KEYS, SETTINGS, SettingsRecord, settings_record
 
 SCENARIO_VERSION = 1
 MAX_SELECTED = SETTINGS["selected"].max_items
@@ -20,53 +21,10 @@ LAND_EXCLUSION = "land_excluded"
 TOWN_SETBACK = "town_distance_km"
 
 
-@dataclass(frozen=True)
-class Scenario:
-    """All user settings, one field per row of ``settings.SETTINGS`` (same names, same defaults; a test
-    checks). ``None`` means "the profile's default"."""
-
-    profile: str = SETTINGS["profile"].default
-    mw: float | None = SETTINGS["mw"].default
-    season: str | None = SETTINGS["season"].default
-    weights: dict[str, float] = field(default_factory=dict)
-    max_grid_km: float | None = SETTINGS["max_grid_km"].default
-    min_voltage_kv: float | None = SETTINGS["min_voltage_kv"].default
-    land_exclusions: bool = SETTINGS["land_exclusions"].default
-    town_setback: bool = SETTINGS["town_setback"].default
-    resolution: int = SETTINGS["resolution"].default
-    top: int = SETTINGS["top"].default
-    max_per_node: int = SETTINGS["max_per_node"].default
-    province: str | None = SETTINGS["province"].default
-    draws: int = SETTINGS["draws"].default
-    seed: int = SETTINGS["seed"].default
-    weight_spread: float = SETTINGS["weight_spread"].default
-    data_spread: str = SETTINGS["data_spread"].default
-    headroom_range: tuple[float, float] | None = SETTINGS["headroom_range"].default
-    target_mw: float = SETTINGS["target_mw"].default
-    min_mw: float | None = SETTINGS["min_mw"].default
-    min_spacing_km: float = SETTINGS["min_spacing_km"].default
-    assumed_headroom_mw: float | None = SETTINGS["assumed_headroom_mw"].default
-    min_months: int | None = SETTINGS["min_months"].default
-    # the cost model's parameters (None: the profile's, with its source)
-    tariff_pkr_per_kwh: float | None = SETTINGS["tariff_pkr_per_kwh"].default
-    pkr_per_usd: float | None = SETTINGS["pkr_per_usd"].default
-    line_cost_132_usd_per_km: float | None = SETTINGS["line_cost_132_usd_per_km"].default
-    line_cost_220_usd_per_km: float | None = SETTINGS["line_cost_220_usd_per_km"].default
-    line_cost_500_usd_per_km: float | None = SETTINGS["line_cost_500_usd_per_km"].default
-    bay_cost_usd: float | None = SETTINGS["bay_cost_usd"].default
-    capex_usd_per_mw: float | None = SETTINGS["capex_usd_per_mw"].default
-    discount_rate_pct: float | None = SETTINGS["discount_rate_pct"].default
-    life_years: float | None = SETTINGS["life_years"].default
-    pue_base: float | None = SETTINGS["pue_base"].default
-    pue_per_1000_cdd: float | None = SETTINGS["pue_per_1000_cdd"].default
-    pue_per_1000_hot_hours: float | None = SETTINGS["pue_per_1000_hot_hours"].default
-    efficiency_j_per_th: float | None = SETTINGS["efficiency_j_per_th"].default
-    hashprice_usd_per_ph_day: float | None = SETTINGS["hashprice_usd_per_ph_day"].default
-    route_factor: float | None = SETTINGS["route_factor"].default
-    focus: str | None = SETTINGS["focus"].default          # the site whose card is open
-    selected: tuple[str, ...] = SETTINGS["selected"].default  # sites picked for side-by-side comparison
-    show_programme: bool = SETTINGS["show_programme"].default  # the programme's sites are drawn on the map
-    how_sure: bool = SETTINGS["how_sure"].default          # the "How sure?" draws are shown
+@settings_record(*SETTINGS)
+class Scenario(SettingsRecord):
+    """All user settings: one field per row of the settings table (``sitefinder.model.settings``), with the
+    table's type and default, in table order. ``None`` means "the profile's default"."""
 
     def apply(self, base: Profile | None = None) -> Profile:
         """The profile to score: the named profile with this scenario's changes."""
@@ -128,8 +86,8 @@ class Scenario:
         """Each economics parameter's value after ``change(name, value)`` (for ``canonical`` and ``filled``)."""
         return {n: change(n, getattr(self, n)) for n in ECONOMICS}
 
-    def settings(self) -> Scenario:
-        """The same scenario without what is only a view (open card, comparison picks, the How sure? view)."""
+    def without_view(self) -> Scenario:
+        """The same scenario without what is only a view (open card, comparison picks, the map's extra layers)."""
         return replace(self, **{s.name: s.default for s in SETTINGS.values() if s.view_only})
 
     # -- query string ---------------------------------------------------------------------------
@@ -218,11 +176,19 @@ class Scenario:
                 out[s.name] = parsed
         return replace(cls(), **out), problems
 
-    def usable(self, profile: Profile, known_provinces: list[str]) -> tuple[Scenario, list[str]]:
+    def usable(self, profile: Profile, known_provinces: list[str], *, page: bool = False) -> tuple[Scenario, list[str]]:
         """This scenario with what cannot apply to ``profile`` and the data left out, and why: weights for
-        criteria the profile does not score, a province the dataset does not have."""
+        criteria the profile does not score, a province the dataset does not have, and (``page``: for the web
+        page) a value above a setting's ``page_hi``, such as resolution 9."""
         notes: list[str] = []
         changes: dict[str, Any] = {}
+        if page:
+            for s in SETTINGS.values():
+                value = getattr(self, s.name)
+                if s.page_hi is not None and value is not None and value > s.page_hi:
+                    notes.append(f"{s.name} {value} is for the command line ({s.flag} {value}); the page shows "
+                                 f"{s.name} {s.page_hi:g}")
+                    changes[s.name] = type(value)(s.page_hi)
         extra = [k for k in self.weights if k not in profile.weights]
         if extra:
             notes.append(f"weights for {', '.join(extra)} are not used by {profile.title}; ignored")
@@ -237,3 +203,16 @@ class Scenario:
                          "all provinces are shown")
             changes["province"] = None
         return (replace(self, **changes) if changes else self), notes
+
+    def for_profile(self, name: str) -> Scenario:
+        """This scenario moved to the profile ``name``, as each setting's ``on_profile_change`` says: the profile's
+        own settings (size, season, weights, limits) and the view start afresh; a cost parameter the user set is
+        kept where the new profile's model uses it; everything else is kept."""
+        new = load_profile(name)
+        changes: dict[str, Any] = {"profile": name}
+        for s in SETTINGS.values():
+            if s.name == "profile" or s.on_profile_change == "keep":
+                continue
+            if s.on_profile_change == "reset" or getattr(self, s.name) is None or s.name not in new.economics.used():
+                changes[s.name] = s.field().default_factory() if s.kind == "weights" else s.default
+        return replace(self, **changes)

@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from sitefinder.data.dataset import Dataset
 from sitefinder.measure.geodesy import geodesic_km
 from sitefinder.measure.surplus import monthly_surplus
+from sitefinder.model.settings import SettingsRecord, in_group, settings_record
 from sitefinder.model.vocabulary import MONTH_NAMES, SEASON_MONTHS, SUMMER_MONTHS, WINTER_MONTHS
 from sitefinder.rank.scoring import ScoreResult
 from sitefinder.rank.shortlist import in_province
@@ -38,18 +39,16 @@ LIMITS = ("target", "region surplus", "node headroom", "facility size")
 _EPS = 1e-9
 
 
-@dataclass(frozen=True)
-class Rules:
-    """How the programme is built (MW, km)."""
+RULE_SETTINGS = (*in_group("programme"), "max_per_node", "province")
 
-    target_mw: float
+
+@settings_record(*RULE_SETTINGS)
+class Rules(SettingsRecord):
+    """How the programme is built (MW, km): the facility size, then one field per row of the settings table's
+    programme group (target_mw, min_mw, min_spacing_km, assumed_headroom_mw, min_months) and the shortlist's
+    max_per_node (0: no limit) and province."""
+
     unit_mw: float                         # the facility size: the most one site takes
-    min_mw: float | None = None            # the least a site may take (None: the facility size)
-    min_spacing_km: float = 0.0
-    assumed_headroom_mw: float | None = None  # for nodes whose headroom is unknown (None: not limiting)
-    min_months: int | None = None          # None: every month of the profile's season
-    max_per_node: int = 0                  # 0: no limit (the node's headroom limits instead)
-    province: str | None = None
 
     @property
     def smallest(self) -> float:
@@ -134,7 +133,7 @@ def make_ledger(dataset: Dataset, rules: Rules, end: str = "") -> Ledger:
 
 
 @dataclass
-class Allocation:
+class Placement:
     """The programme: the sites taken, what each took and why it took no more, and the ledger at the end."""
 
     rows: NDArray[np.intp]               # matrix rows of the sites, in the order taken
@@ -155,8 +154,8 @@ class Allocation:
         return float(self.mw.sum())
 
 
-def allocate(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rules: Rules, season: str, *,
-             end: str = "") -> Allocation:
+def place_sites(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rules: Rules, season: str, *,
+             end: str = "") -> Placement:
     """Share ``rules.target_mw`` out over the feasible candidates of ``result`` in score order (see the module
     docstring); ``end`` = "_low" runs it on the low end of every surplus range."""
     ledger = make_ledger(dataset, rules, end)
@@ -237,7 +236,7 @@ def allocate(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rules:
         else:
             why = "; ".join(f"{v:,} candidate(s): {k}" for k, v in skipped.items() if v)
             stopped = f"nothing more fits ({why or 'no candidate passes the constraints'})"
-    return Allocation(np.asarray(rows, dtype=np.intp), np.asarray(mw, dtype=float), binding, months,
+    return Placement(np.asarray(rows, dtype=np.intp), np.asarray(mw, dtype=float), binding, months,
                       np.asarray(region_left), np.asarray(node_left), basis, ledger, rules.target_mw, skipped, stopped)
 
 
@@ -264,16 +263,16 @@ def _region_room(left: NDArray[np.float64], required: NDArray[np.bool_], min_mon
     return room if np.isfinite(room) else -np.inf
 
 
-def firm_at(allocation: Allocation, matrix: pd.DataFrame, dataset: Dataset, rules: Rules, season: str,
+def firm_at(placement: Placement, matrix: pd.DataFrame, dataset: Dataset, rules: Rules, season: str,
             end: str = "_low") -> NDArray[np.float64]:
-    """The MW each site of ``allocation`` could still take, in the same order, if every region's surplus were at
+    """The MW each site of ``placement`` could still take, in the same order, if every region's surplus were at
     ``end`` of its range: a site takes at most what it has now, and nothing if less than the smallest site fits."""
     ledger = make_ledger(dataset, rules, end)
     region_index = {r: i for i, r in enumerate(ledger.region_ids)}
     node_index = {n: i for i, n in enumerate(ledger.node_ids)}
     required = _mask(SEASON_MONTHS[season])
-    out = np.zeros(len(allocation.rows))
-    for k, (i, mw) in enumerate(zip(allocation.rows, allocation.mw)):
+    out = np.zeros(len(placement.rows))
+    for k, (i, mw) in enumerate(zip(placement.rows, placement.mw)):
         r = region_index[str(matrix["region_id"].iloc[i])]
         node = matrix["grid_node_id"].iloc[i]
         n = node_index.get(str(node)) if pd.notna(node) else None
@@ -298,19 +297,19 @@ def _binding(take: float, unit: float, room: float, region: float, node: float) 
     return "facility size"
 
 
-def ledger_tables(allocation: Allocation, matrix: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+def ledger_tables(placement: Placement, matrix: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What each region and each node had, gave and has left (only those the programme drew on)."""
-    led = allocation.ledger
+    led = placement.ledger
     names = dict(zip(dataset["supply_regions"]["region_id"].astype(str), dataset["supply_regions"]["name"].astype(str)))
-    site_region = matrix["region_id"].astype(str).to_numpy()[allocation.rows]
-    site_node = matrix["grid_node_id"].astype(object).to_numpy()[allocation.rows]
+    site_region = matrix["region_id"].astype(str).to_numpy()[placement.rows]
+    site_node = matrix["grid_node_id"].astype(object).to_numpy()[placement.rows]
     r_index = {r: k for k, r in enumerate(led.region_ids)}
     winter, summer = _mask(WINTER_MONTHS), _mask(SUMMER_MONTHS)
     region_rows = []
     for r in sorted(set(site_region)):
         k, here = r_index[r], site_region == r
         region_rows.append({"region_id": r, "region": names.get(r, r), "sites": int(here.sum()),
-                            "allocated_mw": round(float(allocation.mw[here].sum()), 3),
+                            "allocated_mw": round(float(placement.mw[here].sum()), 3),
                             "surplus_winter_start_mw": round(float(np.nanmin(led.start_surplus[k][winter])), 3),
                             "surplus_winter_left_mw": round(float(np.nanmin(led.surplus[k][winter])), 3),
                             "surplus_summer_start_mw": round(float(np.nanmin(led.start_surplus[k][summer])), 3),
@@ -324,7 +323,7 @@ def ledger_tables(allocation: Allocation, matrix: pd.DataFrame, dataset: Dataset
         k, here = n_index[n], node_str == n
         start, left = led.start_headroom[k], led.headroom[k]
         node_rows.append({"grid_node_id": n, "grid_node": node_names.get(n, n), "sites": int(here.sum()),
-                          "allocated_mw": round(float(allocation.mw[here].sum()), 3),
+                          "allocated_mw": round(float(placement.mw[here].sum()), 3),
                           "headroom_start_mw": None if not np.isfinite(start) else round(float(start), 3),
                           "headroom_left_mw": None if not np.isfinite(left) else round(float(left), 3),
                           "headroom_basis": led.headroom_basis[k]})

@@ -1,5 +1,5 @@
-"""A programme (portfolio) run: the allocation of ``allocation.py`` for a scenario, as a table, a frame to map
-and export, the ledger of regions and nodes, and metadata. Shared by ``sitefinder allocate`` and the app.
+"""A programme run: the placement of ``ledger.py`` for a scenario, as a table, a frame to map
+and export, the ledger of regions and nodes, and metadata. Shared by ``sitefinder programme`` and the app.
 
 The candidates are ranked with the profile's rules at the smallest site size (``min_mw``), so a site too big
 for what is left can still come in smaller; the scores do not depend on the size.
@@ -17,35 +17,32 @@ import pandas as pd
 from sitefinder.errors import Problem, ProfileError
 from sitefinder.model.profiles import Profile
 from sitefinder.model.scenario import Scenario
-from sitefinder.programme.ledger import Allocation, Rules, allocate, firm_at, ledger_tables, month_text
+from sitefinder.programme.ledger import RULE_SETTINGS, Placement, Rules, firm_at, ledger_tables, month_text, place_sites
 from sitefinder.rank.metadata import run_metadata
 from sitefinder.rank.scoring import ScoreResult
 from sitefinder.rank.shortlist import provinces, recorded_scenario, shortlist_frame, shortlist_table, site_economics_for, with_economics
 from sitefinder.rank.study import Study
 
-PORTFOLIO_COLUMNS = ["rank", "allocated_mw", "allocated_mw_at_low", "binding_limit", "months_running", "months_count",
+PROGRAMME_COLUMNS = ["rank", "allocated_mw", "allocated_mw_at_low", "binding_limit", "months_running", "months_count",
                      "region_surplus_left_mw", "node_headroom_left_mw", "headroom_basis"]
 
 
 def rules_for(scenario: Scenario, profile: Profile) -> Rules:
-    """The allocation rules a scenario holds (the facility size is the profile's, after the scenario's changes)."""
-    return Rules(target_mw=float(scenario.target_mw), unit_mw=float(profile.facility_mw),
-                 min_mw=None if scenario.min_mw is None else float(scenario.min_mw),
-                 min_spacing_km=float(scenario.min_spacing_km), assumed_headroom_mw=scenario.assumed_headroom_mw,
-                 min_months=scenario.min_months, max_per_node=int(scenario.max_per_node), province=scenario.province)
+    """The programme's rules a scenario holds (the facility size is the profile's, after the scenario's changes)."""
+    return Rules(unit_mw=float(profile.facility_mw), **{name: getattr(scenario, name) for name in RULE_SETTINGS})
 
 
 @dataclass
-class Portfolio:
-    """An allocation with everything needed to show, export and trust it."""
+class Programme:
+    """An placement with everything needed to show, export and trust it."""
 
     rules: Rules
     profile: Profile
     matrix: pd.DataFrame
     result: ScoreResult
-    central: Allocation
+    central: Placement
     firm_mw: np.ndarray        # each site's MW if every surplus were at the low end (same sites, same order)
-    low: Allocation            # the allocation run afresh on the low ends
+    low: Placement            # the placement run afresh on the low ends
     table: pd.DataFrame
     frame: gpd.GeoDataFrame
     regions: pd.DataFrame      # the ledger: what each region had, gave, has left
@@ -57,12 +54,12 @@ class Portfolio:
         """One line: what was allocated, why it stopped, and what is firm at the low estimate."""
         return (f"{self.central.total_mw:,.0f} MW of {self.rules.target_mw:,.0f} MW on {len(self.central.rows)} site(s); "
                 f"{self.central.stopped_because}. Firm at the low estimate of surplus: {self.firm_mw.sum():,.0f} MW "
-                f"(run afresh on the low estimates, the allocation would place {self.low.total_mw:,.0f} MW).")
+                f"(run afresh on the low estimates, the placement would place {self.low.total_mw:,.0f} MW).")
 
 
-def make_portfolio(study: Study, scenario: Scenario, profile: Profile, *,
-                   ranked: tuple[pd.DataFrame, ScoreResult] | None = None) -> Portfolio:
-    """Rank ``study`` under ``profile`` (constraints at the smallest site size) and allocate the scenario's target.
+def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
+                   ranked: tuple[pd.DataFrame, ScoreResult] | None = None) -> Programme:
+    """Rank ``study`` under ``profile`` (constraints at the smallest site size) and place the scenario's target.
     ``ranked``: the ordinary ranking already made for ``profile`` (the shortlist's), used when the smallest site is
     the facility size, so the candidates are not scored twice."""
     rules = rules_for(scenario, profile)
@@ -74,9 +71,9 @@ def make_portfolio(study: Study, scenario: Scenario, profile: Profile, *,
     if scenario.province and scenario.province.lower() not in {p.lower() for p in provinces(matrix)}:
         raise ProfileError("province", [Problem("province", f"'{scenario.province}' is not a province in this dataset.",
                                                 f"Use one of: {', '.join(provinces(matrix))}.")])
-    central = allocate(matrix, result, study.dataset, rules, profile.season)
+    central = place_sites(matrix, result, study.dataset, rules, profile.season)
     firm = firm_at(central, matrix, study.dataset, rules, profile.season)
-    low = allocate(matrix, result, study.dataset, rules, profile.season, end="_low")
+    low = place_sites(matrix, result, study.dataset, rules, profile.season, end="_low")
     rows = central.rows
     base = shortlist_table(matrix, result, rows)
     extra = pd.DataFrame({
@@ -98,7 +95,7 @@ def make_portfolio(study: Study, scenario: Scenario, profile: Profile, *,
                         scenario=recorded_scenario(scenario, profile))
     meta["facility_mw"] = profile.facility_mw
     meta["economics"]["facility_mw"] = "each site's allocated_mw, in the months it runs (months_running)"
-    meta["allocation"] = {
+    meta["programme"] = {
         "target_mw": rules.target_mw,
         "allocated_mw_total": round(central.total_mw, 3),
         "sites": int(len(rows)),
@@ -119,10 +116,10 @@ def make_portfolio(study: Study, scenario: Scenario, profile: Profile, *,
             "region_surplus": "used up month by month (monthly figures where the layer has them, else winter for "
                               "Oct-Mar and summer for Apr-Sep); a site uses surplus in every month it runs",
             "low_estimate": "firm: the same sites, in the same order, replayed against the low end of every surplus "
-                            "range (a region without a range: its central value); reallocated: the allocation run afresh "
+                            "range (a region without a range: its central value); reallocated: the placement run afresh "
                             "on the low ends",
             "unknown_headroom": rules.headroom_rule(),
         },
         "ledger": {"regions": regions.to_dict(orient="records"), "nodes": nodes.to_dict(orient="records")},
     }
-    return Portfolio(rules, profile, matrix, result, central, firm, low, table, frame, regions, nodes, meta)
+    return Programme(rules, profile, matrix, result, central, firm, low, table, frame, regions, nodes, meta)

@@ -132,7 +132,7 @@ def _base_profile(scenario: Scenario, profile: Profile) -> Profile | None:
 def recorded_scenario(scenario: Scenario, profile: Profile) -> dict[str, str]:
     """The scenario as URL parameters, with what equals the profile's defaults left out (for metadata)."""
     base = _base_profile(scenario, profile)
-    settings = scenario.settings()
+    settings = scenario.without_view()
     return (settings.canonical(base) if base is not None else settings).to_query()
 
 

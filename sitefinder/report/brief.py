@@ -19,7 +19,7 @@ import pandas as pd
 from sitefinder import __version__
 from sitefinder.data.dataset import Dataset
 from sitefinder.economics.text import figure_lines, parameter_rows
-from sitefinder.model.ranges import format_estimate
+from sitefinder.model.ranges import number_text, ranged_text
 from sitefinder.model.vocabulary import CRITERIA
 from sitefinder.report.staticmap import site_map_svg
 
@@ -48,17 +48,11 @@ def _e(value: Any) -> str:
 
 
 def _num(value: Any, fmt: str = ",.1f", unit: str = "", unknown: str = "unknown") -> str:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return unknown
-    return unknown if math.isnan(v) else f"{format(v, fmt)}{' ' + unit if unit else ''}"
+    return number_text(value, fmt, unit, unknown)
 
 
 def _ranged(r: pd.Series, col: str, unit: str, fmt: str = ",.0f", estimate: bool = True) -> str:
-    if col not in r:
-        return "not scored"
-    return format_estimate(r[col], r.get(f"{col}_low"), r.get(f"{col}_high"), fmt=fmt, unit=unit, estimate=estimate)
+    return ranged_text(r, col, unit, fmt=fmt, estimate=estimate) if col in r else "not scored"
 
 
 def _place(r: pd.Series) -> str:
@@ -144,7 +138,7 @@ def _assumptions(meta: dict[str, Any]) -> str:
                      + _e(econ.get("left_out", "")) + ".</p><table><tr><th>parameter</th><th>value</th><th>range</th>"
                      "<th>source</th></tr>" + "".join(f"<tr><td>{_e(a)}</td><td>{_e(b)}</td><td>{_e(c)}</td><td>{_e(d)}</td></tr>"
                                                      for a, b, c, d in parameter_rows(econ)) + "</table>")
-    alloc = meta.get("allocation")
+    alloc = meta.get("programme")
     if alloc:
         parts.append("<h3>Programme rules</h3><table>" + _rows_html([(k.replace('_', ' '), str(v)) for k, v in
                                                                       alloc.get("rules", {}).items()]) + "</table>")
@@ -179,7 +173,7 @@ def brief_html(frame: gpd.GeoDataFrame, metadata: dict[str, Any], dataset: Datas
                 ("Data", f"{meta.get('dataset', {}).get('name', '')}, version {meta.get('dataset', {}).get('version', '')}"),
                 ("Made with", f"{meta.get('generator', f'sitefinder {__version__}')}"
                               + (f", {meta['generated_at']}" if meta.get("generated_at") else ""))]
-    alloc = meta.get("allocation")
+    alloc = meta.get("programme")
     summary = [("Sites", f"{len(frame)}")]
     if alloc:
         summary = [("Allocated", f"{alloc['allocated_mw_total']:,.0f} of {alloc['target_mw']:,.0f} MW"),
@@ -232,7 +226,7 @@ published).</p>
 <h2 class="pagebreak">Assumptions behind the estimates</h2>{_assumptions(meta)}
 <h2>Sources</h2>{_sources(dataset)}
 <p class="small muted">Made by sitefinder {_e(__version__)}. The same settings give the same table in the app and on the
-command line (sitefinder rank / allocate).</p>
+command line (sitefinder rank / programme).</p>
 </body></html>
 """
 

@@ -118,6 +118,6 @@ def _filled(scenario: Scenario) -> Scenario:
     """The scenario's settings with the profile's values in place of "the profile's default", so a difference
     reads "100 -> 150 MW", not "default -> 150"."""
     try:
-        return scenario.settings().filled(load_profile(scenario.profile))
+        return scenario.without_view().filled(load_profile(scenario.profile))
     except SitefinderError:
-        return scenario.settings()
+        return scenario.without_view()

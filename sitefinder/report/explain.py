@@ -26,7 +26,7 @@ from sitefinder.measure.climate import ClimateSettings
 from sitefinder.measure.criteria import climate_check, combine, eligible_nodes, grid_criteria, site_criteria
 from sitefinder.measure.geodesy import geodesic_km
 from sitefinder.model.profiles import Profile
-from sitefinder.model.ranges import format_estimate, high, low
+from sitefinder.model.ranges import finite, format_estimate, high, low
 from sitefinder.model.vocabulary import CRITERIA, METRIC_COLUMNS
 from sitefinder.rank.scoring import ScoreResult, reason_text, score
 
@@ -183,14 +183,6 @@ def _src(row: pd.Series | None, fallback: str) -> str:
     return str(text) if text is not None and not (isinstance(text, float) and math.isnan(text)) and str(text) else fallback
 
 
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
-
-
 def explain_point(dataset: Dataset, lon: float, lat: float, profile: Profile, *,
                   ranking: RankLookup | None = None, nodes_shown: int = 3) -> Explanation:
     """Explain one WGS84 point under ``profile``: values with ranges and sources, constraint verdicts,
@@ -261,7 +253,7 @@ def explain_point(dataset: Dataset, lon: float, lat: float, profile: Profile, *,
         estimate = bool(info.estimate) if info else col in ("surplus_winter_mw", "surplus_summer_mw", "annual_mean_temp_c")
         if col in METRIC_COLUMNS and raster:
             estimate = False
-        values[col] = ValueExplained(label, _num(m[col]), unit, _num(m.get(low(col))), _num(m.get(high(col))),
+        values[col] = ValueExplained(label, finite(m[col]), unit, finite(m.get(low(col))), finite(m.get(high(col))),
                                      sources.get(col, ""), estimate)
 
     params = profile.params()
@@ -286,7 +278,7 @@ def explain_point(dataset: Dataset, lon: float, lat: float, profile: Profile, *,
         if len(pos):
             i = int(pos[0])
             r = int(ranking.result.rank[i])
-            cell = {"id": cid, "resolution": ranking.candidates.resolution, "score": _num(ranking.result.score[i]),
+            cell = {"id": cid, "resolution": ranking.candidates.resolution, "score": finite(ranking.result.score[i]),
                     "rank": r or None, "of": ranking.result.n_feasible}
             rank = r or None
     return Explanation(
@@ -323,12 +315,12 @@ def nearest_nodes(dataset: Dataset, lon: float, lat: float, profile: Profile, k:
     out = []
     for i in order:
         r = nodes.iloc[int(i)]
-        err = _num(r.get("location_error_km"))
+        err = finite(r.get("location_error_km"))
         d = float(km[i])
-        out.append({"node_id": str(r["node_id"]), "name": str(r["name"]), "voltage_kv": _num(r["voltage_kv"]),
+        out.append({"node_id": str(r["node_id"]), "name": str(r["name"]), "voltage_kv": finite(r["voltage_kv"]),
                     "status": str(r["status"]), "distance_km": round(d, 3),
                     "distance_km_low": round(max(d - err, 0.0), 3) if err is not None else None,
                     "distance_km_high": round(d + err, 3) if err is not None else None,
-                    "headroom_mw": _num(r.get("headroom_mw")), "location_precision": _str(r.get("location_precision")),
+                    "headroom_mw": finite(r.get("headroom_mw")), "location_precision": _str(r.get("location_precision")),
                     "source": _src(r, "grid nodes layer")})
     return out

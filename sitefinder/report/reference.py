@@ -4,9 +4,9 @@ schemas. The README and the docs site show exactly these (a test checks).
 
 from __future__ import annotations
 
-from sitefinder.model.economic_parameters import PARAMETERS
 from sitefinder.model.profiles import builtin_profile_names, load_profile
-from sitefinder.model.settings import RANKING, SETTINGS
+from sitefinder.model.setting import RANKING
+from sitefinder.model.settings import ECONOMICS, SETTINGS
 
 
 def settings_markdown() -> str:
@@ -36,11 +36,11 @@ def _n(v: float) -> str:
 def economics_markdown() -> str:
     """The README's table of the cost model's parameters: each built-in profile's value (range), the unit and the
     source (a test checks the README holds exactly this)."""
-
     profiles = [load_profile(n) for n in builtin_profile_names()]
     rows = ["| parameter | " + " | ".join(f"{p.title} (range)" for p in profiles) + " | unit | source |",
             "|---|" + "---|" * len(profiles) + "---|---|"]
-    for name, param in PARAMETERS.items():
+    for name in ECONOMICS:
+        param = SETTINGS[name]
         cells, sources = [], []
         for p in profiles:
             v = p.economics.values[name]

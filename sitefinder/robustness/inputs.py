@@ -38,8 +38,9 @@ from sitefinder.measure.criteria import region_surplus
 from sitefinder.measure.geodesy import NearestFinder
 from sitefinder.model.profiles import Profile
 from sitefinder.model.ranges import high, low
+from sitefinder.model.settings import SETTINGS, SettingsRecord, in_group, settings_record
 
-DATA_SPREADS = ("triangular", "uniform", "none")
+DATA_SPREADS = SETTINGS["data_spread"].options()
 SURPLUS_COLUMNS = ("region_surplus_mw", "surplus_winter_mw", "surplus_summer_mw")
 CLIMATE_COLUMNS = ("hottest_month_tmax_c", "cooling_degree_days", "hours_above_35c", "free_cooling_months",
                    "annual_mean_temp_c")
@@ -49,15 +50,10 @@ HEADROOM_COLUMN = "grid_headroom_mw"
 _GEOD = Geod(ellps="WGS84")
 
 
-@dataclass(frozen=True)
-class DrawSettings:
-    """How many draws, from which seed, and how wide: the settings of ``sitefinder robustness``."""
-
-    draws: int = 1000
-    seed: int = 7
-    weight_spread: float = 20.0               # % (see the module docstring); 0 keeps the weights as set
-    data_spread: str = "triangular"           # one of DATA_SPREADS
-    headroom_range: tuple[float, float] | None = None  # MW; None leaves unknown headroom unknown
+@settings_record(*in_group("robustness"))
+class DrawSettings(SettingsRecord):
+    """How many draws, from which seed, and how wide: the settings of ``sitefinder robustness``, one field per row
+    of the settings table's robustness group (draws, seed, weight_spread in %, data_spread, headroom_range in MW)."""
 
     def __post_init__(self) -> None:
         problems = []

@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from sitefinder.model.profiles import Profile
 from sitefinder.model.scenario import Scenario
+from sitefinder.model.settings import in_group
 from sitefinder.rank.metadata import run_metadata
 from sitefinder.rank.shortlist import Shortlist, make_shortlist, recorded_scenario, shortlist_frame, shortlist_table
 from sitefinder.rank.study import Study
@@ -37,6 +38,8 @@ from sitefinder.robustness.engine import PERCENTILES, Engine, Outcome
 from sitefinder.robustness.inputs import DrawSettings, Inputs, describe, inputs_for, make_draws
 from sitefinder.robustness.voi import FigureValue, value_of_information, voi_frame
 
+ROBUST_SHARE = 0.8  # a shortlisted site is "robust" when it is shortlisted in at least this share of the draws
+ROBUST_WORDS = f"shortlisted in at least {ROBUST_SHARE:.0%} of the draws"
 ROBUST_COLUMNS = ["central_rank", "p_top_n", "p_node_top_n", "p_feasible", "rank_p05", "rank_p50", "rank_p95"]
 Progress = Callable[[float, str], None]
 
@@ -47,8 +50,7 @@ def _quiet(_share: float, _message: str) -> None:
 
 def draw_settings(scenario: Scenario) -> DrawSettings:
     """The draw settings a scenario holds."""
-    return DrawSettings(draws=int(scenario.draws), seed=int(scenario.seed), weight_spread=float(scenario.weight_spread),
-                        data_spread=scenario.data_spread, headroom_range=scenario.headroom_range)
+    return DrawSettings(**{name: getattr(scenario, name) for name in in_group("robustness")})
 
 
 @dataclass
@@ -145,7 +147,7 @@ def run_robustness(study: Study, scenario: Scenario, profile: Profile, *, voi: b
                     province=scenario.province)
     draws = make_draws(inputs, settings)
     seconds["prepare"] = time.perf_counter() - t
-    share = 0.8 if voi else 1.0
+    share = 0.8 if voi else 1.0  # of the progress bar: the draws, then the value of information
     progress(0.0, f"{settings.draws:,} draws over {len(engine.rows):,} candidates that can pass the constraints")
     t = time.perf_counter()
     outcome = engine.run(draws, progress=lambda s: progress(share * s, f"draw {round(s * settings.draws):,} of {settings.draws:,}"))

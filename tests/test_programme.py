@@ -17,8 +17,8 @@ from sitefinder.measure.geodesy import geodesic_km
 from sitefinder.model.profiles import load_profile
 from sitefinder.model.scenario import Scenario
 from sitefinder.model.vocabulary import MONTHLY, SEASON_MONTHS
-from sitefinder.programme.ledger import Rules, allocate, firm_at, make_ledger, month_text
-from sitefinder.programme.run import make_portfolio
+from sitefinder.programme.ledger import Rules, firm_at, make_ledger, month_text, place_sites
+from sitefinder.programme.run import make_programme
 from sitefinder.rank.shortlist import pick_shortlist
 from sitefinder.rank.study import Study
 
@@ -48,14 +48,14 @@ def _with_surplus(data: Dataset, mw: float) -> Dataset:
     return data.with_layer("supply_regions", regions)
 
 
-def _check_limits(allocation, matrix: pd.DataFrame, data: Dataset, rules: Rules) -> None:
+def _check_limits(placement, matrix: pd.DataFrame, data: Dataset, rules: Rules) -> None:
     """Nothing exceeds the target, any region's surplus in any month, or any node's known headroom."""
-    assert allocation.total_mw <= rules.target_mw + 1e-6
+    assert placement.total_mw <= rules.target_mw + 1e-6
     start = make_ledger(data, rules)
     used = np.zeros_like(start.surplus)
     r_index = {r: i for i, r in enumerate(start.region_ids)}
     by_node: dict[str, float] = {}
-    for row, mw, months in zip(allocation.rows, allocation.mw, allocation.months):
+    for row, mw, months in zip(placement.rows, placement.mw, placement.months):
         used[r_index[str(matrix["region_id"].iloc[row])]] += np.where(months, mw, 0.0)
         node = str(matrix["grid_node_id"].iloc[row])
         by_node[node] = by_node.get(node, 0.0) + mw
@@ -77,15 +77,15 @@ def test_the_programme_never_exceeds_the_target_a_regions_surplus_or_a_nodes_hea
     profile, matrix, result = _ranked(study)
     rules = Rules(target_mw=target, unit_mw=100.0, min_mw=20.0, min_spacing_km=spacing, assumed_headroom_mw=assumed,
                   max_per_node=per_node)
-    allocation = allocate(matrix, result, data, rules, profile.season)
-    assert len(allocation.rows) > 0
-    _check_limits(allocation, matrix, data, rules)
+    placement = place_sites(matrix, result, data, rules, profile.season)
+    assert len(placement.rows) > 0
+    _check_limits(placement, matrix, data, rules)
     if spacing:
-        lon, lat = matrix["lon"].to_numpy()[allocation.rows], matrix["lat"].to_numpy()[allocation.rows]
+        lon, lat = matrix["lon"].to_numpy()[placement.rows], matrix["lat"].to_numpy()[placement.rows]
         for k in range(len(lon)):
             assert np.all(geodesic_km(lon[k], lat[k], np.delete(lon, k), np.delete(lat, k)) >= spacing)
     if per_node:
-        counts = pd.Series(matrix["grid_node_id"].astype(str).to_numpy()[allocation.rows]).value_counts()
+        counts = pd.Series(matrix["grid_node_id"].astype(str).to_numpy()[placement.rows]).value_counts()
         assert counts.max() <= per_node
 
 
@@ -95,24 +95,24 @@ def test_with_unlimited_resources_the_programme_is_the_top_of_the_ranking(pakist
     profile, matrix, result = _ranked(study, mw=100.0)
     k = 25
     rules = Rules(target_mw=100.0 * k, unit_mw=100.0, max_per_node=2)
-    allocation = allocate(matrix, result, data, rules, profile.season)
-    assert allocation.stopped_because == "target reached"
-    assert allocation.rows.tolist() == pick_shortlist(matrix, result, k, max_per_node=2).tolist()
-    assert set(allocation.binding) == {"facility size"} and allocation.total_mw == 100.0 * k
+    placement = place_sites(matrix, result, data, rules, profile.season)
+    assert placement.stopped_because == "target reached"
+    assert placement.rows.tolist() == pick_shortlist(matrix, result, k, max_per_node=2).tolist()
+    assert set(placement.binding) == {"facility size"} and placement.total_mw == 100.0 * k
 
 
 def test_it_stops_for_the_right_reason(pakistan_data, h3_study):
     profile, matrix, result = _ranked(h3_study)
-    enough = allocate(matrix, result, pakistan_data, Rules(target_mw=300.0, unit_mw=100.0), profile.season)
+    enough = place_sites(matrix, result, pakistan_data, Rules(target_mw=300.0, unit_mw=100.0), profile.season)
     assert enough.stopped_because == "target reached" and enough.total_mw == 300.0 and len(enough.rows) == 3
-    odd = allocate(matrix, result, pakistan_data, Rules(target_mw=250.0, unit_mw=100.0, min_mw=60.0), profile.season)
+    odd = place_sites(matrix, result, pakistan_data, Rules(target_mw=250.0, unit_mw=100.0, min_mw=60.0), profile.season)
     assert odd.total_mw == 200.0 and odd.stopped_because.startswith("target reached as nearly as sites allow")
-    last = allocate(matrix, result, pakistan_data, Rules(target_mw=250.0, unit_mw=100.0, min_mw=20.0), profile.season)
+    last = place_sites(matrix, result, pakistan_data, Rules(target_mw=250.0, unit_mw=100.0, min_mw=20.0), profile.season)
     assert last.total_mw == 250.0 and last.mw[-1] == 50.0 and last.binding[-1] == "target"
     data = _with_headroom(pakistan_data, 100.0)  # every node: room for one 100 MW site
     study = Study(data, h3_study.candidates)
     profile, matrix, result = _ranked(study)
-    full = allocate(matrix, result, data, Rules(target_mw=1e5, unit_mw=100.0, min_mw=20.0), profile.season)
+    full = place_sites(matrix, result, data, Rules(target_mw=1e5, unit_mw=100.0, min_mw=20.0), profile.season)
     assert full.stopped_because.startswith("nothing more fits")
     assert "node headroom used up" in full.stopped_because and full.skipped["node headroom used up"] > 0
     nodes = matrix["grid_node_id"].astype(str).to_numpy()[full.rows]
@@ -124,15 +124,15 @@ def test_a_site_takes_less_to_fit_and_says_what_limited_it(pakistan_data, h3_stu
     study = Study(data, h3_study.candidates)
     profile, matrix, result = _ranked(study)
     rules = Rules(target_mw=600.0, unit_mw=100.0, min_mw=20.0, assumed_headroom_mw=130.0, max_per_node=0)
-    allocation = allocate(matrix, result, data, rules, profile.season)
-    nodes = matrix["grid_node_id"].astype(str).to_numpy()[allocation.rows]
+    placement = place_sites(matrix, result, data, rules, profile.season)
+    nodes = matrix["grid_node_id"].astype(str).to_numpy()[placement.rows]
     seen: dict[str, float] = {}
-    for node, mw, why in zip(nodes, allocation.mw, allocation.binding):
+    for node, mw, why in zip(nodes, placement.mw, placement.binding):
         if node in seen:  # the node's second site gets the 30 MW its assumed 130 MW leaves
             assert mw == pytest.approx(30.0) and why == "node headroom"
         seen[node] = seen.get(node, 0.0) + mw
-    assert any(b == "node headroom" for b in allocation.binding)
-    assert all(basis.startswith("assumed 130 MW") for basis in allocation.headroom_basis)
+    assert any(b == "node headroom" for b in placement.binding)
+    assert all(basis.startswith("assumed 130 MW") for basis in placement.headroom_basis)
 
 
 def test_an_interruptible_load_can_use_surplus_that_exists_only_part_of_the_year(pakistan_data, h3_study):
@@ -147,9 +147,9 @@ def test_an_interruptible_load_can_use_surplus_that_exists_only_part_of_the_year
     profile = load_profile("bitcoin_mine").with_facility_mw(20.0)
     matrix, result = study.rank(profile.with_season("winter"))
     # The seasonal figures are not the monthly ones here: rank every on-grid candidate, let the ledger decide.
-    strict = allocate(matrix, result, data, Rules(target_mw=300.0, unit_mw=100.0, min_mw=20.0), "winter")
+    strict = place_sites(matrix, result, data, Rules(target_mw=300.0, unit_mw=100.0, min_mw=20.0), "winter")
     assert strict.total_mw == 0 and strict.stopped_because.startswith("nothing more fits")
-    loose = allocate(matrix, result, data, Rules(target_mw=300.0, unit_mw=100.0, min_mw=20.0, min_months=4), "winter")
+    loose = place_sites(matrix, result, data, Rules(target_mw=300.0, unit_mw=100.0, min_mw=20.0, min_months=4), "winter")
     assert loose.total_mw == 300.0
     assert {month_text(m) for m in loose.months} == {"Nov-Feb"}
 
@@ -157,11 +157,11 @@ def test_an_interruptible_load_can_use_surplus_that_exists_only_part_of_the_year
 def test_firm_at_the_low_estimate_replays_the_same_sites(pakistan_data, h3_study):
     profile, matrix, result = _ranked(h3_study, "ai_datacenter")
     rules = Rules(target_mw=1500.0, unit_mw=100.0, min_mw=20.0)
-    allocation = allocate(matrix, result, pakistan_data, rules, "year_round")
-    firm = firm_at(allocation, matrix, pakistan_data, rules, "year_round")
-    assert np.all(firm <= allocation.mw + 1e-9) and firm.sum() < allocation.total_mw  # K-Electric's summer low is 16 MW
-    same = firm_at(allocation, matrix, pakistan_data, rules, "year_round", end="")  # the central ends: all of it
-    assert np.allclose(same, allocation.mw)
+    placement = place_sites(matrix, result, pakistan_data, rules, "year_round")
+    firm = firm_at(placement, matrix, pakistan_data, rules, "year_round")
+    assert np.all(firm <= placement.mw + 1e-9) and firm.sum() < placement.total_mw  # K-Electric's summer low is 16 MW
+    same = firm_at(placement, matrix, pakistan_data, rules, "year_round", end="")  # the central ends: all of it
+    assert np.allclose(same, placement.mw)
 
 
 def test_month_text_reads_as_people_write_months():
@@ -175,30 +175,30 @@ def test_month_text_reads_as_people_write_months():
 
 def test_the_portfolio_table_and_metadata_say_what_was_done(h3_study):
     scenario = Scenario(resolution=5, target_mw=1200.0, mw=100.0, min_mw=25.0, min_spacing_km=15.0)
-    portfolio = make_portfolio(h3_study, scenario, scenario.apply())
-    t = portfolio.table
+    programme = make_programme(h3_study, scenario, scenario.apply())
+    t = programme.table
     for col in ("allocated_mw", "grid_node_id", "region", "region_surplus_left_mw", "node_headroom_left_mw",
                 "binding_limit", "allocated_mw_at_low", "months_running"):
         assert col in t, col
     assert t["allocated_mw"].sum() == pytest.approx(1200.0)
-    meta = portfolio.metadata["allocation"]
+    meta = programme.metadata["programme"]
     assert meta["target_mw"] == 1200.0 and meta["allocated_mw_total"] == pytest.approx(1200.0)
     assert meta["stopped_because"] == "target reached" and meta["rules"]["min_spacing_km"] == 15.0
     assert meta["rules"]["unknown_headroom"].startswith("unknown headroom does not limit")
     assert (t["headroom_basis"] == "unknown: not limiting").all()
-    assert portfolio.regions["allocated_mw"].sum() == pytest.approx(1200.0)
+    assert programme.regions["allocated_mw"].sum() == pytest.approx(1200.0)
 
 
-def test_allocate_on_the_command_line_writes_the_programme_and_a_brief(tmp_path):
+def test_programme_on_the_command_line_writes_the_programme_and_a_brief(tmp_path):
     out = tmp_path / "p.geojson"
-    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "allocate", "--profile", "bitcoin_mine", "--resolution", "5",
+    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "programme", "--profile", "bitcoin_mine", "--resolution", "5",
                            "--target-mw", "2000", "--mw", "100", "--min-mw", "20", "--min-spacing-km", "20", "--quiet",
                            "--out", str(out), "--csv", str(tmp_path / "p.csv"), "--report", str(tmp_path / "brief.html")],
                           capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert "2,000 MW of 2,000 MW" in proc.stdout and "target reached" in proc.stdout and "Firm at the low estimate" in proc.stdout
     doc = json.loads(out.read_text(encoding="utf-8"))
-    meta = doc["metadata"]["allocation"]
+    meta = doc["metadata"]["programme"]
     assert meta["target_mw"] == 2000 and meta["allocated_mw_total"] == 2000 and meta["stopped_because"] == "target reached"
     assert sum(f["properties"]["allocated_mw"] for f in doc["features"]) == pytest.approx(2000)
     brief = (tmp_path / "brief.html").read_text(encoding="utf-8")
@@ -208,10 +208,10 @@ def test_allocate_on_the_command_line_writes_the_programme_and_a_brief(tmp_path)
     assert not re.search(r"<script|<link|<img|@import|url\(|(src|href)\s*=", brief, re.I)
 
 
-def test_bad_allocation_options_are_refused_with_the_allowed_values():
-    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "allocate", "--min-months", "13"], capture_output=True,
+def test_bad_programme_options_are_refused_with_the_allowed_values():
+    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "programme", "--min-months", "13"], capture_output=True,
                           text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 2 and "1-12" in proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "allocate", "--target-mw", "0"], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "programme", "--target-mw", "0"], capture_output=True,
                           text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 2 and "1-100,000 MW" in proc.stderr

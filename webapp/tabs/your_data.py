@@ -22,8 +22,8 @@ from sitefinder.data.user_layers import UPLOADABLE, combine_layers, prepare_laye
 from sitefinder.errors import FileTooLargeError, SitefinderError
 from sitefinder.measure.candidates import user_candidates
 from sitefinder.model.vocabulary import METRIC_COLUMNS
-
-from .text import md_escape
+from webapp import state
+from webapp.text import md_escape
 
 SITES = "__sites__"
 RASTER = "__raster__"
@@ -43,9 +43,11 @@ NONE = "(not in my file)"
 
 
 def _upload_dir() -> Path:
-    if "_upload_dir" not in st.session_state:
-        st.session_state["_upload_dir"] = tempfile.mkdtemp(prefix="sitefinder-upload-")
-    return Path(st.session_state["_upload_dir"])
+    folder = state.UPLOAD_DIR.get()
+    if folder is None:
+        folder = tempfile.mkdtemp(prefix="sitefinder-upload-")
+        state.UPLOAD_DIR.set(folder)
+    return Path(folder)
 
 
 def _save(uploaded) -> tuple[Path, str]:
@@ -64,24 +66,15 @@ def _save(uploaded) -> tuple[Path, str]:
 
 
 def effective_dataset(base: Dataset) -> Dataset:
-    """The built-in dataset with this session's uploaded layers applied (in the order they were added)."""
-    entries = st.session_state.get("user_layers") or {}
+    """The built-in dataset with this session's uploaded layers applied (in the order they were added); its
+    version follows their content (``Dataset.with_layer``)."""
     ds = base
-    for kind, entry in entries.items():
+    for kind, entry in (state.USER_LAYERS.get() or {}).items():
         ds = ds.with_layer(kind, entry["frame"], label=entry["name"])  # named by the user's file, as --layer names its
-    raster = st.session_state.get("user_raster")
+    raster = state.USER_RASTER.get()
     if raster is not None:
         ds = ds.with_climate_raster(raster["raster"])
-    if entries or raster is not None:
-        key = base.version + "".join(f"|{k}:{e['key']}" for k, e in entries.items()) + (raster["key"] if raster else "")
-        ds.version = hashlib.sha256(key.encode()).hexdigest()[:16]
     return ds
-
-
-def candidates_key(study, resolution: int) -> str:
-    """A cache key for the candidates in use: the uploaded sites' digest, or the H3 resolution."""
-    sites = st.session_state.get("user_sites")
-    return f"sites-{sites['key']}" if sites is not None and study.candidates.kind == "user" else f"h3-{resolution}"
 
 
 def _show_error(exc: SitefinderError) -> None:
@@ -90,9 +83,9 @@ def _show_error(exc: SitefinderError) -> None:
 
 
 def _active_list(base: Dataset) -> None:
-    entries = st.session_state.get("user_layers") or {}
-    sites = st.session_state.get("user_sites")
-    raster = st.session_state.get("user_raster")
+    entries = state.USER_LAYERS.get() or {}
+    sites = state.USER_SITES.get()
+    raster = state.USER_RASTER.get()
     if not entries and sites is None and raster is None:
         st.caption("Using the built-in Pakistan layers only.")
         return
@@ -103,7 +96,7 @@ def _active_list(base: Dataset) -> None:
         for note in e["notes"]:
             c1.caption(md_escape(note))
         if c2.button("Remove", key=f"rm_{kind}"):
-            del st.session_state["user_layers"][kind]
+            state.USER_LAYERS.set({k: v for k, v in entries.items() if k != kind})
             st.rerun()
     if raster is not None:
         c1, c2 = st.columns([5, 1])
@@ -111,13 +104,13 @@ def _active_list(base: Dataset) -> None:
         c1.markdown(md_escape(f"Climate raster: {raster['name']}, {r.meaning}, {r.data.shape[2]} x {r.data.shape[1]} pixels, "
                               f"{r.crs.to_string()}; stations fill in outside it"))
         if c2.button("Remove", key="rm_raster"):
-            del st.session_state["user_raster"]
+            state.USER_RASTER.pop()
             st.rerun()
     if sites is not None:
         c1, c2 = st.columns([5, 1])
         c1.markdown(f"{LABELS[SITES]}: {md_escape(sites['name'])}, {len(sites['frame'])} sites (instead of H3 cells)")
         if c2.button("Remove", key="rm_sites"):
-            del st.session_state["user_sites"]
+            state.USER_SITES.pop()
             st.rerun()
 
 
@@ -160,8 +153,8 @@ def your_data_tab(base: Dataset) -> None:
             except SitefinderError as exc:
                 _show_error(exc)
                 return
-            st.session_state["user_sites"] = {"frame": frame, "name": uploaded.name, "key": digest, "count": len(cands)}
-            st.session_state["flash"] = ("success", f"Scoring {len(cands)} sites from {uploaded.name}.")
+            state.USER_SITES.set({"frame": frame, "name": uploaded.name, "key": digest, "count": len(cands)})
+            state.FLASH.set(("success", f"Scoring {len(cands)} sites from {uploaded.name}."))
             st.rerun()
         return
 
@@ -186,12 +179,12 @@ def your_data_tab(base: Dataset) -> None:
         except SitefinderError as exc:
             _show_error(exc)
             return
-        entries = dict(st.session_state.get("user_layers") or {})
+        entries = dict(state.USER_LAYERS.get() or {})
         entries[kind] = {"frame": layer, "name": uploaded.name, "key": digest + mode + repr(sorted(mapping.items())),
                          "mode": mode, "notes": notes}
-        st.session_state["user_layers"] = entries
-        st.session_state["flash"] = ("success", f"{LABELS[kind]} now {'include' if mode == 'add' else 'come from'} "
-                                                f"{uploaded.name} ({len(layer)} features).")
+        state.USER_LAYERS.set(entries)
+        state.FLASH.set(("success", f"{LABELS[kind]} now {'include' if mode == 'add' else 'come from'} "
+                                    f"{uploaded.name} ({len(layer)} features)."))
         st.rerun()
 
 
@@ -210,9 +203,9 @@ def _raster_upload() -> None:
     st.caption(md_escape(f"{uploaded.name}: {raster.data.shape[0]} band(s), {raster.data.shape[2]} x {raster.data.shape[1]} "
                          f"pixels, {raster.crs.to_string()}"))
     if st.button("Use this raster", type="primary"):
-        st.session_state["user_raster"] = {"raster": raster, "name": uploaded.name, "key": digest + meaning}
-        st.session_state["flash"] = ("success", f"Climate now comes from {uploaded.name} where it has values.")
+        state.USER_RASTER.set({"raster": raster, "name": uploaded.name, "key": digest + meaning})
+        state.FLASH.set(("success", f"Climate now comes from {uploaded.name} where it has values."))
         st.rerun()
 
 
-__all__ = ["candidates_key", "effective_dataset", "your_data_tab"]
+__all__ = ["effective_dataset", "your_data_tab"]

@@ -1,4 +1,4 @@
-"""``sitefinder allocate``: share a MW target out over sites, drawing on regions' surplus and nodes' headroom."""
+"""``sitefinder programme``: share a MW target out over sites, drawing on regions' surplus and nodes' headroom."""
 
 from __future__ import annotations
 
@@ -12,22 +12,22 @@ import pandas as pd
 from sitefinder.cli.common import add_setting_options
 from sitefinder.cli.data_options import add_data_options, start_run
 from sitefinder.model.settings import settings_for
-from sitefinder.programme.run import Portfolio, make_portfolio
+from sitefinder.programme.run import Programme, make_programme
 from sitefinder.report.brief import write_brief
 from sitefinder.report.files import write_shortlist
 
-ALLOCATE_SETTINGS = settings_for("allocate")
+PROGRAMME_SETTINGS = settings_for("programme")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``allocate``: the ranking's settings, the programme's rules, outputs and the data options."""
+    """Register ``programme``: the ranking's settings, the programme's rules, outputs and the data options."""
     r = subparsers.add_parser(
-        "allocate", help="share a MW target out over sites the grid can serve (a ledger of surplus and headroom)",
+        "programme", help="share a MW target out over sites the grid can serve (a ledger of surplus and headroom)",
         description="Take sites in score order; each draws its MW from its supply region's surplus (month by month) "
                     "and its grid node's headroom, which are used up; a site may be smaller (down to --min-mw) to fit "
                     "what is left; sites keep --min-spacing-km apart. Stops at --target-mw or when nothing more fits, "
                     "and says which. Also reports what is firm at the low end of the surplus estimates.")
-    add_setting_options(r, ALLOCATE_SETTINGS)
+    add_setting_options(r, PROGRAMME_SETTINGS)
     r.add_argument("--out", type=Path, help="write the programme's sites as GeoJSON to this file")
     r.add_argument("--csv", type=Path, help="write the programme's sites as CSV to this file")
     r.add_argument("--report", type=Path, metavar="BRIEF.html",
@@ -40,7 +40,7 @@ def _mw(v: object) -> str:
     return "-" if v is None or pd.isna(v) else f"{float(v):,.0f}"  # type: ignore[arg-type]
 
 
-def print_portfolio(p: Portfolio, out: TextIO = sys.stdout) -> None:
+def print_programme(p: Programme, out: TextIO = sys.stdout) -> None:
     """The programme for a terminal: each site's MW, what limited it, when it runs, and the ledger."""
     head = (f"{'#':>3} {'MW':>6} {'at low':>6}  {'limited by':<15} {'runs':<14} {'site':<24} {'connection point':<34} "
             f"{'region':<11} {'left':>6}")
@@ -67,14 +67,14 @@ def print_portfolio(p: Portfolio, out: TextIO = sys.stdout) -> None:
 def run(args: argparse.Namespace) -> int:
     """Allocate, print the programme and its ledger, write the files asked for."""
     say, scenario, profile, study = start_run(args)
-    p = make_portfolio(study, scenario, profile)
+    p = make_programme(study, scenario, profile)
     rules = p.rules
     print(f"\n{profile.title}, sites of {rules.smallest:g}-{rules.unit_mw:g} MW, target {rules.target_mw:,.0f} MW, "
           f"{profile.season.replace('_', '-')} surplus; runs: {rules.months_rule(profile.season)}; "
           f"{rules.headroom_rule()}\n")
     print(p.summary + "\n")
     if len(p.table):
-        print_portfolio(p)
+        print_programme(p)
     if args.out or args.csv:
         for path in write_shortlist(p.frame, p.metadata, args.out, args.csv):
             say(f"wrote {len(p.table)} sites to {path}")

@@ -4,29 +4,21 @@ being compared. The figures come from ``sitefinder.economics.cost_model``; this 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from sitefinder.economics.cost_model import inputs_from, sweep
-from sitefinder.model.economic_parameters import PARAMETERS
 from sitefinder.model.profiles import Profile
 from sitefinder.model.settings import ECONOMICS, SETTINGS
 from sitefinder.rank.shortlist import Shortlist
+from webapp import state
+from webapp.controls import control
+from webapp.page import Page
 from webapp.text import md_escape
-from webapp.widgets import control
 
 SWEEP_POINTS = 25
 PAYBACK_SHOWN_YEARS = 25.0  # longer paybacks are left out of the chart, so the useful part is not squashed flat
-
-
-def reset_economics(profile_of: Callable[[str], Profile]) -> None:
-    """Put every economics control back to the profile's sourced value."""
-    prof = profile_of(st.session_state["profile"])
-    for name in ECONOMICS:
-        st.session_state[SETTINGS[name].url_key] = prof.economics[name]
 
 
 def _source_line(prof: Profile, name: str, value: float) -> str:
@@ -39,16 +31,17 @@ def _source_line(prof: Profile, name: str, value: float) -> str:
     return md_escape(f"Source{when}: {base.source}{rng}.{note}") + changed
 
 
-def parameter_controls(prof: Profile, on_reset: Callable[[], None]) -> None:
+def parameter_controls(prof: Profile) -> None:
     """A control per parameter (the ones this profile's model does not use are shown disabled, so they keep their
     value), each with its source, and a reset button."""
     used = set(prof.economics.used())
-    st.button("Reset every parameter to the profile's", on_click=on_reset, key="econ_reset")
+    st.button("Reset every parameter to the profile's", on_click=state.reset_economics, args=(ECONOMICS,),
+              key="econ_reset")
     cols = st.columns(2)
     for i, name in enumerate(ECONOMICS):
         where = cols[i % 2]
         value = control(where, name, disabled=name not in used,
-                        help=f"{SETTINGS[name].help} ({PARAMETERS[name].unit or 'ratio'})")
+                        help=f"{SETTINGS[name].help} ({SETTINGS[name].unit or 'ratio'})")
         if name in used:
             where.caption(_source_line(prof, name, float(value)))
         else:
@@ -57,7 +50,7 @@ def parameter_controls(prof: Profile, on_reset: Callable[[], None]) -> None:
 
 def _picked_rows(short: Shortlist) -> tuple[np.ndarray, list[str]]:
     t = short.table
-    chosen = [c for c in (st.session_state.get("compare") or []) if c in set(t["candidate_id"])]
+    chosen = [c for c in (state.SELECTED.get() or []) if c in set(t["candidate_id"])]
     ids = chosen if len(chosen) >= 1 else list(t["candidate_id"].head(3))
     position = {c: i for i, c in enumerate(t["candidate_id"])}
     labels = [f"#{int(t['rank'].iloc[position[c]])} {t['district'].iloc[position[c]] or c}" for c in ids]
@@ -103,8 +96,9 @@ def sensitivity_charts(short: Shortlist, prof: Profile, regions: pd.DataFrame) -
                                  f"{PAYBACK_SHOWN_YEARS:g} years." if figure == "payback_years" else "")))
 
 
-def economics_tab(short: Shortlist, prof: Profile, regions: pd.DataFrame, on_reset: Callable[[], None]) -> None:
+def economics_tab(page: Page) -> None:
     """The tab: the model in one line, the parameters with their sources, and the sensitivity charts."""
+    short, prof, regions = page.short, page.profile, page.dataset["supply_regions"]
     econ = prof.economics
     st.markdown("**What each site costs" + (" and earns" if econ.revenue == "hashprice" else "") + "**")
     st.caption("Energy = MW x 1,000 x PUE x hours x tariff / exchange rate; connection = km x line cost at the node's "
@@ -116,4 +110,4 @@ def economics_tab(short: Shortlist, prof: Profile, regions: pd.DataFrame, on_res
                "weight.")
     sensitivity_charts(short, prof, regions)
     st.markdown("**Parameters** (each with its source or the word assumption; change one and every figure follows)")
-    parameter_controls(prof, on_reset)
+    parameter_controls(prof)

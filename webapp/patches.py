@@ -1,0 +1,79 @@
+"""The two changes the app makes to libraries it renders the map with, kept here and nowhere else.
+
+folium builds a map by compiling Jinja templates (about 130 a run, most with the same text each time) and names
+every element with a random id, so the same map renders to different text on every run and nothing can be
+reused. Both are patched once per process:
+
+* ``memoise_jinja_templates``: ``jinja2.Environment.from_string`` keeps what it compiled, per environment and
+  text (at most 2,048). A compiled template is immutable, so sharing one is safe. Measured at resolution 8: about
+  0.28 s of a weight change's server time.
+* ``deterministic_element_ids``: branca's element ids come from a counter that the app resets at the start of
+  each run (per session thread), so an unchanged layer renders to the same text and its compiled template is
+  found again. Outside a run (no counter set) ids stay random, as branca makes them.
+
+``tests/test_patches.py`` checks the behaviour each patch relies on, so a release of jinja2 or branca that
+changes it fails there, not in a user's browser.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import branca.element
+import jinja2
+
+MEMO_SIZE = 2048
+_MARK = "_sitefinder_patched"
+
+
+def memoise_jinja_templates() -> None:
+    """Make ``jinja2.Environment.from_string`` remember what it compiled (idempotent)."""
+    if getattr(jinja2.Environment.from_string, _MARK, False):
+        return
+    original = jinja2.Environment.from_string
+    memo: dict[tuple[int, str, object], jinja2.Template] = {}
+    lock = threading.Lock()
+
+    def from_string(self: jinja2.Environment, source: Any, globals: Any = None,  # noqa: A002
+                    template_class: Any = None) -> jinja2.Template:
+        if globals or not isinstance(source, str):
+            return original(self, source, globals, template_class)
+        key = (id(self), source, template_class)
+        found = memo.get(key)
+        if found is None:
+            found = original(self, source, None, template_class)
+            with lock:
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                memo[key] = found
+        return found
+
+    setattr(from_string, _MARK, True)
+    jinja2.Environment.from_string = from_string  # type: ignore[method-assign]
+
+
+def deterministic_element_ids() -> threading.local:
+    """Number branca's elements from a per-thread counter; returns the counters (set ``.n = 0`` to start a run)."""
+    counters: threading.local | None = getattr(branca.element, _MARK, None)
+    if counters is not None:
+        return counters
+    counters = threading.local()
+    original = branca.element.Element._generate_id
+
+    def generate_id(cls: Any) -> str:
+        n = getattr(counters, "n", None)
+        if n is None:
+            return str(original())
+        counters.n = n + 1
+        return f"sf{n:030x}"
+
+    branca.element.Element._generate_id = classmethod(generate_id)  # type: ignore[assignment,method-assign]
+    setattr(branca.element, _MARK, counters)
+    return counters
+
+
+def install() -> threading.local:
+    """Install both patches (once per process) and return the element-id counters."""
+    memoise_jinja_templates()
+    return deterministic_element_ids()

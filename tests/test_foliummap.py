@@ -4,6 +4,8 @@ function replaced by a recorder (no Streamlit server, no browser)."""
 
 from __future__ import annotations
 
+import os
+import time
 from typing import Any
 
 import folium
@@ -111,3 +113,27 @@ def test_a_published_base_map_is_a_file_with_the_script_and_a_loader_for_it(piec
     files[0].unlink()  # someone cleaned static/ while the server ran: the next run writes the file again
     foliummap.publish(text, tmp_path / "maps", "/app/static/maps")
     assert files[0].read_text(encoding="utf-8") == text.script
+
+
+def test_publishing_prunes_base_maps_nobody_has_published_for_an_hour(pieces: dict[str, Any], tmp_path) -> None:
+    """static/maps/ keeps what a running server can still serve: files published in the last hour (publishing a
+    file in use refreshes its time), and nothing older once a new base map is written."""
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    old, recent, part = folder / "old.js", folder / "recent.js", folder / ".gone.js.1.2.part"
+    for f in (old, recent, part):
+        f.write_text("x", encoding="utf-8")
+    hour_ago = time.time() - foliummap.KEEP_S - 60
+    os.utime(old, (hour_ago, hour_ago))
+    os.utime(part, (hour_ago, hour_ago))
+    in_use = foliummap.render_base(_base(pieces))
+    foliummap.publish(in_use, folder, "/m")  # a new file: the folder is pruned
+    names = sorted(p.name for p in folder.iterdir())
+    assert "old.js" not in names and ".gone.js.1.2.part" not in names and "recent.js" in names and len(names) == 2
+    published = next(p for p in folder.iterdir() if p.name != "recent.js")
+    stale = time.time() - foliummap.TOUCH_AFTER_S - 60
+    os.utime(published, (stale, stale))
+    foliummap.publish(in_use, folder, "/m")  # in use again: its time is refreshed, so a later prune keeps it
+    assert time.time() - published.stat().st_mtime < 60
+    os.utime(recent, (hour_ago, hour_ago))
+    assert foliummap.prune(folder) == [recent] and published.exists()

@@ -172,3 +172,16 @@ def test_the_readme_layout_names_every_module_and_folder() -> None:
     folders = ["sitefinder", "webapp", "commands", "build", "data", "pakistan", "facts", "original", "examples",
                "tests", "benchmarks"]
     assert not [f for f in folders if f not in words]
+
+
+MAX_MODULE_LINES = 500
+MAX_APP_LINES = 150
+
+
+def test_no_module_is_over_500_lines_and_the_app_stays_short():
+    """Small modules with one job each: a module that grows past 500 lines wants splitting."""
+    paths = [*PACKAGE.rglob("*.py"), *(ROOT / "webapp").rglob("*.py")]
+    long = {str(p.relative_to(ROOT)): n for p in paths if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
+    app_lines = len((ROOT / "app.py").read_text(encoding="utf-8").splitlines())
+    assert app_lines <= MAX_APP_LINES, f"app.py has {app_lines} lines: a tab's code belongs in webapp/tabs/"

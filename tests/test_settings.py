@@ -110,6 +110,60 @@ def test_every_weight_zero_is_refused_once_for_all_callers():
         Scenario(weights={c.name: 0.0 for c in profile.criteria}).apply(profile)
 
 
+def _other_value(s):
+    """A value of setting ``s`` that is not its default (what a user might set)."""
+    if s.kind == "weights":
+        return {"grid_distance_km": 7.0}
+    if s.kind in ("float", "int"):
+        return s.hi if s.default != s.hi else s.lo
+    if s.kind == "bool":
+        return not s.default
+    if s.kind == "choice":
+        return next(o for o in s.options() if o != s.default)
+    if s.kind == "range":
+        return (float(s.lo), float(s.lo) + 100.0)
+    if s.kind == "list":
+        return ("a1", "b2")
+    return "Sindh" if s.name == "province" else "abc123"
+
+
+def _argv(s, value):
+    if s.kind == "weights":
+        return [s.flag, "grid_distance_km=7"]
+    if s.kind == "bool":
+        return [s.flag] if value == s.flag_sets else []
+    if s.kind == "range":
+        return [s.flag, f"{value[0]:g}-{value[1]:g}"]
+    return [s.flag, f"{value:g}" if isinstance(value, float) else str(value)]
+
+
+@pytest.mark.parametrize("s", list(SETTINGS.values()), ids=lambda s: s.name)
+def test_every_row_reaches_every_surface_it_names(s):
+    """A row is the one declaration of a setting: its field in Scenario (and in DrawSettings or Rules for its
+    group), its key in the page address, its option on each command it names, and its control at its place (the
+    app test below). Adding a setting is its row, the code that uses it, and the place of its control."""
+    from sitefinder.programme.ledger import Rules  # noqa: PLC0415
+    from sitefinder.robustness.inputs import DrawSettings  # noqa: PLC0415
+
+    value = _other_value(s)
+    sc = dataclasses.replace(Scenario(), **{s.name: value})
+    if s.url_key:
+        back, problems = Scenario.from_query(sc.to_query())
+        assert not problems and getattr(back, s.name) == value, (s.name, sc.to_query())
+    for command in s.commands:
+        if s.flag:
+            head = ["explain", "67", "25"] if command == "explain" else [command]
+            args = build_parser().parse_args([*head, *_argv(s, value)])
+            assert getattr(scenario_from_args(args), s.name) == value, (s.name, command)
+    if s.group == "robustness" and not s.view_only:
+        assert getattr(DrawSettings(**{s.name: value}), s.name) == value
+        assert getattr(DrawSettings(), s.name) == s.default
+    if s.group == "programme":
+        assert getattr(Rules(unit_mw=100.0, **{s.name: value}), s.name) == value
+        assert getattr(Rules(unit_mw=100.0), s.name) == s.default
+    assert bool(s.widget) == bool(s.place), f"{s.name}: a control needs a place, and a place needs a control"
+
+
 # ----------------------------------------------------------------------------------------------------------
 # The command line
 
@@ -189,23 +243,30 @@ def test_a_scenario_file_with_an_unusable_value_is_an_error_on_the_command_line(
 # The app's widgets
 
 
+PLACE_TAB = {"robustness": "Robustness", "programme": "Programme", "economics": "Economics"}  # the rest: the sidebar
+
+
 def test_the_apps_widgets_are_the_table():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception
     found: dict[str, object] = {}  # only the open tab runs: collect each setting's control from the tab it is on
+    where: dict[str, set[str]] = {}  # setting -> where its control was seen ("sidebar" or a tab's label)
     for tab in TABS:
         at.session_state["tab"] = tab
         at.run()
         assert not at.exception, (tab, [e.value for e in at.exception])
         for s in SETTINGS.values():
-            if s.widget and s.kind != "weights" and s.name not in found:
-                hits = [w for w in getattr(at, s.widget) if w.key == s.url_key]
-                if hits:
-                    found[s.name] = hits[0]
+            if s.widget and s.kind != "weights":
+                for part, label in ((at.sidebar, "sidebar"), (at.main, tab)):
+                    hits = [w for w in getattr(part, s.widget) if w.key == s.url_key]
+                    if hits:
+                        found.setdefault(s.name, hits[0])
+                        where.setdefault(s.name, set()).add(label)
     for s in SETTINGS.values():
         if not s.widget or s.kind == "weights":
             continue
         assert s.name in found, f"setting {s.name}: no {s.widget} with key {s.url_key!r} on any tab"
+        assert where[s.name] == {PLACE_TAB.get(s.place, "sidebar")}, (s.name, s.place, where[s.name])
         widget = found[s.name]
         assert widget.label == s.label or s.name in ("town_setback",), (s.name, widget.label)
         if s.widget in ("number_input", "slider"):
@@ -213,10 +274,10 @@ def test_the_apps_widgets_are_the_table():
         if s.widget == "selectbox" and s.kind == "choice":
             assert len(widget.options) == len(s.options()), s.name
         if s.widget == "selectbox" and s.kind == "int":
-            top = 8 if s.name == "resolution" else int(s.hi)  # the page stops at 8; 9 is for the command line
-            assert len(widget.options) == top - int(s.lo) + 1, s.name
+            top = s.page_hi if s.page_hi is not None else s.hi  # the page stops at 8; 9 is for the command line
+            assert len(widget.options) == int(top) - int(s.lo) + 1, s.name
     w = SETTINGS["weights"]
-    sliders = [sl for sl in at.slider if str(sl.key).startswith("w_")]
+    sliders = [sl for sl in at.sidebar.slider if str(sl.key).startswith("w_")]
     assert sliders and all((sl.min, sl.max, sl.step) == (w.lo, w.hi, w.step) for sl in sliders)
 
 

@@ -50,6 +50,7 @@ def memoise_jinja_templates() -> None:
         return found
 
     setattr(from_string, _MARK, True)
+    from_string.__wrapped__ = original  # type: ignore[attr-defined]  # what the patch calls: tests check it
     jinja2.Environment.from_string = from_string  # type: ignore[method-assign]
 
 
@@ -68,6 +69,7 @@ def deterministic_element_ids() -> threading.local:
         counters.n = n + 1
         return f"sf{n:030x}"
 
+    generate_id.__wrapped__ = original  # type: ignore[attr-defined]  # what the patch calls: tests check it
     branca.element.Element._generate_id = classmethod(generate_id)  # type: ignore[assignment,method-assign]
     setattr(branca.element, _MARK, counters)
     return counters

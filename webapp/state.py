@@ -5,7 +5,8 @@ Streamlit forgets a widget's value when a run in which the widget was not drawn 
 run is interrupted by the next one before the widget is drawn: a fast click or an upload made while the page was
 still running was enough. A control whose value is forgotten comes back at its default, which for a weight
 slider is 0. So every control's value is also kept here, in ``CONTROLS`` (a plain session key that Streamlit
-never cleans up), and at the start of each run a control whose key has gone is given its kept value back before
+never cleans up), and at the start of each run every control's value is written again under its key (so what
+Streamlit falls back to is current) and a control whose key has gone is given its kept value back, before
 anything is drawn. A value the user changed is in the widget's key at the start of the next run, and is kept.
 
 Every other key the app keeps in ``st.session_state`` is a ``Slot`` below, with its type and what it holds.
@@ -98,12 +99,15 @@ def control_keys(profile: Profile) -> list[str]:
 
 
 def keep_controls() -> None:
-    """Take each control's value as it is now; give a control whose key has gone its kept value back."""
+    """Take each control's value as it is now, and write it under its own key again; give a control whose key has
+    gone its kept value back. Writing the value again matters: once Streamlit drops the state of a control that a
+    run did not draw (a control on a closed tab), the key falls back to whatever was last written under it, which
+    would otherwise be the value the control had when the page was opened."""
     ss = st.session_state
     kept = dict(CONTROLS.get() or {})
     for key in control_keys(profile_of(ss["profile"] if "profile" in ss else kept["profile"])):
         if key in ss:
-            kept[key] = ss[key]
+            kept[key] = ss[key] = ss[key]
         elif key in kept:
             ss[key] = kept[key]
     CONTROLS.set(kept)

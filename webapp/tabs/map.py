@@ -15,6 +15,7 @@ from sitefinder.report.explain import RankLookup, explain_point
 from sitefinder.robustness.run import ROBUST_WORDS
 from webapp import caches, foliummap, mapview, state
 from webapp.caches import CLIMATE_METRICS
+from webapp.downloads import download_row
 from webapp.page import Page, focus_on
 from webapp.tabs.site_card import site_card, why_not_here
 from webapp.text import md_escape
@@ -136,15 +137,11 @@ def ranked_table(page: Page) -> None:
                                 "cost_usd_per_mwh": st.column_config.NumberColumn("USD/MWh (est.)", format="%.1f"),
                                 "payback_years": st.column_config.NumberColumn("payback yrs (blank: never)",
                                                                                format="%.1f")})
-    c1, c2, c3, _ = st.columns([1, 1, 1, 2])
-    stem = f"sitefinder_{prof.name}_{prof.facility_mw:g}mw"
     geojson, csv = caches.shortlist_files(page.keys.ranking, short)
-    c1.download_button("Download GeoJSON", geojson, file_name=f"{stem}.geojson", mime="application/geo+json",
-                       width="stretch")
-    c2.download_button("Download CSV", csv, file_name=f"{stem}.csv", mime="text/csv", width="stretch")
     shown = page.shown
-    c3.download_button("Download brief (HTML)",  # made when clicked, not on every change of a weight
-                       lambda: brief_html(shown, short.metadata, page.dataset, kind="shortlist", title=prof.title),
-                       file_name=f"{stem}_brief.html", mime="text/html", width="stretch")
+    download_row(f"sitefinder_{prof.name}_{prof.facility_mw:g}mw", ("Download GeoJSON", "Download CSV"), geojson, csv,
+                 ("Download brief (HTML)",  # made when clicked, not on every change of a weight
+                  lambda: brief_html(shown, short.metadata, page.dataset, kind="shortlist", title=prof.title),
+                  "_brief.html", "text/html"))
     st.caption("Same content as `sitefinder rank` writes for the same settings. Surplus, climate and flood "
                "values are estimates; grid headroom is unknown unless your grid layer gives it.")

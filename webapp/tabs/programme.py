@@ -8,6 +8,7 @@ from sitefinder.report.brief import brief_html
 from sitefinder.report.files import shortlist_csv, shortlist_geojson
 from webapp import state
 from webapp.controls import controls_at
+from webapp.downloads import download_row
 from webapp.page import Page
 from webapp.text import md_escape
 
@@ -61,14 +62,10 @@ def programme_tab(page: Page) -> None:
         st.markdown("**Grid nodes: headroom at the start and what is left (MW)**")
         st.dataframe(programme.nodes.drop(columns=["grid_node_id"]), hide_index=True, width="stretch")
     stem = f"sitefinder_programme_{prof.name}_{programme.rules.target_mw:g}mw"
-    d1, d2, d3, _ = st.columns([1, 1, 1, 2])
-    d1.download_button("Programme (GeoJSON)", shortlist_geojson(programme.frame, programme.metadata),
-                       file_name=f"{stem}.geojson", mime="application/geo+json", width="stretch")
-    d2.download_button("Programme (CSV)", shortlist_csv(programme.table), file_name=f"{stem}.csv", mime="text/csv",
-                       width="stretch")
-    d3.download_button("Programme brief (HTML)",  # made when clicked: it is the largest file and rarely wanted
-                       lambda: brief_html(programme.frame, programme.metadata, page.dataset, kind="programme",
-                                          title=prof.title),
-                       file_name=f"{stem}_brief.html", mime="text/html", width="stretch")
+    download_row(stem, ("Programme (GeoJSON)", "Programme (CSV)"), shortlist_geojson(programme.frame, programme.metadata),
+                 shortlist_csv(programme.table),
+                 ("Programme brief (HTML)",  # made when clicked: it is the largest file and rarely wanted
+                  lambda: brief_html(programme.frame, programme.metadata, page.dataset, kind="programme", title=prof.title),
+                  "_brief.html", "text/html"))
     st.caption("Same content as `sitefinder programme` for the same settings. The brief is one file that opens "
                "offline and prints to PDF from the browser.")

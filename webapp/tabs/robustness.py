@@ -8,6 +8,7 @@ from sitefinder.report.files import shortlist_csv, shortlist_geojson
 from sitefinder.robustness.run import ROBUST_SHARE, ROBUST_WORDS, RobustRun
 from webapp import state
 from webapp.controls import controls_at
+from webapp.downloads import download_row
 from webapp.page import Page
 from webapp.text import md_escape
 
@@ -73,13 +74,9 @@ def _results(robust: RobustRun, page: Page) -> None:
         st.caption(f"{len(moving)} of {len(voi)} uncertain figures can change the shortlist on their own.")
     prof = page.profile
     stem = f"sitefinder_robust_{prof.name}_{prof.facility_mw:g}mw"
-    d1, d2, d3, _ = st.columns([1, 1, 1, 2])
-    d1.download_button("Robust shortlist (GeoJSON)", shortlist_geojson(robust.frame, robust.metadata),
-                       file_name=f"{stem}.geojson", mime="application/geo+json", width="stretch")
-    d2.download_button("Robust shortlist (CSV)", shortlist_csv(robust.table), file_name=f"{stem}.csv", mime="text/csv",
-                       width="stretch")
-    d3.download_button("Figures to ask for (CSV)", voi.to_csv(index=False, lineterminator="\n"),
-                       file_name=f"{stem}_figures.csv", mime="text/csv", width="stretch")
+    download_row(stem, ("Robust shortlist (GeoJSON)", "Robust shortlist (CSV)"),
+                 shortlist_geojson(robust.frame, robust.metadata), shortlist_csv(robust.table),
+                 ("Figures to ask for (CSV)", voi.to_csv(index=False, lineterminator="\n"), "_figures.csv", "text/csv"))
     st.caption(md_escape(
         f"Same content as `sitefinder robustness` writes for the same settings and seed. Weights: Dirichlet around "
         f"yours, spread {s.weight_spread:g} %; estimates: {s.data_spread}; unknown headroom: "

@@ -1,0 +1,18 @@
+"""A row of download buttons for a run's files: GeoJSON, CSV and a third file (a brief, the figures to ask for)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+Third = tuple[str, str | Callable[[], str], str, str]  # label, data (or a function making it when clicked), suffix, mime
+
+
+def download_row(stem: str, labels: tuple[str, str], geojson: str, csv: str, third: Third) -> None:
+    """GeoJSON and CSV of one result (``labels``: their button labels) and one more file, named ``stem``..."""
+    c1, c2, c3, _ = st.columns([1, 1, 1, 2])
+    c1.download_button(labels[0], geojson, file_name=f"{stem}.geojson", mime="application/geo+json", width="stretch")
+    c2.download_button(labels[1], csv, file_name=f"{stem}.csv", mime="text/csv", width="stretch")
+    label, data, suffix, mime = third
+    c3.download_button(label, data, file_name=f"{stem}{suffix}", mime=mime, width="stretch")

@@ -15,13 +15,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin sitefinder
 
-# Dependencies and the package first (cached while only the app or data change).
+# The packages (the core and the app's shell), then the page and the data.
 COPY pyproject.toml README.md ./
 COPY sitefinder ./sitefinder
+COPY webapp ./webapp
 RUN pip install ".[app]"
 
 COPY app.py ./
-COPY webapp ./webapp
 COPY .streamlit ./.streamlit
 COPY data/pakistan ./data/pakistan
 # Leaflet for the offline map, from the xstatic-leaflet package (not from a CDN).

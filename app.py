@@ -9,6 +9,7 @@ The whole scenario lives in the page address, so a copied link reopens the same 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("GDAL_SKIP", "OGR_VRT")  # before anything loads GDAL (sitefinder does this too)
 
@@ -26,6 +27,7 @@ from webapp.tabs.robustness import robustness_tab  # noqa: E402
 from webapp.tabs.your_data import effective_dataset, your_data_tab  # noqa: E402
 from webapp.text import TABS, md_escape  # noqa: E402
 
+STATIC = Path(__file__).resolve().parent / "static"  # Streamlit serves it at /app/static (server.enableStaticServing)
 ELEMENT_IDS = patches.install()  # map text that does not change between runs is rendered once (webapp/patches.py)
 
 st.set_page_config(page_title="sitefinder: where surplus power can run a mine or a data centre", page_icon="⚡",
@@ -35,7 +37,7 @@ st.set_page_config(page_title="sitefinder: where surplus power can run a mine or
 def main() -> None:
     """One run of the page: read the settings, rank, and draw the sidebar, the header and the open tab."""
     ELEMENT_IDS.n = 0  # this run's map elements are numbered from 0
-    caches.leaflet()
+    caches.leaflet(STATIC)
     try:
         built_in = caches.dataset()
     except SitefinderError as exc:
@@ -63,7 +65,7 @@ def main() -> None:
     tabs = dict(zip(TABS, st.tabs(TABS, key=state.TAB, on_change="rerun")))
     with tabs["Map and ranking"]:
         if tabs["Map and ranking"].open is not False:  # None when tabs are not tracked (never here), True when open
-            map_tab(current, pinned)
+            map_tab(current, pinned, STATIC)
     for label, draw in (("Programme", lambda: programme_tab(current)),
                         ("Robustness", lambda: robustness_tab(current)),
                         ("Compare", lambda: compare_tab(current, comparison, pinned_label, known)),

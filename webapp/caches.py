@@ -37,8 +37,6 @@ from sitefinder.report.files import shortlist_csv, shortlist_geojson
 from webapp import foliummap, mapview, raster
 from webapp.offline import install_leaflet
 
-APP_DIR = Path(__file__).resolve().parents[1]
-STATIC = APP_DIR / "static"
 CLIMATE_METRICS = {"hours_above_35c": ("hours above 35 °C", "h/yr", (0, 2500)),
                    "cooling_degree_days": ("cooling degree days", "°C·day", (500, 4000)),
                    "hottest_month_tmax_c": ("hottest-month max", "°C", (25, 46))}
@@ -85,9 +83,10 @@ def profile(name: str) -> Profile:
 
 
 @st.cache_resource(show_spinner=False)
-def leaflet() -> Path:
-    """Leaflet's files in ./static/leaflet, once per process (the map works offline)."""
-    return install_leaflet(STATIC / "leaflet")
+def leaflet(static: Path) -> Path:
+    """Leaflet's files in ``static``/leaflet (Streamlit serves the app's static/ folder), once per process: the map
+    works offline."""
+    return install_leaflet(static / "leaflet")
 
 
 @st.cache_resource(show_spinner="Loading the built-in Pakistan data ...")

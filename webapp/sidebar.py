@@ -29,11 +29,12 @@ def _about(count: int) -> str:
 
 
 def resolution_text(area_km2: float) -> Any:
-    """How a resolution reads in the list: its cell size and about how many cells cover the study area."""
+    """How a resolution reads in the list: its mean cell size and about how many cells cover the study area (an
+    estimate: the area over the mean cell size; the exact count is the "Candidate cells" figure once ranked)."""
     def text(res: int) -> str:
         cell = cell_area_km2(res)
         size = f"{cell:,.0f} km²" if cell >= 1 else f"{cell:.1f} km²"
-        return f"{res} (about {size} a cell, about {_about(cell_count_estimate(area_km2, res))} cells)"
+        return f"{res} (~{size}, ~{_about(cell_count_estimate(area_km2, res))} cells)"
     return text
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import folium
 import numpy as np
 import streamlit as st
@@ -24,11 +26,12 @@ ASSET_BASE = "/app/static/leaflet"  # Streamlit serves ./static/ here (server.en
 MAP_BASE = "/app/static/maps"  # the base maps' scripts, one file per base map (webapp/foliummap.publish)
 
 
-def map_tab(page: Page, pinned: Shortlist | None) -> None:
-    """The map, the card beside it, and the ranked table below."""
+def map_tab(page: Page, pinned: Shortlist | None, static: Path) -> None:
+    """The map, the card beside it, and the ranked table below; ``static`` is the app's static folder (the base
+    map's script is published there)."""
     col_map, col_card = st.columns([2, 1], gap="medium")
     with col_map:
-        out = _map(page, pinned)
+        out = _map(page, pinned, static)
     _follow_click(page, out)
     with col_card:
         at = state.EXPLAIN_AT.get()
@@ -43,7 +46,7 @@ def map_tab(page: Page, pinned: Shortlist | None) -> None:
     ranked_table(page)
 
 
-def _map(page: Page, pinned: Shortlist | None) -> dict | None:
+def _map(page: Page, pinned: Shortlist | None, static: Path) -> dict | None:
     prof, study, keys = page.profile, page.study, page.keys
     metric = st.session_state.get("climate_metric", "hours_above_35c")
     tiles = bool(st.session_state.get("tiles"))
@@ -77,7 +80,7 @@ def _map(page: Page, pinned: Shortlist | None) -> dict | None:
             labels=[f"A{int(r)}" for r in af["rank"]], tips=[f"#{int(r)} in scenario A" for r in af["rank"]]))
     view = mapview.focus_view(page.short.frame, state.FOCUS.get()) if state.ZOOM_TO_FOCUS.get() else None
     # published on every run (a stat), so a file removed from static/ while the server runs is written again
-    base_text = foliummap.publish(caches.base_map_text(base_key, make_base), caches.STATIC / "maps", MAP_BASE)
+    base_text = foliummap.publish(caches.base_map_text(base_key, make_base), static / "maps", MAP_BASE)
     out = foliummap.show_map(base_text, groups,
                              caches.layer_control_text(base_key, tuple(g.layer_name for g in groups), make_base),
                              key="map", height=680, returned_objects=["last_object_clicked", "last_clicked"],

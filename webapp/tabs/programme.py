@@ -36,7 +36,8 @@ def programme_tab(page: Page) -> None:
     m4.metric("Regions / nodes drawn on", f"{len(programme.regions)} / {len(programme.nodes)}")
     (st.success if c.stopped_because.startswith("target reached") else st.warning)(
         md_escape(f"Stopped because: {c.stopped_because}."))
-    st.caption(md_escape(f"Runs: {programme.rules.months_rule(prof.season)}. {programme.rules.headroom_rule()}."))
+    headroom = programme.rules.headroom_rule()
+    st.caption(md_escape(f"Runs: {programme.rules.months_rule(prof.season)}. {headroom[:1].upper()}{headroom[1:]}."))
     money = [col for col in ("energy_cost_usd_per_year", "payback_years") if col in programme.table]
     view = programme.table[["rank", "allocated_mw", "allocated_mw_at_low", "binding_limit", "months_running", "district",
                             "province", "grid_node", "region", "region_surplus_left_mw", "node_headroom_left_mw", *money,

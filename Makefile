@@ -39,17 +39,19 @@ test: install-test
 data: install
 	$(BIN)/sitefinder build-data
 
-## bench: print speed figures against scikit-criteria / pymcdm on the same matrices, of the Monte Carlo
-##        ranking against a loop of ordinary rankings on the same draws, and at national scale (resolution 8)
+## bench: speed figures against scikit-criteria / pymcdm on the same matrices, of the robustness draws against a
+##        loop of ordinary rankings on the same draws, and at national scale (resolution 8); each script also writes
+##        its table, with the date and the machine, to docs/performance/ (the docs' performance page includes them)
 bench: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[app,test,bench]"
-	$(BIN)/python benchmarks/bench_scoring.py
-	$(BIN)/python benchmarks/bench_robustness.py --voi
-	$(BIN)/python benchmarks/bench_national.py --resolution 8
+	$(BIN)/python benchmarks/bench_scoring.py --markdown docs/performance/scoring.md
+	$(BIN)/python benchmarks/bench_robustness.py --voi --markdown docs/performance/robustness.md
+	$(BIN)/python benchmarks/bench_national.py --resolution 8 --markdown docs/performance/national.md
 
-## bench-app: time the web app in headless Chromium (first map, update after a weight change, map payload)
+## bench-app: time the web app in headless Chromium (first map, update after a weight change, map payload) and
+##            write the table to docs/performance/app.md
 bench-app: install-test
-	$(BIN)/python benchmarks/bench_app.py
+	$(BIN)/python benchmarks/bench_app.py --repeat 7 --markdown docs/performance/app.md
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -1,7 +1,8 @@
 """How fast the web app feels in a real browser: the Streamlit app on a free localhost port, driven by the
 system's headless Chromium (/usr/bin/chromium) through Playwright.
 
-    python benchmarks/bench_app.py [--repeat 3]        (or: make bench-app)
+    python benchmarks/bench_app.py [--repeat 3] [--query res=8] [--markdown docs/performance/app.md]
+                                                       (or: make bench-app)
 
 Prints, against the targets:
   * first map: navigation to a drawn Leaflet map, on a cold server (one load) and a warm one (median of
@@ -13,7 +14,8 @@ Prints, against the targets:
   * map payload: the bytes of the websocket message that carries the map (st_folium's render data: HTML,
     script, GeoJSON and the image overlays as data URLs), the map iframe's DOM size, and all bytes one page
     load transfers (HTTP as the browser's network log counts them, plus websocket frames).
-Asserts nothing: tests check behaviour, this measures. The server/browser helpers live in tests/appserver.py.
+Asserts nothing: tests check behaviour, this measures; ``--markdown`` writes the figures as a table for the docs,
+with the date and the machine. The server/browser helpers live in tests/appserver.py.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared helper module
 
+import benchreport  # noqa: E402
 from appserver import (  # noqa: E402
     CHROMIUM,
     COUNT_RUNS_JS,
@@ -120,6 +123,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--query", default="", help="page address parameters, e.g. res=8 (the national-scale view)")
+    ap.add_argument("--markdown", type=Path, help="also write the figures as a Markdown table to this file (the docs' copy)")
     args = ap.parse_args()
     try:
         from playwright.sync_api import sync_playwright  # noqa: PLC0415
@@ -132,9 +136,11 @@ def main() -> int:
 
     t = time.perf_counter()
     with AppServer() as server, sync_playwright() as p:
+        chromium = ""
         print(f"streamlit up in {time.perf_counter() - t:.1f} s at {server.url} (python {sys.version.split()[0]})")
         browser = launch_chromium(p)
-        print(f"chromium {browser.version}, headless\n")
+        chromium = browser.version
+        print(f"chromium {chromium}, headless\n")
 
         url = server.url + (f"?{args.query}" if args.query else "")
         cold = load(browser, url)
@@ -174,6 +180,30 @@ def main() -> int:
           f"URLs: {', '.join(f'{n:,}' for n in last['images'])} characters)")
     print(f"total transferred, warm load    {total / mb:6.2f} MB  (HTTP {last['http']:,} + websocket {last['ws']:,} bytes)")
     print(f"total transferred, cold load    {(cold['http'] + cold['ws']) / mb:6.2f} MB")
+    if args.markdown:
+        def each(values: list[float]) -> str:
+            return ", ".join(f"{v:.2f}" for v in values)
+        rows = [
+            ["first map, newly started server (one load)", f"{cold['first_map']:.2f} s", ""],
+            [f"first map, warm server (median of {args.repeat})",
+             f"{first:.2f} s ({each([r['first_map'] for r in warm])})",
+             f"< {TARGET_FIRST_MAP_S:g} s: {'met' if first < TARGET_FIRST_MAP_S else '**missed**'}"],
+            [f"weight change until the script run is over (median of {args.repeat})",
+             f"{upd_run:.2f} s ({each([u['run'] for u in updates])})", ""],
+            [f"weight change until the new ranking is drawn on the map (median of {args.repeat})",
+             f"{upd_map:.2f} s ({each([u['map'] for u in updates])})",
+             f"< {TARGET_UPDATE_S:g} s: {'met' if upd_map < TARGET_UPDATE_S else '**missed**'}"],
+            ["what a change sends to the browser (the largest WebSocket message with the map)", f"{payload / mb:.2f} MB",
+             f"< {TARGET_PAYLOAD_BYTES / mb:g} MB: {'met' if 0 < payload < TARGET_PAYLOAD_BYTES else '**missed**'}"],
+            ["the map iframe's page (characters)", f"{last['dom'] / mb:.2f} MB", ""],
+            ["all a page load transfers, warm / cold server", f"{total / mb:.2f} MB / {(cold['http'] + cold['ws']) / mb:.2f} MB",
+             ""]]
+        body = benchreport.table(["figure", "measured", "target"], rows) + (
+            f"\nThe app on the built-in data ({args.query or 'default view, resolution 6'}) in headless Chromium "
+            f"{chromium} at 1400 x 1000, on the same CPUs as the server; each warm load in a fresh browser context. A "
+            "weight change moves the \"Hours above 35 °C\" slider one step down, so every change is a ranking not "
+            "made before.\n")
+        benchreport.write(args.markdown, body=body)
     return 0
 
 

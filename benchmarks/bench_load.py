@@ -2,6 +2,7 @@
 weight, at the same time (one headless Chromium, one context per session, driven concurrently with asyncio).
 
     python benchmarks/bench_load.py [--sessions 20] [--query res=6] [--timeout 300] [--json FILE]
+                                    [--markdown docs/performance/load.md]
 
 The sessions open the page at once; when every map is drawn, all of them change a weight at the same moment (the
 hardest case for one server). Per session: the time from navigation to a drawn map; from the weight change
@@ -10,7 +11,7 @@ hardest case for one server). Per session: the time from navigation to a drawn m
 drawing. Prints the median and 95th percentile of each, the errors (a Python exception on the page, a timeout, a
 map that never redrew), where the CPU went in each phase (the server against everything, so the browsers), and
 the server's peak memory. Bounded: every wait has a timeout and the whole run stops at --timeout seconds.
-Asserts nothing; the figures go in the README.
+Asserts nothing; ``--markdown`` writes the figures as a table for the docs, with the date and the machine.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared helper module
 
+import benchreport  # noqa: E402
 from appserver import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -39,6 +41,7 @@ from appserver import (  # noqa: E402
 from playwright.async_api import Error as PlaywrightError  # noqa: E402
 
 SLIDER_LABEL = "Hours above 35 °C"
+TARGET_REDRAW_P95_S = 3.0
 
 
 async def drawn_frame(page: Any, deadline: float, not_signature: str | None = None) -> tuple[Any, str]:
@@ -208,6 +211,7 @@ def main() -> int:
     ap.add_argument("--query", default="", help="page address parameters, e.g. res=8")
     ap.add_argument("--timeout", type=float, default=300.0, help="the whole run stops after this many seconds")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--markdown", type=Path, help="also write the figures as a Markdown table to this file (the docs' copy)")
     args = ap.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"bench_load needs Chromium at {CHROMIUM} (Debian: apt-get install chromium)", file=sys.stderr)
@@ -264,6 +268,17 @@ def main() -> int:
         print(f"  {label:<66} {value}")
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    if args.markdown:
+        p95_redraw = summary["redraw_p95_s"]
+        met = p95_redraw is not None and p95_redraw < TARGET_REDRAW_P95_S and len(ok) == args.sessions
+        table = [[label, "none" if value == [] else (", ".join(map(str, value)) if isinstance(value, list | tuple)
+                                                    else value)] for label, value in rows]
+        table.append([f"target: redraw p95 < {TARGET_REDRAW_P95_S:g} s, no errors", "met" if met else "**missed**"])
+        body = benchreport.table(["figure", "measured"], table) + (
+            f"\n{args.sessions} headless Chromium pages ({args.query or 'default view'}) on one server process and the "
+            "same CPUs; they open the page together and, when every map is drawn, all change a weight at the same "
+            "moment. The server's turnaround is read off each page's WebSocket.\n")
+        benchreport.write(args.markdown, body=body)
     return 0
 
 

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # pytest-xdist workers for `make test`: one per CPU, at most 4 (each file runs whole on one worker)
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 
-.PHONY: run test install install-test demo data bench bench-app clean
+.PHONY: run test install install-test demo data docs bench bench-app clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +26,22 @@ demo: install
 	$(BIN)/sitefinder rank --profile bitcoin_mine --mw 100 --top 20 --out out/bitcoin_mine_100mw.geojson --csv out/bitcoin_mine_100mw.csv
 	$(BIN)/sitefinder rank --profile ai_datacenter --mw 100 --top 20 --out out/ai_datacenter_100mw.geojson --csv out/ai_datacenter_100mw.csv
 
-## test: install everything, lint (ruff) and type-check (mypy), and run the whole test suite (browser tests skip
-##       without /usr/bin/chromium; SITEFINDER_REQUIRE_BROWSER=1, as in .ci/run, makes them fail instead). The
-##       files are shared out over TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs them in this one.
+## test: install everything, lint (ruff), type-check (mypy), check the import contracts, build the docs (a broken
+##       link fails) and run the whole test suite (browser tests skip without /usr/bin/chromium;
+##       SITEFINDER_REQUIRE_BROWSER=1, as in .ci/run, makes them fail instead). The files are shared out over
+##       TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs them in this one.
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+## docs: serve the documentation at http://127.0.0.1:8000 (pages in docs/, mkdocs.yml); the pages made from the
+##       code and data are rewritten first (docs/gen_reference.py)
+docs: install-test
+	$(BIN)/python docs/gen_reference.py
+	$(BIN)/mkdocs serve
 
 ## data: rebuild data/pakistan from its fact tables
 data: install
@@ -54,4 +62,4 @@ bench-app: install-test
 	$(BIN)/python benchmarks/bench_app.py --repeat 7 --markdown docs/performance/app.md
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis
+	rm -rf $(VENV) out site .pytest_cache .hypothesis

@@ -108,5 +108,6 @@ def run(args: argparse.Namespace) -> int:
         say(f"wrote the value-of-information table to {args.voi_csv}")
     print("\np_top_n: share of draws in which the site is shortlisted; node: share in which its grid node has a site "
           "shortlisted; rank 5-50-95%: the place it reaches or beats in 5, 50 and 95 % of draws ('-': beyond the "
-          "places tracked, or not shortlisted that often). See README, 'How sure is the ranking?'.")
+          "places tracked, or not shortlisted that often). What they mean and do not mean: the docs, Methods, "
+          "Robustness (docs/methods/robustness.md).")
     return 0

@@ -2,10 +2,11 @@
 
     sitefinder schema                 # all layer kinds, as text
     sitefinder schema grid_nodes      # one kind
-    sitefinder schema --markdown      # the same as Markdown tables (pasted into README.md)
+    sitefinder schema --markdown      # the same as Markdown tables (as on the docs' layer kinds page)
 
-``schema_markdown()`` renders the tables in the README's "Bring your own data" section; a test checks the
-README still equals its output, so the documented schema cannot drift from ``sitefinder/schema.py``.
+``schema_markdown()`` renders the tables of the docs' layer kinds page (``docs/reference/layers.md``, written by
+``docs/gen_reference.py``); a test checks the page still holds its output, so the documented schema cannot drift
+from ``sitefinder/data/schema.py``.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p = subparsers.add_parser("schema", help="show each layer kind's columns, units, ranges and geometry")
     p.add_argument("kind", nargs="?", choices=list(SCHEMAS), metavar="KIND",
                    help=f"one layer kind: {', '.join(SCHEMAS)} (default: all)")
-    p.add_argument("--markdown", action="store_true", help="print Markdown tables (as in README.md)")
+    p.add_argument("--markdown", action="store_true", help="print Markdown tables (as on the docs' layer kinds page)")
     return p
 
 

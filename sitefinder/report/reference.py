@@ -1,5 +1,5 @@
-"""Reference tables generated from the code: the settings table, the cost model's parameters, the layer
-schemas. The README and the docs site show exactly these (a test checks).
+"""Reference tables generated from the code: the settings table and the cost model's parameters. The docs'
+reference pages show exactly these (``docs/gen_reference.py`` writes them; tests check they are current).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sitefinder.model.settings import ECONOMICS, SETTINGS
 
 
 def settings_markdown() -> str:
-    """The README's table of options, derived from ``SETTINGS`` (a test checks the README holds exactly this)."""
+    """The table of options on the docs' settings page, derived from ``SETTINGS``."""
     rows = ["| setting | command line | in the page address | allowed | default | what it does |",
             "|---|---|---|---|---|---|"]
     for s in SETTINGS.values():
@@ -34,8 +34,8 @@ def _n(v: float) -> str:
 
 
 def economics_markdown() -> str:
-    """The README's table of the cost model's parameters: each built-in profile's value (range), the unit and the
-    source (a test checks the README holds exactly this)."""
+    """The table of the cost model's parameters on the docs' reference page: each built-in profile's value (range),
+    the unit and the source."""
     profiles = [load_profile(n) for n in builtin_profile_names()]
     rows = ["| parameter | " + " | ".join(f"{p.title} (range)" for p in profiles) + " | unit | source |",
             "|---|" + "---|" * len(profiles) + "---|---|"]

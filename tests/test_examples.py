@@ -1,10 +1,10 @@
-"""The example input files in data/examples/, the README's "Bring your own data" section, and `sitefinder schema`.
+"""The example input files in data/examples/, the docs' "Your own data" guide, and `sitefinder schema`.
 
 (a) every example loads through ``load_user_layer`` (the path the CLI takes) as its kind, with the notes expected;
 (b) ranking with every example works through the real command line (--layer, --add-layer, --candidates, and every
-    worked example in the README), runs in parallel threads;
+    worked example in docs/guides/your-data.md), runs in parallel threads;
 (c) a monthly feeder file moves the bitcoin_mine shortlist the way it should;
-(d) the README's schema tables are exactly ``schema_markdown()``;
+(d) the docs' layer kinds page holds exactly ``schema_markdown()``;
 (e) ``make_examples.py`` reproduces the committed files byte for byte.
 Tests marked xfail(strict=True) pin bugs in the source: they start failing (XPASS) once the bug is fixed.
 """
@@ -40,10 +40,12 @@ from sitefinder.rank.study import Study
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "data" / "examples"
-README = ROOT / "README.md"
+GUIDE = ROOT / "docs" / "guides" / "your-data.md"  # the worked examples
+LAYERS_PAGE = ROOT / "docs" / "reference" / "layers.md"  # the schema tables (written by docs/gen_reference.py)
+MKDOCS = ROOT / "mkdocs.yml"
 ILLUSTRATIVE = "illustrative example, not real data"
 
-# file -> (layer kind, column mapping the README uses, notes load_user_layer must give: one substring each)
+# file -> (layer kind, column mapping the worked example uses, notes load_user_layer must give: one substring each)
 LAYER_FILES: dict[str, tuple[str, dict[str, str] | None, tuple[str, ...]]] = {
     "grid_nodes.csv": ("grid_nodes", None, ("headroom_mw = headroom_mva x power factor 0.9 for 3 node(s) that give only MVA",)),
     "supply_regions_monthly.geojson": ("supply_regions", {"name": "feeder_name"}, (
@@ -222,12 +224,11 @@ def run_cli(args: list[str | Path]) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, encoding="utf-8", timeout=300)
 
 
-def readme_section() -> str:
-    text = README.read_text(encoding="utf-8")
-    return text.split("\n## Bring your own data\n", 1)[1].split("\n## ", 1)[0]
+def guide_text() -> str:
+    return GUIDE.read_text(encoding="utf-8")
 
 
-def readme_commands(text: str) -> list[str]:
+def example_commands(text: str) -> list[str]:
     """The `sitefinder rank ...` commands in ```sh blocks, continuation lines joined."""
     commands = []
     for block in re.findall(r"```sh\n(.*?)```", text, re.S):
@@ -237,7 +238,7 @@ def readme_commands(text: str) -> list[str]:
 
 
 def cli_args(command: str, out: Path) -> list[str]:
-    """A README command as arguments, writing its shortlist to ``out`` (.geojson and .csv)."""
+    """A worked example's command as arguments, writing its shortlist to ``out`` (.geojson and .csv)."""
     args = shlex.split(command)[1:]
     for flag, suffix in (("--out", ".geojson"), ("--csv", ".csv")):
         if flag in args:
@@ -264,9 +265,9 @@ def runs(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess[str], 
     tmp = tmp_path_factory.mktemp("examples_cli")
     cases: dict[str, tuple[list[str], Path]] = {
         key: (args, Path(args[args.index("--out") + 1])) for key, args in layer_cases(tmp).items()}
-    for i, command in enumerate(readme_commands(readme_section())):
-        out = tmp / f"readme-{i}.geojson"
-        cases[f"readme:{command}"] = (cli_args(command, out), out)
+    for i, command in enumerate(example_commands(guide_text())):
+        out = tmp / f"guide-{i}.geojson"
+        cases[f"guide:{command}"] = (cli_args(command, out), out)
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
         futures = {key: pool.submit(run_cli, args) for key, (args, _) in cases.items()}
         return {key: (futures[key].result(), cases[key][1]) for key in cases}
@@ -296,11 +297,11 @@ def check_shortlist(proc: subprocess.CompletedProcess[str], out: Path, pakistan_
     return collection, props
 
 
-def test_readme_has_one_worked_example_per_example_file_and_matches_the_examples_readme():
-    commands = readme_commands(readme_section())
+def test_the_guide_has_one_worked_example_per_example_file_and_matches_the_examples_readme():
+    commands = example_commands(guide_text())
     for name in sorted(set(LAYER_FILES) | set(CANDIDATE_FILES)):
         assert any(f"data/examples/{name}" in c for c in commands), f"no worked example uses {name}"
-    assert sorted(commands) == sorted(readme_commands((EXAMPLES / "README.md").read_text(encoding="utf-8")))
+    assert sorted(commands) == sorted(example_commands((EXAMPLES / "README.md").read_text(encoding="utf-8")))
 
 
 @pytest.mark.parametrize("name", sorted(LAYER_FILES))
@@ -350,31 +351,31 @@ def test_add_layer_prints_the_files_notes(runs):
     assert "reprojected from EPSG:32642 to EPSG:4326" in proc.stderr
 
 
-def readme_run(runs, *needles: str):
-    keys = [k for k in runs if k.startswith("readme:") and all(n in k for n in needles)]
+def guide_run(runs, *needles: str):
+    keys = [k for k in runs if k.startswith("guide:") and all(n in k for n in needles)]
     assert len(keys) == 1, (needles, keys)
     return runs[keys[0]]
 
 
-def test_every_readme_worked_example_runs(runs, pakistan_outline):
-    keys = [k for k in runs if k.startswith("readme:")]
+def test_every_worked_example_in_the_guide_runs(runs, pakistan_outline):
+    keys = [k for k in runs if k.startswith("guide:")]
     assert len(keys) == len(LAYER_FILES) + len(CANDIDATE_FILES) + 1
     for key in keys:
         check_shortlist(*runs[key], pakistan_outline)
 
 
-def test_readme_candidate_examples(runs, pakistan_outline):
+def test_the_guides_candidate_examples(runs, pakistan_outline):
     all_ids = {f["properties"]["candidate_id"] for f in raw_geojson("candidates.geojson")["features"]}
-    collection, props = check_shortlist(*readme_run(runs, "rank --candidates data/examples/candidates.geojson"), pakistan_outline)
+    collection, props = check_shortlist(*guide_run(runs, "rank --candidates data/examples/candidates.geojson"), pakistan_outline)
     assert {p["candidate_id"] for p in props} == all_ids  # all six pass the bitcoin_mine constraints on built-in data
     assert collection["metadata"]["candidates"] == "user"
     assert {f["geometry"]["type"] for f in collection["features"]} == {"Point", "Polygon"}
     # the fictional reservoir covers EX-P04; the added town is within 5 km of EX-P02
-    _, props = check_shortlist(*readme_run(runs, "rank --add-layer exclusions=data/examples/exclusions.geojson"), pakistan_outline)
+    _, props = check_shortlist(*guide_run(runs, "rank --add-layer exclusions=data/examples/exclusions.geojson"), pakistan_outline)
     assert {p["candidate_id"] for p in props} == all_ids - {"EX-P04"}
-    _, props = check_shortlist(*readme_run(runs, "rank --add-layer cities=data/examples/cities.csv"), pakistan_outline)
+    _, props = check_shortlist(*guide_run(runs, "rank --add-layer cities=data/examples/cities.csv"), pakistan_outline)
     assert {p["candidate_id"] for p in props} == all_ids - {"EX-P02"}
-    _, props = check_shortlist(*readme_run(runs, "--candidates data/examples/candidates.csv"), pakistan_outline)
+    _, props = check_shortlist(*guide_run(runs, "--candidates data/examples/candidates.csv"), pakistan_outline)
     assert props and all(p["candidate_id"].startswith("EX-C") for p in props)
 
 
@@ -460,25 +461,23 @@ def test_monthly_feeders_move_the_bitcoin_shortlist(feeder_runs, pakistan_outlin
 
 
 # ----------------------------------------------------------------------------------------------
-# (d) the README's schema tables are schema_markdown(); `sitefinder schema`
-
-SCHEMA_START = "<!-- schema tables: the output of sitefinder.cli.schema.schema_markdown(), pasted; " \
-               "tests/test_examples.py checks they are equal -->\n"
-SCHEMA_END = "<!-- end of schema tables -->"
+# (d) the docs' layer kinds page holds schema_markdown(); `sitefinder schema`
 
 
-def test_readme_schema_tables_equal_schema_markdown():
-    section = readme_section()
-    assert section.count(SCHEMA_START) == 1 and section.count(SCHEMA_END) == 1
-    pasted = section.split(SCHEMA_START, 1)[1].split(SCHEMA_END, 1)[0]
-    assert pasted == schema_command.schema_markdown(), (
-        "README.md's schema tables differ from sitefinder/schema.py: paste the output of "
-        "`python -c 'from sitefinder.cli.schema import schema_markdown; print(schema_markdown(), end=\"\")'`")
+def test_the_layer_kinds_page_holds_schema_markdown():
+    page = LAYERS_PAGE.read_text(encoding="utf-8")
+    assert page.count(schema_command.schema_markdown(heading_level=2).rstrip("\n")) == 1, (
+        "docs/reference/layers.md differs from sitefinder/data/schema.py: run .venv/bin/python docs/gen_reference.py")
 
 
-def test_bring_your_own_data_follows_command_line():
-    headings = re.findall(r"^## (.+)$", README.read_text(encoding="utf-8"), re.M)
-    assert headings[headings.index("Command line") + 1] == "Bring your own data"
+def test_your_own_data_follows_the_command_line_in_the_docs():
+    """The guides read in order: the command line, then your own data (which uses it)."""
+    import yaml  # noqa: PLC0415  (mkdocs' own dependency, in the test extra)
+
+    nav = yaml.safe_load(MKDOCS.read_text(encoding="utf-8"))["nav"]
+    guides = next(item["Guides"] for item in nav if isinstance(item, dict) and "Guides" in item)
+    pages = [next(iter(g.values())) for g in guides]
+    assert pages[pages.index("guides/command-line.md") + 1] == "guides/your-data.md"
 
 
 def test_schema_markdown_covers_every_column_with_its_unit_and_range():

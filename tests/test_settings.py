@@ -1,5 +1,5 @@
-"""One table for every user setting: the scenario, the command line, the app's widgets and the README all
-derive from ``settings.SETTINGS`` and agree on every bound and default."""
+"""One table for every user setting: the scenario, the command line, the app's widgets and the docs' settings page
+all derive from ``settings.SETTINGS`` and agree on every bound and default."""
 
 from __future__ import annotations
 
@@ -282,14 +282,12 @@ def test_the_apps_widgets_are_the_table():
 
 
 # ----------------------------------------------------------------------------------------------------------
-# The README
+# The docs
 
 
-def test_the_readme_table_of_options_is_the_table():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = "<!-- settings table: the output of sitefinder.report.reference.settings_markdown(); tests/test_settings.py checks -->\n"
-    end = "<!-- end of settings table -->"
-    assert readme.count(start) == 1 and readme.count(end) == 1
-    assert readme.split(start, 1)[1].split(end, 1)[0] == settings_markdown()
+def test_the_docs_table_of_options_is_the_table():
+    page = (ROOT / "docs" / "reference" / "settings.md").read_text(encoding="utf-8")
+    assert page.count(settings_markdown()) == 1, (
+        "docs/reference/settings.md does not hold settings_markdown(): run .venv/bin/python docs/gen_reference.py")
     for s in FLAGGED:
         assert re.search(re.escape(s.flag), settings_markdown())

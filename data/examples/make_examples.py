@@ -344,8 +344,8 @@ FILES: list[tuple[str, str, str, list[tuple[str, str, str]], str, str]] = [
       *LONLAT, SRC],
      "headroom in MW for some nodes and in MVA for others, one node with unknown headroom (blank, not zero), a "
      "132 kV node (below the profiles' 220 kV minimum), a planned and an under-construction node (not eligible). "
-     "Today sitefinder converts `headroom_mva` only when a file has no `headroom_mw` column, so in this mixed file the "
-     "MVA-only nodes count as unknown headroom (a known bug; see the main README).",
+     "A node that gives only `headroom_mva` gets `headroom_mw` = MVA x power factor (0.9 unless `--power-factor` "
+     "says otherwise); a node that gives `headroom_mw` keeps it.",
      "sitefinder rank --layer grid_nodes=data/examples/grid_nodes.csv --power-factor 0.9 --top 10 "
      "--out shortlist.geojson"),
     ("supply_regions_monthly.geojson", "supply_regions", "GeoJSON polygons",
@@ -448,8 +448,8 @@ def readme_text() -> str:
         "output byte for byte, and that each file loads and ranks. Each file is one layer kind you can",
         "give `sitefinder rank` with `--layer KIND=PATH` (replace the built-in layer) or `--add-layer KIND=PATH`",
         "(add to it), or candidate sites with `--candidates PATH`. The schemas, with every column's unit and",
-        "allowed range, are in the main [README](../../README.md#bring-your-own-data) and from",
-        "`sitefinder schema`. Run the commands below from the repository root.",
+        "allowed range, are in the docs (`docs/reference/layers.md`; how files are read: `docs/guides/your-data.md`)",
+        "and from `sitefinder schema`. Run the commands below from the repository root.",
         "",
         "| file | layer kind | format |",
         "|---|---|---|",

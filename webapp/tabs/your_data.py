@@ -118,8 +118,8 @@ def your_data_tab(base: Dataset) -> None:
     """The 'Your data' tab: upload a layer, candidate sites or a climate raster, map its columns, use it."""
     st.markdown("Replace or add a layer with your own data, or score your own candidate sites. Files are read by "
                 "their content: GeoJSON, GeoPackage, a zip holding one shapefile (with its .prj), or CSV with "
-                "longitude/latitude or WKT columns (UTF-8). Each layer's columns and units are listed in the README "
-                "(`sitefinder schema` prints them too).")
+                "longitude/latitude or WKT columns (UTF-8). Each layer's columns and units are listed in the docs "
+                "(Reference, Layer kinds; `sitefinder schema` prints them too).")
     _active_list(base)
     choices: list[str] = [*UPLOADABLE, SITES, RASTER]
     kind = st.selectbox("What does your file hold?", choices, format_func=lambda k: LABELS.get(k, k), key="upload_kind")

@@ -173,7 +173,7 @@ def test_month_text_reads_as_people_write_months():
     assert month_text(odd) == "Jan-Mar, Jul"
 
 
-def test_the_portfolio_table_and_metadata_say_what_was_done(h3_study):
+def test_the_programme_table_and_metadata_say_what_was_done(h3_study):
     scenario = Scenario(resolution=5, target_mw=1200.0, mw=100.0, min_mw=25.0, min_spacing_km=15.0)
     programme = make_programme(h3_study, scenario, scenario.apply())
     t = programme.table

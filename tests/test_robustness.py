@@ -19,7 +19,7 @@ from sitefinder.model.profiles import load_profile
 from sitefinder.model.scenario import Scenario
 from sitefinder.model.settings import SETTINGS
 from sitefinder.rank.study import Study
-from sitefinder.robustness import engine as montecarlo
+from sitefinder.robustness import engine as engine_module
 from sitefinder.robustness.engine import Engine, loop_over_draws
 from sitefinder.robustness.inputs import DrawSettings, inputs_for, make_draws, quantile
 from sitefinder.robustness.run import run_robustness
@@ -86,7 +86,7 @@ def test_chunks_do_not_change_the_answer(pakistan_data, h3_study, monkeypatch):
     settings = DrawSettings(draws=40, seed=3)
     draws = make_draws(inputs, settings)
     whole = Engine(matrix, profile, inputs, settings, top=20, max_per_node=2).run(draws)
-    monkeypatch.setattr(montecarlo, "MEMORY_BUDGET_BYTES", 1)  # one draw per chunk
+    monkeypatch.setattr(engine_module, "MEMORY_BUDGET_BYTES", 1)  # one draw per chunk
     engine = Engine(matrix, profile, inputs, settings, top=20, max_per_node=2)
     assert engine.chunk_size() == 1
     seen = []

@@ -339,18 +339,18 @@ def site_layers(
         groups.append(surface)
     if len(shortlist):
         sl = shortlist.copy()
-        sure = "p_top_n" in sl  # "How sure?" is on: robust sites solid, fragile ones faint and dashed
+        robust = "p_top_n" in sl  # robustness is on: robust sites solid, fragile ones faint and dashed
         sl["fill"] = [ramp_hex(s, score_range[0], score_range[1], SCORE_RAMP) for s in sl["score"]]
         sl["is_selected"] = sl["candidate_id"].astype(str) == str(selected)
         sl["popup"] = [site_popup(r) for _, r in sl.iterrows()]
-        sl["tip"] = [esc(f"#{r['rank']}  score {r['score']:.1f}" + (f" · {robust_text(r)}" if sure else ""))
+        sl["tip"] = [esc(f"#{r['rank']}  score {r['score']:.1f}" + (f" · {robust_text(r)}" if robust else ""))
                      for _, r in sl.iterrows()]
-        styles = [site_style(bool(sel), float(p) if sure else None) for sel, p in
-                  zip(sl["is_selected"], sl["p_top_n"] if sure else [None] * len(sl))]
+        styles = [site_style(bool(sel), float(p) if robust else None) for sel, p in
+                  zip(sl["is_selected"], sl["p_top_n"] if robust else [None] * len(sl))]
         sl["stroke"], sl["stroke_weight"], sl["dash"], sl["opacity"] = zip(*styles)
         fc = sl[["candidate_id", "rank", "fill", "is_selected", "popup", "tip", "stroke", "stroke_weight", "dash", "opacity",
                  "geometry"]]
-        sites = folium.FeatureGroup(name="Ranked sites" + (" (how sure: solid = robust, faint and dashed = fragile)" if sure else ""))
+        sites = folium.FeatureGroup(name="Ranked sites" + (" (robustness: solid = robust, faint and dashed = fragile)" if robust else ""))
         folium.GeoJson(fc.__geo_interface__,
                        style_function=lambda f: {"color": f["properties"]["stroke"], "weight": f["properties"]["stroke_weight"],
                                                  "dashArray": f["properties"]["dash"], "fillColor": f["properties"]["fill"],
@@ -362,13 +362,13 @@ def site_layers(
         for _, r in sl.head(label_top).iterrows():
             c = r.geometry.centroid
             style = ("background:#fff;border:2px solid #00e5ff" if r["is_selected"] else "background:#fff;border:1px solid #111")
-            if sure and not r["is_selected"] and float(r["p_top_n"]) < ROBUST_SHARE:
+            if robust and not r["is_selected"] and float(r["p_top_n"]) < ROBUST_SHARE:
                 style = "background:#fff;border:1px dashed #555;color:#555"
-            text = f"{int(r['rank'])}" + (f" · {float(r['p_top_n']):.0%}" if sure else "")
+            text = f"{int(r['rank'])}" + (f" · {float(r['p_top_n']):.0%}" if robust else "")
             folium.Marker([c.y, c.x], icon=folium.DivIcon(
                 html=f"<div class='sf-rank' style='{style};border-radius:9px;font:bold 11px sans-serif;padding:0 4px;"
                      f"transform:translate(-50%,-130%);display:inline-block;white-space:nowrap'>{esc(text)}</div>",
-                icon_size=(0, 0)), tooltip=esc(f"#{int(r['rank'])}" + (f": {robust_text(r)}" if sure else ""))).add_to(labels)
+                icon_size=(0, 0)), tooltip=esc(f"#{int(r['rank'])}" + (f": {robust_text(r)}" if robust else ""))).add_to(labels)
         groups.append(labels)
     return groups
 

@@ -53,7 +53,7 @@ def sources_text(text: Any, limit: int = 2) -> str:
 
 
 def robust_text(r: pd.Series) -> str:
-    """How sure a shortlisted site is, in words: how often shortlisted and its rank interval."""
+    """How robust a shortlisted site is, in words: how often shortlisted and its rank interval."""
     def place(v: Any) -> str:
         return "beyond" if v is None or pd.isna(v) else f"#{int(v)}"
     return (f"shortlisted in {float(r['p_top_n']):.0%} of draws; rank {place(r.get('rank_p05'))} to "
@@ -72,6 +72,6 @@ def site_popup(r: pd.Series) -> str:
         ("Hours above 35 °C", ranged_text(r, "hours_above_35c", "h/yr")),
         ("Cooling degree days", ranged_text(r, "cooling_degree_days", "°C·day")),
         ("Data gaps", text_or(r.get("data_gaps"), "none")),
-        *([("How sure", robust_text(r))] if "p_top_n" in r and pd.notna(r["p_top_n"]) else []),
+        *([("Robustness", robust_text(r))] if "p_top_n" in r and pd.notna(r["p_top_n"]) else []),
     ])
 

@@ -1,7 +1,7 @@
-"""How sure is the ranking: the shortlist redone over many draws, each site's probabilities and rank interval,
-and (on request) the value of information. Shared by ``sitefinder robustness`` and the app's "How sure?".
+"""How robust the ranking is: the shortlist redone over many draws, each site's probabilities and rank interval,
+and (on request) the value of information. Shared by ``sitefinder robustness`` and the app's Robustness tab.
 
-Columns added to each site (all over the draws; see ``montecarlo.Outcome``):
+Columns added to each site (all over the draws; see ``engine.Outcome``):
 
 * ``p_feasible``: the share of draws in which the site passes every constraint;
 * ``p_top_n``: the share in which it is in the shortlist of ``top`` (same rules as the ordinary shortlist);

@@ -1,0 +1,176 @@
+"""Deliverable surplus: for every zone and case, the largest extra load at that zone the system can still serve,
+what stops it going higher, and what serving it costs. Solved with PyPSA and HiGHS.
+
+One linear programme answers every zone at once. Its snapshots are the cases repeated once per zone; in the copy
+for zone z, only z has a *probe*: a load of any size that is worth ``PROBE_VALUE`` per kWh served. Shedding
+anyone's ordinary demand costs ``SHED_COST``, far above the probe's worth, so the solver never sheds a customer to
+serve the probe: the probe only takes generation that would otherwise stand idle and network room that is left.
+Cases do not interact (no storage or ramping), so the copies are independent and the answer equals one programme
+per zone and case, in one solve instead of hundreds.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pypsa
+
+from sitefinder.network.system import PowerSystem
+
+PROBE_VALUE = 500.0   # PKR/kWh: a weight that ranks serving the probe above any fuel cost (the dearest is ~31)
+SHED_COST = 5000.0    # PKR/kWh: a weight that ranks keeping every customer above serving the probe
+PROBE_MAX_MW = 100_000.0
+TOL_MW = 0.5
+NATIONAL = "national"
+
+pypsa.options.api.legacy_string_dtype = True  # said explicitly: PyPSA warns until it is
+for _name in ("pypsa", "linopy"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Per zone and case (rows: zone, month, hour_type): ``surplus_mw``, ``binding`` (what stops more),
+    ``cost_pkr_per_kwh`` (average generation cost of the extra load), ``shed_mw`` (ordinary demand the system
+    cannot serve even without the extra load, MW). ``flows``: MW on each interface in the base dispatch."""
+
+    table: pd.DataFrame
+    flows: pd.DataFrame
+
+
+def _snapshots(cases: pd.MultiIndex, zones: list[str]) -> pd.Index:
+    return pd.Index([f"{z}|{m:02d}|{h}" for z in zones for m, h in cases], name="snapshot")
+
+
+def _network(system: PowerSystem, zones: list[str], probe: bool) -> pypsa.Network:
+    """The PyPSA network of ``system``, with its cases repeated once per zone of ``zones`` (with ``probe``: a probe
+    load at that zone in its copy)."""
+    cases = system.demand.index
+    snaps = _snapshots(cases, zones)
+    rep = len(zones)
+    n = pypsa.Network()
+    n.set_snapshots(snaps)
+    n.add("Carrier", ["AC", "probe", "shed", *sorted(set(system.generators["fuel"]))])
+    n.add("Bus", system.buses.index, x=system.buses["x"], y=system.buses["y"], carrier="AC")
+    links = system.links
+    n.add("Link", links.index, bus0=links["bus0"], bus1=links["bus1"], p_nom=links["p_nom"], p_min_pu=-1.0,
+          efficiency=1.0, carrier="AC")
+    g = system.generators
+    avail = pd.DataFrame(np.tile(system.availability[g.index].to_numpy(float), (rep, 1)), index=snaps, columns=g.index)
+    floor = avail * g["must_run"].astype(float).to_numpy()
+    n.add("Generator", g.index, bus=g["bus"], p_nom=g["p_nom"], marginal_cost=g["marginal_cost"] * 1000.0,
+          carrier=g["fuel"], p_max_pu=avail, p_min_pu=floor)
+    demand = pd.DataFrame(np.tile(system.demand[list(system.buses.index)].to_numpy(float), (rep, 1)), index=snaps,
+                          columns=[f"load {b}" for b in system.buses.index])
+    n.add("Load", demand.columns, bus=list(system.buses.index), p_set=demand)
+    n.add("Generator", [f"shed {b}" for b in system.buses.index], bus=list(system.buses.index), p_nom=PROBE_MAX_MW,
+          marginal_cost=SHED_COST * 1000.0, carrier="shed")
+    if probe:
+        on = pd.DataFrame(0.0, index=snaps, columns=[f"probe {z}" for z in zones])
+        for i in range(len(zones)):
+            on.iloc[i * len(cases):(i + 1) * len(cases), i] = 1.0
+        n.add("Generator", on.columns, bus=zones, p_nom=PROBE_MAX_MW, sign=-1.0, p_max_pu=on,
+              marginal_cost=-PROBE_VALUE * 1000.0, carrier="probe")
+    return n
+
+
+def _transfer_constraint(system: PowerSystem, n: pypsa.Network, zones: list[str], probe: bool) -> None:
+    """Load served at national buses (ordinary demand less what is shed, plus the probe) stays within the
+    national transfer capability of each case."""
+    if system.transfer_cap is None:
+        return
+    m = n.model
+    national = [b for b in system.buses.index if system.buses.loc[b, "system"] == NATIONAL]
+    cap = np.tile(system.transfer_cap.reindex(system.demand.index).to_numpy(float), len(zones))
+    base = np.tile(system.demand[national].sum(axis=1).to_numpy(float), len(zones))
+    p = m.variables["Generator-p"]
+    served = -p.sel(name=[f"shed {b}" for b in national]).sum("name")
+    probes = [f"probe {z}" for z in zones if z in national]
+    if probe and probes:
+        served = served + p.sel(name=probes).sum("name")
+    rhs = pd.Series(cap - base, index=n.snapshots)
+    m.add_constraints(served <= rhs.to_xarray().rename(snapshot="snapshot"), name="transfer-capability")
+
+
+def _optimise(system: PowerSystem, zones: list[str], probe: bool) -> pypsa.Network:
+    n = _network(system, zones, probe)
+    n.optimize.create_model(include_objective_constant=False)
+    _transfer_constraint(system, n, zones, probe)
+    status, condition = n.optimize.solve_model(solver_name="highs", solver_options={"log_to_console": False,
+                                                                                    "output_flag": False})
+    if status != "ok":
+        raise RuntimeError(f"the network model did not solve ({status}, {condition})")
+    return n
+
+
+def _binding(system: PowerSystem, n: pypsa.Network, snap: str, zone: str) -> str:
+    """What stops the probe at ``zone`` going higher in ``snap``, in words: the interfaces at their limit, the
+    national transfer capability, or (when no limit on the network binds) the generation available."""
+    cons = n.model.constraints
+    found: list[tuple[float, str]] = []
+    for key in ("Link-fix-p-upper", "Link-fix-p-lower"):
+        if key in cons:
+            dual = cons[key].dual.sel(snapshot=snap).to_series()
+            for link, d in dual.items():
+                if abs(d) > 1e-3:
+                    found.append((abs(float(d)), str(system.links.loc[link, "name"])))
+    if "transfer-capability" in cons:
+        d = float(cons["transfer-capability"].dual.sel(snapshot=snap))
+        if abs(d) > 1e-3:
+            found.append((abs(d), "national transfer capability"))
+    if not found:
+        return "generation: every idle plant that can reach this zone is running"
+    found.sort(reverse=True)
+    return "; ".join(dict.fromkeys(name for _, name in found))
+
+
+def deliverable_surplus(system: PowerSystem) -> Answer:
+    """Every zone's deliverable surplus in every case (see the module's docstring for the method)."""
+    problems = system.check()
+    if problems:
+        raise ValueError("; ".join(problems))
+    zones = list(system.buses.index)
+    cases = system.demand.index
+    base = _optimise(system, zones[:1], probe=False)
+    full = _optimise(system, zones, probe=True)
+    fuel_cost = system.generators["marginal_cost"]
+    gen_cols = list(system.generators.index)
+    base_p = base.generators_t.p[gen_cols].to_numpy(float)
+    base_cost = base_p @ fuel_cost.to_numpy(float)  # PKR/kWh x MW, per case
+    base_shed = base.generators_t.p[[f"shed {b}" for b in zones]].to_numpy(float)
+    p = full.generators_t.p
+    rows = []
+    for i, z in enumerate(zones):
+        block = slice(i * len(cases), (i + 1) * len(cases))
+        probe_mw = p[f"probe {z}"].to_numpy(float)[block]
+        cost = p[gen_cols].to_numpy(float)[block] @ fuel_cost.to_numpy(float)
+        for j, (month, hour) in enumerate(cases):
+            mw = max(0.0, float(probe_mw[j]))
+            snap = full.snapshots[i * len(cases) + j]
+            rows.append({
+                "zone": z, "month": int(month), "hour_type": hour,
+                "surplus_mw": round(mw, 1),
+                "binding": _binding(system, full, snap, z),
+                "cost_pkr_per_kwh": round((cost[j] - base_cost[j]) / mw, 2) if mw > TOL_MW else np.nan,
+                "shed_mw": round(float(base_shed[j, i]), 1),
+            })
+    flows = base.links_t.p0.copy()
+    flows.index = cases
+    return Answer(pd.DataFrame(rows), flows)
+
+
+def unserved_with(system: PowerSystem, extra: pd.DataFrame) -> pd.DataFrame:
+    """Solve the system with ``extra`` load added (cases x buses, MW) and return the demand shed at each bus in
+    each case (MW), less what is shed without it: all zeros means the whole extra load is served without
+    shedding anyone."""
+    before = _optimise(system, list(system.buses.index)[:1], probe=False)
+    shed_cols = [f"shed {b}" for b in system.buses.index]
+    added = PowerSystem(system.buses, system.links, system.generators, system.availability,
+                        system.demand.add(extra.reindex(columns=system.demand.columns, fill_value=0.0), fill_value=0.0),
+                        system.transfer_cap)
+    after = _optimise(added, list(system.buses.index)[:1], probe=False)
+    diff = after.generators_t.p[shed_cols].to_numpy(float) - before.generators_t.p[shed_cols].to_numpy(float)
+    return pd.DataFrame(np.clip(diff, 0.0, None), index=system.demand.index, columns=list(system.buses.index))

@@ -1,0 +1,64 @@
+"""A zonal power system as plain tables: what ``solve`` turns into a PyPSA network.
+
+Power in MW, energy costs in PKR/kWh. Buses carry longitude/latitude (EPSG:4326) for maps only: the model is zonal
+and has no geometry. A *case* is one month (1-12) and one hour type: every case is solved on its own (no storage
+or ramping joins them), so a case is a PyPSA snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+HOUR_TYPES = ("evening", "midday", "night")
+HOURS_PER_DAY = {"evening": 4, "midday": 6, "night": 14}  # 18-22 h, 10-16 h, and the other 14 hours
+HOUR_TYPE_WORDS = {"evening": "evening peak (18-22 h)", "midday": "midday (10-16 h)", "night": "night and shoulder hours"}
+ENDS = ("low", "central", "high")
+
+
+def case_index() -> pd.MultiIndex:
+    """Every month x hour type, in order: the cases a system is solved for."""
+    return pd.MultiIndex.from_product([range(1, 13), HOUR_TYPES], names=["month", "hour_type"])
+
+
+@dataclass
+class PowerSystem:
+    """One end (low, central or high) of a zonal model.
+
+    - ``buses``: index zone id; columns ``name``, ``system`` ("national", "k-electric"), ``x``, ``y`` (lon, lat).
+    - ``links``: index interface id; ``bus0``, ``bus1``, ``p_nom`` (MW, either way), ``name``, ``source``.
+    - ``generators``: index plant id; ``bus``, ``fuel``, ``contract``, ``p_nom`` (MW), ``marginal_cost``
+      (PKR/kWh), ``must_run`` (bool: runs at its availability, no less).
+    - ``availability``: cases x plants, the share of ``p_nom`` that can run (0-1).
+    - ``demand``: cases x buses, MW to serve.
+    - ``transfer_cap``: cases -> MW, the most the national network can carry to load (all buses whose system is
+      "national"), or None for no such limit.
+    """
+
+    buses: pd.DataFrame
+    links: pd.DataFrame
+    generators: pd.DataFrame
+    availability: pd.DataFrame
+    demand: pd.DataFrame
+    transfer_cap: pd.Series | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def check(self) -> list[str]:
+        """What is inconsistent, in words (empty when the tables fit together)."""
+        problems = []
+        buses = set(self.buses.index)
+        for name, frame, cols in (("links", self.links, ("bus0", "bus1")), ("generators", self.generators, ("bus",))):
+            for col in cols:
+                bad = sorted(set(frame[col]) - buses)
+                if bad:
+                    problems.append(f"{name}: {col} names buses that do not exist: {bad[:5]}")
+        if set(self.availability.columns) != set(self.generators.index):
+            problems.append("availability: its columns are not the generators")
+        if set(self.demand.columns) - buses:
+            problems.append("demand: columns that are not buses")
+        if not self.availability.index.equals(self.demand.index):
+            problems.append("availability and demand: not the same cases")
+        if (self.links["p_nom"] < 0).any() or (self.generators["p_nom"] < 0).any():
+            problems.append("a negative capacity")
+        return problems

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
 
-from sitefinder.cli.common import add_setting_options
+from sitefinder.cli.common import add_setting_options, run_files, scenario_json
 from sitefinder.cli.data_options import add_data_options, start_run
+from sitefinder.cli.file_options import output_file
 from sitefinder.model.settings import settings_for
 from sitefinder.programme.run import Programme, make_programme
-from sitefinder.report.brief import write_brief
-from sitefinder.report.files import write_shortlist
+from sitefinder.report.files import RunResult, write_run_files
 
 PROGRAMME_SETTINGS = settings_for("programme")
 
@@ -28,9 +27,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                     "what is left; sites keep --min-spacing-km apart. Stops at --target-mw or when nothing more fits, "
                     "and says which. Also reports what is firm at the low end of the surplus estimates.")
     add_setting_options(r, PROGRAMME_SETTINGS)
-    r.add_argument("--out", type=Path, help="write the programme's sites as GeoJSON to this file")
-    r.add_argument("--csv", type=Path, help="write the programme's sites as CSV to this file")
-    r.add_argument("--report", type=Path, metavar="BRIEF.html",
+    r.add_argument("--out", type=output_file("programme (GeoJSON)"), metavar="FILE",
+                   help="write the programme's sites as GeoJSON to this file")
+    r.add_argument("--csv", type=output_file("programme (CSV)"), metavar="FILE", help="write the programme's sites as CSV to this file")
+    r.add_argument("--report", type=output_file("brief (HTML)"), metavar="BRIEF.html",
                    help="write a self-contained brief (map, table, a card per site, assumptions, sources) that prints to PDF")
     add_data_options(r)
     return r
@@ -75,12 +75,8 @@ def run(args: argparse.Namespace) -> int:
     print(p.summary + "\n")
     if len(p.table):
         print_programme(p)
-    if args.out or args.csv:
-        for path in write_shortlist(p.frame, p.metadata, args.out, args.csv):
-            say(f"wrote {len(p.table)} sites to {path}")
-    if args.report:
-        write_brief(args.report, p.frame, p.metadata, study.dataset, kind="programme", title=profile.title)
-        say(f"wrote the brief to {args.report}")
+    write_run_files(run_files(args), RunResult(p.frame, p.metadata, study.dataset, "programme", profile.title),
+                    scenario_json=scenario_json(scenario), say=say)
     print("\nSurplus is an estimate (low-high ranges in the data README); 'at low' is each site's MW when every "
           "region's surplus is at the low end of its range.")
     return 0

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ import shapely
 from sitefinder.data.io import read_layer
 from sitefinder.data.schema import SCHEMAS
 from sitefinder.errors import LayerError, Problem, SitefinderError
+from sitefinder.files import MAX_SETTINGS_BYTES, check_input_folder, parse_toml, read_input_text
 
 if TYPE_CHECKING:
     from sitefinder.data.climate_raster import ClimateRaster
@@ -109,16 +109,11 @@ def default_data_dir() -> Path:
 def load_dataset(directory: str | Path) -> Dataset:
     """Load and validate every layer named in ``directory/dataset.toml``; all problems are reported together."""
     root = Path(directory)
-    manifest_path = root / "dataset.toml"
-    if not manifest_path.exists():
-        raise LayerError(str(root), [Problem(str(root), "has no dataset.toml.",
-                                             "Point --data at a folder with a dataset.toml listing its layers "
-                                             "(see data/pakistan/dataset.toml), or run `sitefinder build-data`.")])
-    try:
-        manifest = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise LayerError(str(manifest_path), [Problem(str(manifest_path), f"is not valid TOML ({exc}).")]) from None
+    manifest_path, manifest = read_manifest(root)
     names = manifest.get("layers", {})
+    if not isinstance(names, dict):
+        raise LayerError(str(manifest_path), [Problem(str(manifest_path), "its [layers] is not a table.",
+                                                      'Write one line per layer under [layers], e.g. grid_nodes = "grid_nodes.geojson".')])
     problems: list[Problem] = []
     layers: dict[str, gpd.GeoDataFrame] = {}
     files: dict[str, Path] = {}
@@ -127,6 +122,10 @@ def load_dataset(directory: str | Path) -> Dataset:
             if schema.required_layer:
                 problems.append(Problem(str(manifest_path), f"names no '{kind}' layer.",
                                         f"Add `{kind} = \"file.geojson\"` under [layers]."))
+            continue
+        if not isinstance(names[kind], str):
+            problems.append(Problem(str(manifest_path), f"[layers] {kind} = {names[kind]!r} is not a file name.",
+                                    f'Write {kind} = "{kind}.geojson".'))
             continue
         path = root / names[kind]
         try:
@@ -139,9 +138,22 @@ def load_dataset(directory: str | Path) -> Dataset:
             problems.append(Problem(str(path), str(exc)))
     if problems:
         raise LayerError(str(root), problems, summary=f"{root}: the dataset has {len(problems)} problem(s)")
-    checks = manifest.get("checksums")
+    checks = manifest.get("checksums") if isinstance(manifest.get("checksums"), dict) else None
     version = hashlib.sha256(repr(sorted(checks.items())).encode()).hexdigest()[:16] if checks else _hash_files(files)
     return Dataset(str(manifest.get("name", root.name)), layers, files, version, manifest)
+
+
+def read_manifest(root: Path) -> tuple[Path, dict[str, Any]]:
+    """A dataset folder's ``dataset.toml`` (its path and content), read with the checks every user-named file gets:
+    the folder and the file exist and can be read, the file is small, UTF-8 and TOML nested no deeper than TOML can be."""
+    fix = ("Point --data at a folder with a dataset.toml listing its layers (see data/pakistan/dataset.toml), "
+           "or run `sitefinder build-data`.")
+    check_input_folder(root, what="dataset folder", fix=fix)
+    manifest_path = root / "dataset.toml"
+    if not manifest_path.exists():
+        raise LayerError(str(root), [Problem(str(root), "has no dataset.toml.", fix)])
+    text = read_input_text(manifest_path, max_bytes=MAX_SETTINGS_BYTES, what="dataset manifest (dataset.toml)", fix=fix)
+    return manifest_path, parse_toml(text, str(manifest_path), what="dataset manifest (dataset.toml)")
 
 
 def _hash_files(files: dict[str, Path]) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import math
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -229,12 +228,3 @@ published).</p>
 command line (sitefinder rank / programme).</p>
 </body></html>
 """
-
-
-def write_brief(path: Path | str, frame: gpd.GeoDataFrame, metadata: dict[str, Any], dataset: Dataset, *, kind: str,
-                title: str) -> Path:
-    """Write the brief to ``path`` (UTF-8) and return it."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(brief_html(frame, metadata, dataset, kind=kind, title=title), encoding="utf-8")
-    return out

@@ -13,7 +13,7 @@ from typing import Any
 from sitefinder.errors import Problem, ProfileError
 from sitefinder.files import parse_json
 from sitefinder.model.profiles import Profile, load_profile
-from sitefinder.model.setting import unknown_keys
+from sitefinder.model.setting import quoted, unknown_keys
 from sitefinder.model.settings import ECONOMICS, SCENARIO_KEYS, SETTINGS, SettingsRecord, settings_for, settings_record
 
 SCENARIO_VERSION = 1
@@ -156,7 +156,12 @@ class Scenario(SettingsRecord):
         for s in SETTINGS.values():
             if s.kind == "weights":
                 weights: dict[str, float] = {}
-                for k, v in dict(data.get(s.name) or {}).items():
+                given = data.get(s.name) or {}
+                if not isinstance(given, Mapping):
+                    problems.append(Problem(f"{where}: {s.name}", f"{quoted(given)} is not a table of criterion weights.",
+                                            "Write them as {\"criterion\": weight, ...}; the profile's weights are used."))
+                    given = {}
+                for k, v in given.items():
                     w, problem = s.parse_weight(str(k), v, where)
                     if problem is not None:
                         problems.append(problem)

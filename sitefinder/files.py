@@ -24,6 +24,7 @@ import os
 import secrets
 import stat
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +82,9 @@ def check_input_file(path: str | Path, *, max_bytes: int, name: str | None = Non
     if not stat.S_ISREG(st.st_mode):
         raise FileFormatError(_line(shown, f"is not a file but {_kind(st.st_mode)}.", f"Give the path of the {what} itself."))
     if st.st_size > max_bytes:
-        raise FileTooLargeError(f"{shown}: is {_size(st.st_size)}; the limit is {_size(max_bytes)}. "
-                                + (too_large_fix or f"Fix: a {what} is far smaller; check you named the right file."))
+        size = _size(st.st_size) if _size(st.st_size) != _size(max_bytes) else f"{st.st_size:,} bytes"
+        raise FileTooLargeError(f"{shown}: is {size}; the limit is {_size(max_bytes)}. "
+                                + (too_large_fix or f"Fix: A {what} is far smaller; check you named the right file."))
     try:
         with p.open("rb") as fh:
             return fh.read(HEAD_BYTES)
@@ -173,9 +175,15 @@ def check_input_folder(path: str | Path, *, name: str | None = None, what: str =
 
 
 def _target(path: str | Path) -> Path:
-    """Where a write lands: through a symlink to the file it points at (the link itself is kept)."""
+    """Where a write lands: through a symlink to the file it points at (the link itself is kept). A link to a
+    device or pipe is kept as it is: ``/dev/stdout`` resolves to ``pipe:[...]``, which is not a path."""
     p = Path(path)
-    return p.resolve() if p.is_symlink() else p
+    if not p.is_symlink():
+        return p
+    with contextlib.suppress(OSError):
+        if _is_stream(p.stat().st_mode):
+            return p
+    return p.resolve()
 
 
 def _is_stream(mode: int) -> bool:
@@ -241,39 +249,82 @@ def check_output_folder(path: str | Path, *, name: str | None = None) -> None:
     p = Path(path)
     shown = name or str(p)
     if os.path.lexists(p) and not p.is_dir():
-        raise OutputPathError(_line(shown, "is a file, not a folder.", "Name a folder (it is made if missing)."))
+        try:
+            mode = p.stat().st_mode
+            kind = "a file" if stat.S_ISREG(mode) else _kind(mode)
+        except OSError:  # a link to nothing
+            kind = "a broken link"
+        raise OutputPathError(_line(shown, f"is {kind}, not a folder.", "Name a folder (it is made if missing)."))
     _try_writing_in(_existing_folder(p, shown), shown)
 
 
-def write_atomic(path: str | Path, data: str | bytes, *, name: str | None = None) -> Path:
-    """Write ``data`` (text as UTF-8) to ``path`` through a temporary file beside it, renamed over the target
-    only when complete: either the new file is there whole, or the old one is untouched. Missing folders are
-    made. A device or pipe (``/dev/stdout``) is written straight. Returns ``path``."""
-    p = _target(path)
-    shown = name or str(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+def _could_not_write(shown: str, exc: OSError) -> OutputPathError:
+    return OutputPathError(_line(shown, f"could not be written ({exc.strerror or exc}).",
+                                 "Free some space or choose another place; no file was changed."))
+
+
+def _stage(p: Path, payload: bytes, shown: str) -> Path:
+    """Write ``payload`` to a new temporary file beside ``p`` (made complete and flushed to disk); returns it."""
     try:
-        if p.exists() and _is_stream(p.stat().st_mode):
-            with p.open("wb") as fh:
-                fh.write(payload)
-            return Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = _new_file(p.parent, f".{p.name}.")
-        done = False
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            if p.exists():
-                os.chmod(tmp, stat.S_IMODE(p.stat().st_mode))  # a rewrite keeps the file's permissions
-            os.replace(tmp, p)
-            done = True
-        finally:
-            if not done:
-                with contextlib.suppress(OSError):
-                    tmp.unlink()
     except OSError as exc:
-        raise OutputPathError(_line(shown, f"could not be written ({exc.strerror or exc}).",
-                                    "Free some space or choose another place; an earlier file there is unchanged.")) from None
-    return Path(path)
+        raise _could_not_write(shown, exc) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if p.exists():
+            os.chmod(tmp, stat.S_IMODE(p.stat().st_mode))  # a rewrite keeps the file's permissions
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise _could_not_write(shown, exc) from None
+    return tmp
+
+
+def write_files(items: Sequence[tuple[str | Path, str | bytes]]) -> list[Path]:
+    """Write each ``(path, data)`` (text as UTF-8), all or nothing: every file is first written whole to a
+    temporary file beside its target; a device or pipe (``/dev/stdout``) is then written straight; only when all of
+    that succeeded are the temporary files renamed over their targets. A failure (disk full, a folder that refuses
+    files) raises a one-line ``OutputPathError`` and leaves every target as it was (only a failing rename, the last
+    step, could leave some replaced and some not). Missing folders are made. Returns the paths, in order."""
+    staged: list[tuple[Path, Path]] = []  # (temporary file, target)
+    streams: list[tuple[Path, bytes, str]] = []
+    try:
+        for path, data in items:
+            p, shown = _target(path), str(path)
+            payload = data.encode("utf-8") if isinstance(data, str) else data
+            try:
+                is_stream = p.exists() and _is_stream(p.stat().st_mode)
+            except OSError as exc:
+                raise _could_not_write(shown, exc) from None
+            if is_stream:
+                streams.append((p, payload, shown))
+            else:
+                staged.append((_stage(p, payload, shown), p))
+        for p, payload, shown in streams:
+            try:
+                with p.open("wb") as fh:
+                    fh.write(payload)
+            except OSError as exc:
+                raise _could_not_write(shown, exc) from None
+        while staged:
+            tmp, p = staged[0]
+            try:
+                os.replace(tmp, p)
+            except OSError as exc:
+                raise _could_not_write(str(p), exc) from None
+            staged.pop(0)
+    finally:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+    return [Path(path) for path, _ in items]
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> Path:
+    """Write ``data`` (text as UTF-8) to ``path`` through a temporary file beside it, renamed over the target only
+    when complete: either the new file is there whole, or the old one is untouched (``write_files`` of one file)."""
+    return write_files([(path, data)])[0]

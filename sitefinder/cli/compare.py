@@ -11,11 +11,12 @@ import pandas as pd
 from sitefinder.cli.common import SCENARIO_IN, check_consistent, profile_for, progress, read_scenario_file
 from sitefinder.cli.file_options import DATA_FOLDER, output_file
 from sitefinder.data.dataset import default_data_dir, load_dataset
-from sitefinder.data.io import csv_text
-from sitefinder.files import write_atomic
 from sitefinder.rank.shortlist import make_shortlist
 from sitefinder.rank.study import Study
 from sitefinder.report.compare import Comparison, compare_shortlists
+from sitefinder.report.files import RunFiles, write_run_files
+
+COMPARISON = "comparison"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -70,7 +71,6 @@ def run(args: argparse.Namespace) -> int:
     comparison = compare_shortlists(shortlists[0], shortlists[1], a, b)
     print(f"A: {args.a}\nB: {args.b}\n")
     print_comparison(comparison)
-    if args.csv:
-        write_atomic(args.csv, csv_text(comparison.table))
-        say(f"wrote the comparison to {args.csv}")
+    write_run_files(RunFiles(tables={COMPARISON: args.csv} if args.csv else None),
+                    tables={COMPARISON: comparison.table}, say=say)
     return 0

@@ -1,10 +1,11 @@
 """The files a run hands on: RFC 7946 GeoJSON and CSV of a shortlist, a robust shortlist or a programme, the brief,
 the saved scenario and any table the run makes (the value of information), written by one writer.
 
-``write_run_files`` makes every text first and only then writes, each file atomically
-(``sitefinder.files.write_atomic``): a run that fails while making them writes nothing, and no file is ever left
-half-written. ``rank``, ``robustness`` and ``programme`` use it for all their files (``explain`` for its saved
-scenario); the web app's download buttons use ``shortlist_geojson`` and ``shortlist_csv``.
+``write_run_files`` makes every text first and only then writes them all or nothing
+(``sitefinder.files.write_files``): a run that fails while making or writing them changes no file, and no file is
+ever left half-written. ``rank``, ``robustness`` and ``programme`` use it for all their files (``explain`` for its
+saved scenario, ``compare`` for its table); the web app's download buttons use ``shortlist_geojson`` and
+``shortlist_csv``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 
 from sitefinder.data.dataset import Dataset
 from sitefinder.data.io import csv_text, dumps_geojson, feature_collection
-from sitefinder.files import write_atomic
+from sitefinder.files import write_files
 from sitefinder.report.brief import brief_html
 
 
@@ -65,8 +66,9 @@ def write_run_files(files: RunFiles, result: RunResult | None = None, *, scenari
                     tables: Mapping[str, pd.DataFrame] | None = None,
                     say: Callable[[str], None] = lambda _msg: None) -> list[Path]:
     """Write the files asked for in ``files``: the sites as GeoJSON and CSV and the brief (from ``result``), the
-    saved scenario (``scenario_json``) and each named table. All texts are made before the first file is written;
-    each file is written atomically. Returns the files written, in that order."""
+    saved scenario (``scenario_json``) and each named table. All texts are made before the first file is written,
+    and the files are written all or nothing (``sitefinder.files.write_files``): a run that fails leaves every
+    earlier file as it was. Returns the files written, in that order."""
     texts: list[tuple[Path, str, str]] = []  # (path, text, what to say was written)
     if result is not None:
         sites = f"{len(result.frame)} sites"
@@ -81,7 +83,7 @@ def write_run_files(files: RunFiles, result: RunResult | None = None, *, scenari
         texts.append((files.scenario, scenario_json if scenario_json.endswith("\n") else scenario_json + "\n", "the scenario"))
     for name, path in (files.tables or {}).items():  # a table asked for that the run did not make is a bug: KeyError
         texts.append((path, csv_text((tables or {})[name]), f"the {name}"))
-    for path, text, what in texts:
-        write_atomic(path, text)
+    write_files([(path, text) for path, text, _ in texts])
+    for path, _, what in texts:
         say(f"wrote {what} to {path}")
     return [path for path, _, _ in texts]

@@ -62,7 +62,7 @@ def _problem(source: str, message: str, fix: str) -> LayerError:
 def read_climate_raster(path: str | Path, *, meaning: str = "monthly", display_name: str | None = None) -> ClimateRaster:
     """Read and check a GeoTIFF climate raster (see the module docstring for the band layout)."""
     p = Path(path)
-    name = display_name or p.name
+    name = display_name or str(p)
     head = check_file(p, MAX_RASTER_BYTES, name=name)[:4]
     if head not in TIFF_MAGIC:
         raise UnsupportedFormatError(f"{name}: is not a TIFF file. A climate raster must be a GeoTIFF.")

@@ -198,9 +198,10 @@ def _inspect_zip(path: Path, name: str) -> str:
 
 def read_vector(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES, name: str | None = None) -> gpd.GeoDataFrame:
     """Read any allowed vector file (WGS84 or its declared CRS) into a GeoDataFrame without validating its
-    attributes. ``name`` is what messages call the file (an upload's own name instead of its stored one)."""
+    attributes. ``name`` is what messages call the file (default: the path as given; an upload's own name instead of
+    its stored one)."""
     p = Path(path)
-    name = name or p.name
+    name = name or str(p)
     head = check_file(p, max_bytes, name=name)
     fmt = sniff_format(p, head, name)
     if fmt in ("geojson", "csv"):
@@ -223,7 +224,10 @@ def read_vector(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES, name: str 
                                       "Export the layer you mean into a GeoPackage of its own.")
         frame = pyogrio.read_dataframe(target)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
-        detail = str(exc).replace(str(p.resolve()), name).replace(p.name, name)
+        detail = str(exc)
+        for shown in (str(p.resolve()), str(p), p.name):  # GDAL's spelling of the path, longest first, -> name
+            detail = detail.replace(shown, "\0")
+        detail = detail.replace("\0", name)
         detail = detail.replace(f"/vsizip/{{{name}}}/", "").replace(f"/vsizip/{name}/", "")
         raise FileFormatError(f"{name}: could not be read ({detail}). Export the layer again as GeoPackage or GeoJSON.") from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:

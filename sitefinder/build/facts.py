@@ -8,10 +8,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio.errors
 
-from sitefinder.data.io import MAX_FILE_BYTES, sniff_format
-from sitefinder.errors import BuildError, FileFormatError
+from sitefinder.data.io import MAX_FILE_BYTES, read_vector, sniff_format
+from sitefinder.errors import BuildError
 from sitefinder.files import read_input_bytes
 
 FACT_FILES = (
@@ -30,7 +29,7 @@ def _fact_bytes(facts_dir: Path, name: str, missing: str) -> bytes:
 
 def read_table(facts_dir: Path, name: str) -> pd.DataFrame:
     """A fact CSV as strings-and-numbers, exactly as published (blank cells stay NaN)."""
-    raw = _fact_bytes(facts_dir, name, "fact table missing. Copy it from shared/data/pakistan/ or restore it from git.")
+    raw = _fact_bytes(facts_dir, name, "fact table missing. Fix: copy it from shared/data/pakistan/ or restore it from git.")
     try:
         return pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8").replace({"": None})
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
@@ -49,12 +48,11 @@ def points(frame: pd.DataFrame, lon: str = "longitude", lat: str = "latitude") -
 
 
 def read_outline(facts_dir: Path) -> gpd.GeoDataFrame:
-    """The national outline (``outline.geojson``) in EPSG:4326. Only GeoJSON text reaches GDAL (as for layers)."""
+    """The national outline (``outline.geojson``) in EPSG:4326, read as a layer file is (GeoJSON text parsed in
+    Python, with its checks), never by GDAL."""
     path = facts_dir / "outline.geojson"
-    head = _fact_bytes(facts_dir, "outline.geojson", "outline missing.")[:4096]
-    try:
-        if sniff_format(path, head, str(path)) != "geojson":
-            raise BuildError(f"{path}: is not GeoJSON text. Fix: restore it from git.")
-        return gpd.read_file(path).to_crs(4326)
-    except (FileFormatError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise BuildError(f"{path}: could not be read as GeoJSON ({str(exc).splitlines()[0]}). Fix: restore it from git.") from None
+    head = _fact_bytes(facts_dir, "outline.geojson", "outline missing. Fix: point --facts at the fact tables "
+                                                     "(data/pakistan/facts), or restore it from git.")[:4096]
+    if sniff_format(path, head, str(path)) != "geojson":
+        raise BuildError(f"{path}: is not GeoJSON text. Fix: restore it from git.")
+    return read_vector(path).to_crs(4326)

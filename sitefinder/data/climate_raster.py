@@ -56,7 +56,7 @@ class ClimateRaster:
 
 
 def _problem(source: str, message: str, fix: str) -> LayerError:
-    return LayerError(source, [Problem(source, message, fix)], summary=f"{source}: this climate raster cannot be used")
+    return LayerError(source, [Problem(source, message, fix)])
 
 
 def read_climate_raster(path: str | Path, *, meaning: str = "monthly", display_name: str | None = None) -> ClimateRaster:
@@ -121,4 +121,5 @@ def read_climate_raster(path: str | Path, *, meaning: str = "monthly", display_n
     if meaning == "monthly" and len(values) and (values.min() < -80 or values.max() > 70):
         raise _problem(name, f"has temperatures from {values.min():g} to {values.max():g}, outside -80..70 °C.",
                        "Monthly bands must be °C (not Kelvin or tenths of a degree).")
-    return ClimateRaster(data, (tx - ti * sx, ty + tj * sy), (sx, sy), CRS.from_epsg(epsg), meaning, name)
+    # the source an export records is the file's own name, not where it sits on this machine
+    return ClimateRaster(data, (tx - ti * sx, ty + tj * sy), (sx, sy), CRS.from_epsg(epsg), meaning, display_name or p.name)

@@ -120,7 +120,8 @@ def read_scenario_file(path: Path) -> Scenario:
     data = read_input_bytes(path, max_bytes=SCENARIO_IN.max_bytes, what=SCENARIO_IN.what, fix=SCENARIO_IN.fix)
     scenario, problems = Scenario.from_json(data, source=str(path))
     if problems:
-        raise ProfileError(str(path), problems, summary=f"{path}: {len(problems)} setting(s) cannot be used")
+        raise ProfileError(str(path), problems,
+                           summary="" if len(problems) == 1 else f"{path}: {len(problems)} settings cannot be used")
     return scenario
 
 

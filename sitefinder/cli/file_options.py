@@ -61,6 +61,10 @@ class PathArg:
         """The paths a stored value names (none for a value that is not a path, e.g. a built-in profile's name)."""
         return [] if value is None else [Path(value)]
 
+    def argument(self, path: str | Path) -> str:
+        """What a user types to name ``path`` with this option (tests use it to name hostile files)."""
+        return str(path)
+
     def check(self, path: Path) -> None:
         """The checks of ``sitefinder.files`` for this kind of path; raises a one-line ``SitefinderError``."""
         if self.role == "input" and self.shape == "file":
@@ -89,6 +93,10 @@ class LayerArg(PathArg):
     def paths(self, value: Any) -> list[Path]:
         """The file of ``(kind, path)``."""
         return [] if value is None else [value[1]]
+
+    def argument(self, path: str | Path) -> str:
+        """``grid_nodes=PATH``: the first kind a user may supply."""
+        return f"{UPLOADABLE[0]}={path}"
 
 
 @dataclass(frozen=True)

@@ -48,24 +48,24 @@ def print_programme(p: Programme, out: TextIO = sys.stdout) -> None:
     print("-" * len(head), file=out)
     for _, r in p.table.iterrows():
         place = ", ".join(str(v) for v in (r.get("district"), r.get("province")) if isinstance(v, str)) or r["candidate_id"]
-        print(f"{int(r['rank']):>3} {_mw(r['allocated_mw']):>6} {_mw(r['allocated_mw_at_low']):>6}  {r['binding_limit']:<15} "
+        print(f"{int(r['rank']):>3} {_mw(r['placed_mw']):>6} {_mw(r['placed_mw_at_low']):>6}  {r['binding_limit']:<15} "
               f"{r['months_running'][:14]:<14} {place[:24]:<24} {str(r['grid_node'])[:34]:<34} {str(r['region'])[:11]:<11} "
               f"{_mw(r['region_surplus_left_mw']):>6}", file=out)
     if len(p.regions):
         print("\nSupply regions drawn on (MW): winter start -> left, summer start -> left", file=out)
         for _, r in p.regions.iterrows():
-            print(f"  {r['region']:<14} {r['sites']:>3} site(s) {_mw(r['allocated_mw']):>6} MW   winter "
+            print(f"  {r['region']:<14} {r['sites']:>3} site(s) {_mw(r['placed_mw']):>6} MW   winter "
                   f"{_mw(r['surplus_winter_start_mw'])} -> {_mw(r['surplus_winter_left_mw'])}   summer "
                   f"{_mw(r['surplus_summer_start_mw'])} -> {_mw(r['surplus_summer_left_mw'])}", file=out)
     if len(p.nodes):
         print("\nGrid nodes drawn on (MW): headroom start -> left", file=out)
         for _, r in p.nodes.iterrows():
-            print(f"  {str(r['grid_node'])[:48]:<48} {r['sites']:>2} site(s) {_mw(r['allocated_mw']):>6} MW   "
+            print(f"  {str(r['grid_node'])[:48]:<48} {r['sites']:>2} site(s) {_mw(r['placed_mw']):>6} MW   "
                   f"{_mw(r['headroom_start_mw'])} -> {_mw(r['headroom_left_mw'])} ({r['headroom_basis']})", file=out)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Allocate, print the programme and its ledger, write the files asked for."""
+    """Place the programme's sites, print it and its ledger, write the files asked for."""
     say, scenario, profile, study = start_run(args)
     p = make_programme(study, scenario, profile)
     rules = p.rules

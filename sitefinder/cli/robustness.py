@@ -1,4 +1,4 @@
-"""``sitefinder robustness``: how sure the shortlist is, and which missing figure to ask for first."""
+"""``sitefinder robustness``: how robust the shortlist is, and which missing figure to ask for first."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ VOI_TABLE = "value-of-information table"
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``robustness``: the ranking's settings, the draws' settings, outputs and the data options."""
     r = subparsers.add_parser(
-        "robustness", help="rank over many draws of the weights and the estimates: how sure is each site?",
+        "robustness", help="rank over many draws of the weights and the estimates: how robust is each site?",
         description="Redo the ranking for many draws of the weights (Dirichlet around yours) and of every estimated "
                     "figure within its range, and report for each site how often it passes the constraints (p_feasible), "
                     "how often it is shortlisted (p_top_n) and its rank interval (rank_p05, rank_p50, rank_p95). The "

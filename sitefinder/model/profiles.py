@@ -25,7 +25,7 @@ from sitefinder.model.vocabulary import CRITERIA, NODE_STATUSES, SEASONS, NodeRu
 OPS = ("<=", ">=", "<", ">", "==", "!=")
 MISSING_CRITERION = ("neutral", "exclude", "worst")
 MISSING_CONSTRAINT = ("fail", "pass")
-PARAMETERS = ("facility_mw",)
+CONSTRAINT_PARAMETERS = ("facility_mw",)
 
 
 @dataclass(frozen=True)
@@ -278,13 +278,13 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
             p.append(Problem(f"{where}.op", f"'{op}' is not an operator.", f"Use one of: {' '.join(OPS)}."))
         if isinstance(val, bool):
             val = float(val)
-        if not (isinstance(val, (int, float)) or val in PARAMETERS):
+        if not (isinstance(val, (int, float)) or val in CONSTRAINT_PARAMETERS):
             p.append(Problem(f"{where}.value", f"{val!r} is neither a number nor a parameter.",
-                             f"Use a number or one of: {', '.join(PARAMETERS)}."))
+                             f"Use a number or one of: {', '.join(CONSTRAINT_PARAMETERS)}."))
         missing = table.get("missing", "fail")
         if missing not in MISSING_CONSTRAINT:
             p.append(Problem(f"{where}.missing", f"{missing!r} is not known.", f"Use one of: {', '.join(MISSING_CONSTRAINT)}."))
-        if col in CRITERIA and op in OPS and (isinstance(val, (int, float)) or val in PARAMETERS):
+        if col in CRITERIA and op in OPS and (isinstance(val, (int, float)) or val in CONSTRAINT_PARAMETERS):
             cons.append(Constraint(col, op, val if isinstance(val, str) else float(val),
                                    str(table.get("label", f"{col} {op} {val}")), missing,
                                    str(table.get("reason_column", ""))))

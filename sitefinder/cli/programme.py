@@ -6,11 +6,10 @@ import argparse
 import sys
 from typing import TextIO
 
-import pandas as pd
-
 from sitefinder.cli.common import add_setting_options, run_files, scenario_json
 from sitefinder.cli.data_options import add_data_options, start_run
 from sitefinder.cli.file_options import output_file
+from sitefinder.model.ranges import number_text
 from sitefinder.model.settings import settings_for
 from sitefinder.programme.run import Programme, make_programme
 from sitefinder.report.files import RunResult, write_run_files
@@ -37,7 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def _mw(v: object) -> str:
-    return "-" if v is None or pd.isna(v) else f"{float(v):,.0f}"  # type: ignore[arg-type]
+    return number_text(v, ",.0f", unknown="-")
 
 
 def print_programme(p: Programme, out: TextIO = sys.stdout) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 from sitefinder.cli.common import add_setting_options, run_files, scenario_json
 from sitefinder.cli.data_options import add_data_options, start_run
 from sitefinder.cli.file_options import output_file
+from sitefinder.model.ranges import number_text
 from sitefinder.model.settings import settings_for
 from sitefinder.rank.shortlist import make_shortlist
 from sitefinder.report.files import RunResult, write_run_files
@@ -31,8 +32,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return r
 
 
-def _fmt(value: object, spec: str, unknown: str = "?") -> str:
-    return unknown if value is None or pd.isna(value) else format(value, spec)
+def _fmt(value: object, spec: str) -> str:
+    return number_text(value, spec, unknown="?")
 
 
 def print_table(table: pd.DataFrame, out=sys.stdout) -> None:

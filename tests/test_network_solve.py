@@ -76,10 +76,15 @@ def test_an_added_load_within_the_surplus_sheds_nobody_and_one_beyond_it_does():
     assert unserved_with(system, beyond)["b"].min() == pytest.approx(15, abs=0.5)
 
 
-def test_must_run_plants_cannot_back_down():
-    # A must-run 300 MW plant at A with a 100 MW line and 220 MW of demand: it must run flat out, so 80 MW would
-    # be spilled... the model cannot do that, so the case is infeasible rather than silently wrong.
+def test_must_run_output_nobody_can_take_is_spilled_and_is_surplus_where_it_stands():
+    # A's 300 MW must run: A takes 100, the line 100, so 100 MW is spilled; B runs 20 of its 50 MW.
+    # Extra load at A takes the spilled 100 MW and 30 MW more that B frees by running its own plant flat out:
+    # 130 MW at (30 x 20) / 130 PKR/kWh, as the spilled energy costs no more fuel.
     system = two_zones()
     system.generators.loc["ga", "must_run"] = True
-    with pytest.raises(RuntimeError, match="did not solve"):
-        deliverable_surplus(system)
+    table = deliverable_surplus(system).table
+    a, b = at(table, "a"), at(table, "b")
+    assert a["spilled_mw"] == pytest.approx(100, abs=0.5)
+    assert a["surplus_mw"] == pytest.approx(130, abs=0.5)
+    assert a["cost_pkr_per_kwh"] == pytest.approx(600 / 130, abs=0.01)
+    assert b["surplus_mw"] == pytest.approx(30, abs=0.5)

@@ -90,7 +90,7 @@ def demand_shares(facts: pd.DataFrame, regions: list[str], relative_uncertainty:
     missing_cols = need - set(facts.columns)
     if missing_cols:
         raise BuildError(f"demand_by_company.csv: columns {sorted(missing_cols)} are missing.")
-    rows = facts[facts["region"].isin(regions) & (facts["figure"] == "energy_purchased_gwh")]
+    rows = facts[facts["region"].isin(regions) & (facts["figure"] == "energy_purchased_gwh")].reset_index(drop=True)
     dup = rows["region"][rows["region"].duplicated()]
     if len(dup):
         raise BuildError(f"demand_by_company.csv: more than one energy_purchased_gwh row for {', '.join(sorted(set(dup)))}.")

@@ -23,6 +23,12 @@ from sitefinder.network.system import PowerSystem
 PROBE_VALUE = 500.0   # PKR/kWh: a weight that ranks serving the probe above any fuel cost (the dearest is ~31)
 SHED_COST = 5000.0    # PKR/kWh: a weight that ranks keeping every customer above serving the probe
 PROBE_MAX_MW = 100_000.0
+SPILL_COST = 100.0    # PKR/kWh: must-run output nobody can take is spilled (wind curtailed, water spilt) at this weight
+WHEELING = 0.01       # PKR/kWh on every interface: a token cost that stops flows circling a loop for nothing
+FORWARD, BACKWARD = " >", " <"
+# A limit that stops the extra load has a shadow price near the probe's worth (PKR/MWh); one that only changes
+# which plant serves it has one near fuel costs. Between the two:
+BINDS = 0.2 * PROBE_VALUE * 1000.0
 TOL_MW = 0.5
 NATIONAL = "national"
 
@@ -35,7 +41,8 @@ for _name in ("pypsa", "linopy"):
 class Answer:
     """Per zone and case (rows: zone, month, hour_type): ``surplus_mw``, ``binding`` (what stops more),
     ``cost_pkr_per_kwh`` (average generation cost of the extra load), ``shed_mw`` (ordinary demand the system
-    cannot serve even without the extra load, MW). ``flows``: MW on each interface in the base dispatch."""
+    cannot serve even without the extra load, MW), ``spilled_mw`` (must-run output nobody takes without it).
+    ``flows``: MW on each interface in the base dispatch (positive from bus0 to bus1)."""
 
     table: pd.DataFrame
     flows: pd.DataFrame
@@ -53,11 +60,12 @@ def _network(system: PowerSystem, zones: list[str], probe: bool) -> pypsa.Networ
     rep = len(zones)
     n = pypsa.Network()
     n.set_snapshots(snaps)
-    n.add("Carrier", ["AC", "probe", "shed", *sorted(set(system.generators["fuel"]))])
+    n.add("Carrier", ["AC", "probe", "shed", "spill", *sorted(set(system.generators["fuel"]))])
     n.add("Bus", system.buses.index, x=system.buses["x"], y=system.buses["y"], carrier="AC")
-    links = system.links
-    n.add("Link", links.index, bus0=links["bus0"], bus1=links["bus1"], p_nom=links["p_nom"], p_min_pu=-1.0,
-          efficiency=1.0, carrier="AC")
+    links = system.links  # each interface as two one-way links with a token cost, so no power circulates in loops
+    for way, a, b in ((FORWARD, "bus0", "bus1"), (BACKWARD, "bus1", "bus0")):
+        n.add("Link", [f"{i}{way}" for i in links.index], bus0=links[a].to_numpy(), bus1=links[b].to_numpy(),
+              p_nom=links["p_nom"].to_numpy(), efficiency=1.0, marginal_cost=WHEELING * 1000.0, carrier="AC")
     g = system.generators
     avail = pd.DataFrame(np.tile(system.availability[g.index].to_numpy(float), (rep, 1)), index=snaps, columns=g.index)
     floor = avail * g["must_run"].astype(float).to_numpy()
@@ -68,6 +76,8 @@ def _network(system: PowerSystem, zones: list[str], probe: bool) -> pypsa.Networ
     n.add("Load", demand.columns, bus=list(system.buses.index), p_set=demand)
     n.add("Generator", [f"shed {b}" for b in system.buses.index], bus=list(system.buses.index), p_nom=PROBE_MAX_MW,
           marginal_cost=SHED_COST * 1000.0, carrier="shed")
+    n.add("Generator", [f"spill {b}" for b in system.buses.index], bus=list(system.buses.index), p_nom=PROBE_MAX_MW,
+          sign=-1.0, marginal_cost=SPILL_COST * 1000.0, carrier="spill")
     if probe:
         on = pd.DataFrame(0.0, index=snaps, columns=[f"probe {z}" for z in zones])
         for i in range(len(zones)):
@@ -108,18 +118,18 @@ def _optimise(system: PowerSystem, zones: list[str], probe: bool) -> pypsa.Netwo
 
 def _binding(system: PowerSystem, n: pypsa.Network, snap: str, zone: str) -> str:
     """What stops the probe at ``zone`` going higher in ``snap``, in words: the interfaces at their limit, the
-    national transfer capability, or (when no limit on the network binds) the generation available."""
+    national transfer capability, or (when no limit on the network binds) the generation available. A limit binds
+    when its shadow price is of the probe's order (``BINDS``), not of a fuel cost's."""
     cons = n.model.constraints
     found: list[tuple[float, str]] = []
-    for key in ("Link-fix-p-upper", "Link-fix-p-lower"):
-        if key in cons:
-            dual = cons[key].dual.sel(snapshot=snap).to_series()
-            for link, d in dual.items():
-                if abs(d) > 1e-3:
-                    found.append((abs(float(d)), str(system.links.loc[link, "name"])))
+    if "Link-fix-p-upper" in cons:
+        dual = cons["Link-fix-p-upper"].dual.sel(snapshot=snap).to_series()
+        for link, d in dual.items():
+            if abs(d) > BINDS:
+                found.append((abs(float(d)), str(system.links.loc[str(link)[:-len(FORWARD)], "name"])))
     if "transfer-capability" in cons:
         d = float(cons["transfer-capability"].dual.sel(snapshot=snap))
-        if abs(d) > 1e-3:
+        if abs(d) > BINDS:
             found.append((abs(d), "national transfer capability"))
     if not found:
         return "generation: every idle plant that can reach this zone is running"
@@ -141,6 +151,7 @@ def deliverable_surplus(system: PowerSystem) -> Answer:
     base_p = base.generators_t.p[gen_cols].to_numpy(float)
     base_cost = base_p @ fuel_cost.to_numpy(float)  # PKR/kWh x MW, per case
     base_shed = base.generators_t.p[[f"shed {b}" for b in zones]].to_numpy(float)
+    base_spill = base.generators_t.p[[f"spill {b}" for b in zones]].to_numpy(float)
     p = full.generators_t.p
     rows = []
     for i, z in enumerate(zones):
@@ -155,10 +166,12 @@ def deliverable_surplus(system: PowerSystem) -> Answer:
                 "surplus_mw": round(mw, 1),
                 "binding": _binding(system, full, snap, z),
                 "cost_pkr_per_kwh": round((cost[j] - base_cost[j]) / mw, 2) if mw > TOL_MW else np.nan,
-                "shed_mw": round(float(base_shed[j, i]), 1),
+                "shed_mw": round(max(0.0, float(base_shed[j, i])), 1),
+                "spilled_mw": round(max(0.0, float(base_spill[j, i])), 1),
             })
-    flows = base.links_t.p0.copy()
-    flows.index = cases
+    p0 = base.links_t.p0
+    flows = pd.DataFrame({i: p0[f"{i}{FORWARD}"].to_numpy() - p0[f"{i}{BACKWARD}"].to_numpy() for i in system.links.index},
+                         index=cases)
     return Answer(pd.DataFrame(rows), flows)
 
 

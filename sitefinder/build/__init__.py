@@ -21,10 +21,13 @@ import shapely
 
 from sitefinder import __version__
 from sitefinder.build.assumptions import assumption_rows, climate_check_table
+from sitefinder.build.backcast import backcast
 from sitefinder.build.facts import read_outline, read_table
 from sitefinder.build.grid_nodes import build_grid_nodes
 from sitefinder.build.layers import build_cities, build_climate_stations, build_connectivity, build_exclusions
+from sitefinder.build.network import zonal_model
 from sitefinder.build.regions import build_districts, build_supply_regions
+from sitefinder.build.zone_surplus import apply_to_regions, interface_lines, network_markdown, solve_all, zone_table
 from sitefinder.data.elevation import elevation_m
 from sitefinder.data.io import write_csv, write_geojson
 from sitefinder.errors import BuildError
@@ -54,7 +57,7 @@ def load_config(path: Path) -> dict:
     text = read_input_text(path, max_bytes=MAX_SETTINGS_BYTES, what="build configuration (build.toml)",
                            fix="Check the path, or restore data/pakistan/build.toml from git.")
     raw = parse_toml(text, str(path), what="build configuration (build.toml)")
-    sections = ("surplus", "grid", "land", "climate", "connectivity")
+    sections = ("surplus", "network", "grid", "land", "climate", "connectivity")
     for name in sections:
         if not isinstance(raw.get(name), dict):
             raise BuildError(f"{path}: section [{name}] missing. Fix: restore it from data/pakistan/build.toml in git.")
@@ -113,6 +116,21 @@ def _build(facts_dir: Path, out_dir: Path, config_path: Path, cfg: dict,
     _write(districts, out_dir / LAYER_FILES["districts"], "district")
     regions, counted = build_supply_regions(districts, read_table(facts_dir, "discos.csv"), plants,
                                             read_table(facts_dir, "demand_by_company.csv"), off_grid, cfg["surplus"])
+    progress("network model (three ends)")
+    model = zonal_model(facts_dir, cfg)
+    answers = solve_all(model.systems)
+    zones = zone_table(answers)
+    zone_path = out_dir / "zone_surplus.csv"
+    write_csv(zones, zone_path)
+    interfaces_path = out_dir / "interfaces.geojson"
+    lines = interface_lines(model.systems["central"], model.links, answers["central"])
+    _write(lines, interfaces_path, "interface")
+    back, ke_import = backcast(facts_dir, model.systems["central"], answers["central"])
+    backcast_path = out_dir / "backcast.csv"
+    write_csv(back, backcast_path)
+    network_md = out_dir / "network.md"
+    network_md.write_text(network_markdown(zones, lines, model.zoning.zones, back, ke_import), encoding="utf-8")
+    regions = apply_to_regions(regions, model.zoning, zones)
     _write(regions, out_dir / LAYER_FILES["supply_regions"], "region_id")
     plants_path = out_dir / "plants_counted.csv"
     write_csv(counted.sort_values(["region", "name"], na_position="last"), plants_path)
@@ -146,7 +164,8 @@ def _build(facts_dir: Path, out_dir: Path, config_path: Path, cfg: dict,
     _write(build_connectivity(read_table(facts_dir, "connectivity.csv")), out_dir / LAYER_FILES["connectivity"], "name")
     _write(build_cities(cities, cfg["connectivity"]), out_dir / LAYER_FILES["cities"], "name")
 
-    written = [out_dir / f for f in LAYER_FILES.values()] + [surface_path, plants_path, loo_path]
+    written = [out_dir / f for f in LAYER_FILES.values()] + [surface_path, plants_path, loo_path, zone_path,
+                                                             interfaces_path, backcast_path, network_md]
     manifest = out_dir / "dataset.toml"
     manifest.write_text(_manifest(facts_dir, config_path, written, unmapped, cells.resolution, settings, loo_summary,
                                   assumption_rows(cfg)), encoding="utf-8")

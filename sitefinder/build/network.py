@@ -284,8 +284,18 @@ def district_points(facts_dir: Path) -> pd.DataFrame:
                          "hq_lon": number(d, "longitude"), "hq_lat": number(d, "latitude")})
 
 
-def systems(facts_dir: Path, cfg: dict, grid_dir: Path) -> dict[str, PowerSystem]:
-    """The low, central and high systems."""
+@dataclass(frozen=True)
+class ZonalModel:
+    """The zoning, the interfaces with their ranges, and the system at each end."""
+
+    zoning: Zoning
+    links: pd.DataFrame
+    systems: dict[str, PowerSystem]
+
+
+def zonal_model(facts_dir: Path, cfg: dict) -> ZonalModel:
+    """The low, central and high systems, from the facts (the 2017 graph is in ``facts/network/`` too)."""
+    grid_dir = facts_dir / NETWORK_FACTS
     districts = district_points(facts_dir)
     zoning = read_zoning(facts_dir)
     plants = read_table(facts_dir, "power_plants.csv")
@@ -298,6 +308,7 @@ def systems(facts_dir: Path, cfg: dict, grid_dir: Path) -> dict[str, PowerSystem
     hq = districts.assign(zone=[zoning.of_place(d, r) for d, r in zip(districts["district"], districts["supply_region"])])
     centroids = hq.groupby("zone")[["hq_lon", "hq_lat"]].mean().rename(columns={"hq_lon": "x", "hq_lat": "y"})
     rel = float(cfg["surplus"].get("demand_share_relative_range", 0.0))
-    return {end: power_system(end, facts_dir=facts_dir, cfg=cfg, plants=located, zones_of_plants=zp, zoning=zoning,
-                              links=links, costs=costs, shares=zone_shares(facts_dir, zoning, end, rel),
-                              centroids=centroids) for end in ENDS}
+    return ZonalModel(zoning, links, {
+        end: power_system(end, facts_dir=facts_dir, cfg=cfg, plants=located, zones_of_plants=zp, zoning=zoning,
+                          links=links, costs=costs, shares=zone_shares(facts_dir, zoning, end, rel), centroids=centroids)
+        for end in ENDS})

@@ -42,10 +42,12 @@ class Answer:
     """Per zone and case (rows: zone, month, hour_type): ``surplus_mw``, ``binding`` (what stops more),
     ``cost_pkr_per_kwh`` (average generation cost of the extra load), ``shed_mw`` (ordinary demand the system
     cannot serve even without the extra load, MW), ``spilled_mw`` (must-run output nobody takes without it).
-    ``flows``: MW on each interface in the base dispatch (positive from bus0 to bus1)."""
+    ``flows``: MW on each interface in the base dispatch (positive from bus0 to bus1); ``dispatch``: MW of each
+    plant in the base dispatch (cases x plants)."""
 
     table: pd.DataFrame
     flows: pd.DataFrame
+    dispatch: pd.DataFrame
 
 
 def _snapshots(cases: pd.MultiIndex, zones: list[str]) -> pd.Index:
@@ -172,7 +174,8 @@ def deliverable_surplus(system: PowerSystem) -> Answer:
     p0 = base.links_t.p0
     flows = pd.DataFrame({i: p0[f"{i}{FORWARD}"].to_numpy() - p0[f"{i}{BACKWARD}"].to_numpy() for i in system.links.index},
                          index=cases)
-    return Answer(pd.DataFrame(rows), flows)
+    dispatch = pd.DataFrame(base_p, index=cases, columns=gen_cols)
+    return Answer(pd.DataFrame(rows), flows, dispatch)
 
 
 def unserved_with(system: PowerSystem, extra: pd.DataFrame) -> pd.DataFrame:

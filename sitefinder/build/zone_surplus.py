@@ -1,0 +1,145 @@
+"""Solve the zonal model at its three ends and give each supply region its zone's deliverable surplus.
+
+Written by the build: ``zone_surplus.csv`` (zone x month x hour type: the surplus at the low, central and high
+ends, what binds and what serving it costs) and ``interfaces.geojson`` (a straight line between the zones' centres
+for each interface, with its limits and the central model's flows). A region's surplus in a month is its zone's
+*firm* surplus: the least over the hour types, so a load that runs around the clock fits.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from sitefinder.build.backcast import TOLERANCE_SHARE_POINTS
+from sitefinder.build.network import Zoning
+from sitefinder.model.vocabulary import MONTHLY, SUMMER_MONTHS, WINTER_MONTHS
+from sitefinder.network.solve import Answer, deliverable_surplus
+from sitefinder.network.system import ENDS, PowerSystem
+
+SEASONS = {"winter": WINTER_MONTHS, "summer": SUMMER_MONTHS}
+BASIS = ("deliverable surplus of the zone ({zone}) in the network model: the most extra load the power system "
+         "can serve there from idle generation, within the interfaces' limits, without shedding anyone; the least "
+         "over the evening peak, midday and night (firm). Low and high: the model's low and high ends. "
+         "data/pakistan/zone_surplus.csv has every month and hour type, with what binds and the cost.")
+
+
+def solve_all(systems: dict[str, PowerSystem]) -> dict[str, Answer]:
+    """Each end's answer."""
+    return {end: deliverable_surplus(systems[end]) for end in ENDS}
+
+
+def zone_table(answers: dict[str, Answer]) -> pd.DataFrame:
+    """One row per zone, month and hour type: surplus_mw (central), _low, _high; binding and cost at each end."""
+    keys = ["zone", "month", "hour_type"]
+    out = answers["central"].table[keys + ["surplus_mw", "binding", "cost_pkr_per_kwh", "shed_mw", "spilled_mw"]]
+    for end in ("low", "high"):
+        t = answers[end].table.set_index(keys)
+        out = out.join(t[["surplus_mw", "binding", "cost_pkr_per_kwh"]].add_suffix(f"_{end}"), on=keys)
+    return out.sort_values(keys).reset_index(drop=True)
+
+
+def firm_by_month(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """zone x month: the least of ``column`` over the hour types (MW)."""
+    return table.pivot_table(index="zone", columns="month", values=column, aggfunc="min")
+
+
+def apply_to_regions(regions: gpd.GeoDataFrame, zoning: Zoning, table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The supply regions with each one's zone, its monthly firm surplus (``surplus_mw_01``..12), its seasonal
+    surplus with range (``surplus_{winter,summer}_mw``, ``_low``, ``_high``: the least month of the season), what
+    binds in that month and the cost of serving it. A region outside every zone (off the national grid) keeps an
+    unknown surplus."""
+    out = regions.copy()
+    for season in SEASONS:  # the first model's arithmetic, kept beside the answer for comparison
+        for suffix in ("", "_low", "_high"):
+            out[f"polygon_surplus_{season}_mw{suffix}"] = out[f"surplus_{season}_mw{suffix}"]
+    out["zone"] = [zoning.by_region.get(r) for r in out["name"]]
+    firm = {end: firm_by_month(table, "surplus_mw" if end == "central" else f"surplus_mw_{end}")
+            for end in ENDS}
+    central = table.set_index(["zone", "month", "hour_type"])
+    for m, col in zip(range(1, 13), MONTHLY):
+        out[col] = [float(firm["central"].loc[z, m]) if z in firm["central"].index else np.nan for z in out["zone"]]
+    for season, months in SEASONS.items():
+        for end, suffix in (("central", ""), ("low", "_low"), ("high", "_high")):
+            f = firm[end]
+            out[f"surplus_{season}_mw{suffix}"] = [
+                float(f.loc[z, list(months)].min()) if z in f.index else np.nan for z in out["zone"]]
+        binds: list[str | None] = []
+        costs: list[float] = []
+        for z in out["zone"]:
+            if z not in firm["central"].index:
+                binds.append(None)
+                costs.append(np.nan)
+                continue
+            month = int(firm["central"].loc[z, list(months)].idxmin())
+            rows = central.loc[(z, month)]
+            worst = rows["surplus_mw"].idxmin()
+            binds.append(f"{rows.loc[worst, 'binding']} ({pd.Timestamp(2000, month, 1):%b}, {worst})")
+            costs.append(float(rows.loc[worst, "cost_pkr_per_kwh"]))
+        out[f"surplus_{season}_binding"] = binds
+        out[f"surplus_{season}_cost_pkr_per_kwh"] = costs
+    out["surplus_basis"] = [BASIS.format(zone=z) if z else "off the national grid: no network model" for z in out["zone"]]
+    return out
+
+
+def _mw(v: float) -> str:
+    return "-" if pd.isna(v) else f"{0.0 if abs(v) < 0.5 else v:,.0f}"
+
+
+def network_markdown(table: pd.DataFrame, lines: gpd.GeoDataFrame, zones: pd.DataFrame, back: pd.DataFrame,
+                     ke_import: dict[str, float]) -> str:
+    """The model's tables for ``data/pakistan/network.md``: zones, interfaces with limits, sources and modelled
+    flows, and the deliverable surplus by zone, month and hour type (low / central / high) with what binds."""
+    out = ["# The network model's answer", "",
+           "Written by `sitefinder build-data` from `facts/network/` and `build.toml` [network]; do not edit.", "",
+           "## Zones", "", "| zone | name | system |", "|---|---|---|"]
+    out += [f"| `{z}` | {r['name']} | {r['system']} |" for z, r in zones.iterrows()]
+    out += ["", "## Interfaces", "",
+            "| interface | from | to | limit MW (low-high) | kind | largest modelled flow MW (forward / back) | basis | source |",
+            "|---|---|---|---|---|---|---|---|"]
+    for r in lines.itertuples():
+        out.append(f"| {r.name} | {r.zone_from} | {r.zone_to} | {_mw(r.limit_mw)} ({_mw(r.limit_mw_low)}-"
+                   f"{_mw(r.limit_mw_high)}) | {r.kind} | {_mw(r.flow_max_forward_mw)} / {_mw(r.flow_max_backward_mw)} "
+                   f"| {r.basis} | {r.source} |")
+    miss = back["miss_points"].abs()
+    out += ["", "## Back-cast: the central model beside what the grid did", "",
+            f"Each fuel's share of a month's national-grid generation, modelled and published (CPPA-G's fuel-cost "
+            f"filings, FY2024-25). Tolerance: {TOLERANCE_SHARE_POINTS:g} share points. {int((~back['within_tolerance']).sum())} "
+            f"of {len(back)} rows miss it; the mean miss is {miss.mean():.1f} points.", "",
+            "| month | fuel | published GWh | modelled GWh | published % | modelled % | miss (points) | within |",
+            "|---|---|---|---|---|---|---|---|"]
+    out += [f"| {r.month} | {r.fuel} | {_mw(r.published_gwh)} | {_mw(r.modelled_gwh)} | {r.published_share_pct:.1f} | "
+            f"{r.modelled_share_pct:.1f} | {r.miss_points:+.1f} | {'yes' if r.within_tolerance else '**no**'} |"
+            for r in back.itertuples()]
+    out += ["", f"K-Electric's import from the grid, December: modelled {_mw(ke_import['ke_import_dec_modelled_mw'])} MW "
+            f"on average, published {_mw(ke_import['ke_import_dec_published_mw'])} MW (Dec 2024, NEPRA member's note)."]
+    out += ["", "## Deliverable surplus by zone, month and hour type", "",
+            "MW of extra load the zone can take: central (low-high). What binds and the average cost of the "
+            "generation that serves it (PKR/kWh) are the central model's.", "",
+            "| zone | month | hour type | surplus MW | binds | cost PKR/kWh |", "|---|---|---|---|---|---|"]
+    for r in table.itertuples():
+        out.append(f"| {r.zone} | {pd.Timestamp(2000, int(r.month), 1):%b} | {r.hour_type} | {_mw(r.surplus_mw)} "
+                   f"({_mw(r.surplus_mw_low)}-{_mw(r.surplus_mw_high)}) | {r.binding} | "
+                   f"{'-' if pd.isna(r.cost_pkr_per_kwh) else f'{r.cost_pkr_per_kwh:.1f}'} |")
+    return "\n".join(out) + "\n"
+
+
+def interface_lines(system: PowerSystem, links: pd.DataFrame, answer: Answer) -> gpd.GeoDataFrame:
+    """Each interface as a line between its zones' centres (EPSG:4326; the line is a picture, not a route), with
+    its low/central/high limit, kind, basis and source, and the central model's largest flow each way (MW)."""
+    b = system.buses
+    flows = answer.flows
+    geoms = [shapely.LineString([(b.loc[r.bus0, "x"], b.loc[r.bus0, "y"]), (b.loc[r.bus1, "x"], b.loc[r.bus1, "y"])])
+             for r in links.itertuples()]
+    links = links.rename_axis(None)
+    return gpd.GeoDataFrame({
+        "interface": links.index.to_numpy(), "name": links["name"].to_numpy(), "zone_from": links["bus0"], "zone_to": links["bus1"],
+        "limit_mw": links["value_mw"], "limit_mw_low": links["low_mw"], "limit_mw_high": links["high_mw"],
+        "kind": links["kind"], "basis": links["basis"], "source": links["source"],
+        "flow_max_forward_mw": [round(float(flows[i].clip(lower=0).max()), 1) for i in links.index],
+        "flow_max_backward_mw": [round(float((-flows[i]).clip(lower=0).max()), 1) for i in links.index],
+        "hours_at_limit_share": [round(float((flows[i].abs() >= links.loc[i, "value_mw"] - 0.5).mean()), 3)
+                                 for i in links.index],
+    }, geometry=geoms, crs=4326)

@@ -32,6 +32,10 @@ class ProblemsError(SitefinderError):
     def __init__(self, source: str, problems: list[Problem], *, summary: str = "") -> None:
         self.source = source
         self.problems = list(problems)
+        if len(self.problems) == 1 and not summary:  # one problem is one line: it names where, what and the fix
+            one = self.problems[0]
+            super().__init__(str(one) if source in one.where else f"{source}: {one}")
+            return
         head = summary or f"{source}: {len(self.problems)} problem(s) found"
         lines = [head] + [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
@@ -67,6 +71,19 @@ class TextEncodingError(FileFormatError):
 
 class InputFileNotFoundError(SitefinderError, FileNotFoundError):
     """A file named by the user does not exist."""
+
+
+class FileAccessError(SitefinderError, OSError):
+    """A file or folder named by the user exists but cannot be read (permissions, a file the system refuses)."""
+
+
+class OutputPathError(SitefinderError, OSError):
+    """An output path that cannot be written: a folder, a place the system refuses, a parent that is a file."""
+
+
+class ContradictionError(ProblemsError, ValueError):
+    """Settings or options that cannot all hold (e.g. the smallest site bigger than the facility); each problem
+    names both sides."""
 
 
 class ScoringError(SitefinderError, ValueError):

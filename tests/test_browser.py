@@ -329,7 +329,7 @@ def test_robustness_shows_probabilities_on_the_map_and_in_the_card(app: Session)
 
 
 def test_programme_comparison_and_a_printed_brief(app: Session, tmp_path: Path) -> None:
-    """A person allocates the 2,000 MW, sees the programme on the map, pins the scenario and changes a weight to
+    """A person places the 2,000 MW, sees the programme on the map, pins the scenario and changes a weight to
     compare, and downloads the programme's brief, which opens offline and prints to PDF."""
     page = app.page.context.new_page()
     try:
@@ -337,8 +337,8 @@ def test_programme_comparison_and_a_printed_brief(app: Session, tmp_path: Path) 
         wait_for_map(page, timeout=120)
         wait_until_idle(page)
         page.get_by_role("tab", name="Programme").click()
-        allocated = page.locator('[data-testid="stMetric"]').filter(has_text="Placed")
-        assert "2,000 MW" in allocated.inner_text(), allocated.inner_text()
+        placed = page.locator('[data-testid="stMetric"]').filter(has_text="Placed")
+        assert "2,000 MW" in placed.inner_text(), placed.inner_text()
         assert "target reached" in page.locator('[data-testid="stMain"]').inner_text()
         runs = finished_runs(page)
         page.get_by_text("Show the programme on the map").click()

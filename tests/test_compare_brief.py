@@ -67,7 +67,7 @@ def test_compare_on_the_command_line(tmp_path):
     assert "weight of region_surplus_mw" in diff.stdout and re.search(r"\d+ site\(s\) enter", diff.stdout)
     assert (tmp_path / "c.csv").read_text(encoding="utf-8").startswith("candidate_id,place,grid_node,rank_a,rank_b,change")
     missing = _cli("compare", str(a), str(tmp_path / "nope.json"))
-    assert missing.returncode == 2 and "nope.json" in missing.stderr and "no such scenario file" in missing.stderr
+    assert missing.returncode == 2 and "nope.json" in missing.stderr and "no such file" in missing.stderr
 
 
 def test_the_brief_escapes_every_value_and_holds_a_card_per_site(pakistan_data, h3_study):

@@ -102,7 +102,8 @@ def test_gdal_skip_already_naming_vrt_is_left_alone(value):
 def test_every_command_module_is_registered_and_owns_its_options():
     """A module in sitefinder/cli/ (other than the shared helpers) that the command line does not register would
     be dead code: this fails if one is added and forgotten."""
-    modules = {p.stem for p in (PACKAGE / "cli").glob("*.py")} - {"__init__", "__main__", "main", "common", "data_options"}
+    modules = {p.stem for p in (PACKAGE / "cli").glob("*.py")} - {"__init__", "__main__", "main", "common", "data_options",
+                                                                   "file_options"}
     registered = {m.__name__.rsplit(".", 1)[-1] for m in cli.COMMANDS}
     assert modules == registered, f"not registered: {sorted(modules - registered)}"
     sub = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
@@ -113,7 +114,8 @@ def test_every_command_module_is_registered_and_owns_its_options():
 
 
 def test_commands_do_not_import_the_command_line_that_registers_them():
-    """cli/main.py registers the commands; the commands share cli/common.py and cli/data_options.py, never main."""
+    """cli/main.py registers the commands; the commands share cli/common.py, cli/data_options.py and
+    cli/file_options.py, never main."""
     for path in (PACKAGE / "cli").glob("*.py"):
         if path.stem in ("main", "__main__"):
             continue

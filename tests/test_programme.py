@@ -177,16 +177,16 @@ def test_the_programme_table_and_metadata_say_what_was_done(h3_study):
     scenario = Scenario(resolution=5, target_mw=1200.0, mw=100.0, min_mw=25.0, min_spacing_km=15.0)
     programme = make_programme(h3_study, scenario, scenario.apply())
     t = programme.table
-    for col in ("allocated_mw", "grid_node_id", "region", "region_surplus_left_mw", "node_headroom_left_mw",
-                "binding_limit", "allocated_mw_at_low", "months_running"):
+    for col in ("placed_mw", "grid_node_id", "region", "region_surplus_left_mw", "node_headroom_left_mw",
+                "binding_limit", "placed_mw_at_low", "months_running"):
         assert col in t, col
-    assert t["allocated_mw"].sum() == pytest.approx(1200.0)
+    assert t["placed_mw"].sum() == pytest.approx(1200.0)
     meta = programme.metadata["programme"]
-    assert meta["target_mw"] == 1200.0 and meta["allocated_mw_total"] == pytest.approx(1200.0)
+    assert meta["target_mw"] == 1200.0 and meta["placed_mw_total"] == pytest.approx(1200.0)
     assert meta["stopped_because"] == "target reached" and meta["rules"]["min_spacing_km"] == 15.0
     assert meta["rules"]["unknown_headroom"].startswith("unknown headroom does not limit")
     assert (t["headroom_basis"] == "unknown: not limiting").all()
-    assert programme.regions["allocated_mw"].sum() == pytest.approx(1200.0)
+    assert programme.regions["placed_mw"].sum() == pytest.approx(1200.0)
 
 
 def test_programme_on_the_command_line_writes_the_programme_and_a_brief(tmp_path):
@@ -199,8 +199,8 @@ def test_programme_on_the_command_line_writes_the_programme_and_a_brief(tmp_path
     assert "2,000 MW of 2,000 MW" in proc.stdout and "target reached" in proc.stdout and "Firm at the low estimate" in proc.stdout
     doc = json.loads(out.read_text(encoding="utf-8"))
     meta = doc["metadata"]["programme"]
-    assert meta["target_mw"] == 2000 and meta["allocated_mw_total"] == 2000 and meta["stopped_because"] == "target reached"
-    assert sum(f["properties"]["allocated_mw"] for f in doc["features"]) == pytest.approx(2000)
+    assert meta["target_mw"] == 2000 and meta["placed_mw_total"] == 2000 and meta["stopped_because"] == "target reached"
+    assert sum(f["properties"]["placed_mw"] for f in doc["features"]) == pytest.approx(2000)
     brief = (tmp_path / "brief.html").read_text(encoding="utf-8")
     assert "<svg" in brief and brief.count("class='card'") == len(doc["features"])
     assert "Programme rules" in brief and "Sources" in brief and "Firm at the low estimate" in brief

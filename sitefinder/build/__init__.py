@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from sitefinder.build.regions import build_districts, build_supply_regions
 from sitefinder.data.elevation import elevation_m
 from sitefinder.data.io import write_csv, write_geojson
 from sitefinder.errors import BuildError
+from sitefinder.files import MAX_SETTINGS_BYTES, parse_toml, read_input_text
 from sitefinder.measure.candidates import h3_candidates
 from sitefinder.measure.climate import ClimateSettings, interpolate_metrics
 from sitefinder.measure.criteria import sea_distances, station_elevations
@@ -48,23 +51,14 @@ LAYER_FILES = {
 
 def load_config(path: Path) -> dict:
     """The build parameters of ``build.toml``, or a BuildError naming the missing section."""
-    try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        raise BuildError(f"{path}: build configuration missing.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise BuildError(f"{path}: not valid TOML ({exc}).") from None
-    try:
-        cfg = {
-            "surplus": {**raw["surplus"]},
-            "grid": raw["grid"],
-            "land": raw["land"],
-            "climate": raw["climate"],
-            "connectivity": raw["connectivity"],
-        }
-    except KeyError as exc:
-        raise BuildError(f"{path}: section [{exc.args[0]}] missing.") from None
+    text = read_input_text(path, max_bytes=MAX_SETTINGS_BYTES, what="build configuration (build.toml)",
+                           fix="Check the path, or restore data/pakistan/build.toml from git.")
+    raw = parse_toml(text, str(path), what="build configuration (build.toml)")
+    sections = ("surplus", "grid", "land", "climate", "connectivity")
+    for name in sections:
+        if not isinstance(raw.get(name), dict):
+            raise BuildError(f"{path}: section [{name}] missing. Fix: restore it from data/pakistan/build.toml in git.")
+    cfg = {name: dict(raw[name]) for name in sections}
     return cfg
 
 
@@ -82,9 +76,24 @@ def _write(gdf: gpd.GeoDataFrame, path: Path, sort_by: str) -> None:
 
 def build_dataset(facts_dir: Path, out_dir: Path, config_path: Path,
                   progress: Callable[[str], None] = lambda _msg: None) -> list[Path]:
-    """Build every layer of the built-in dataset; returns the files written."""
+    """Build every layer of the built-in dataset; returns the files written. Everything is built in a folder of
+    its own inside ``out_dir`` and moved into place only when the whole build succeeded, so a failed build leaves
+    the files already there as they were."""
     cfg = load_config(config_path)
     out_dir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".sitefinder-build-", dir=out_dir))
+    try:
+        built = _build(facts_dir, stage, config_path, cfg, progress)
+        for path in built:
+            os.replace(path, out_dir / path.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return [out_dir / path.name for path in built]
+
+
+def _build(facts_dir: Path, out_dir: Path, config_path: Path, cfg: dict,
+           progress: Callable[[str], None]) -> list[Path]:
+    """Build every file into ``out_dir`` (a fresh folder); returns them."""
     written: list[Path] = []
 
     progress("study area")

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 from sitefinder.build import build_dataset
 from sitefinder.cli.common import progress
+from sitefinder.cli.file_options import input_file, input_folder, output_folder
 from sitefinder.data.dataset import default_data_dir
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``build-data``."""
     b = subparsers.add_parser("build-data", help="rebuild data/pakistan from its fact tables")
-    b.add_argument("--out", type=Path, help="output folder (default: the built-in data folder)")
-    b.add_argument("--facts", type=Path, help="fact tables folder (default: <data>/facts)")
-    b.add_argument("--config", type=Path, help="build parameters (default: <data>/build.toml)")
+    b.add_argument("--out", type=output_folder("dataset folder"), metavar="DIR",
+                   help="output folder (default: the built-in data folder)")
+    b.add_argument("--facts", type=input_folder("fact tables folder", reads="outline.geojson"), metavar="DIR",
+                   help="fact tables folder (default: <data>/facts)")
+    b.add_argument("--config", type=input_file("build configuration (build.toml)"), metavar="FILE",
+                   help="build parameters (default: <data>/build.toml)")
     return b
 
 

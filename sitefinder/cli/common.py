@@ -1,6 +1,6 @@
 """What the subcommands share: progress lines, argument types, and the options derived from the settings
 table (``settings.SETTINGS``), including ``--scenario FILE`` (options given after it override it) and
-``--save-scenario FILE``.
+``--save-scenario FILE``, the check that the settings do not contradict each other, and where a run's files go.
 
 Every subcommand module imports this one; none imports ``cli.py``, and ``cli.py`` only registers them.
 """
@@ -14,14 +14,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sitefinder.errors import Problem, ProfileError
+from sitefinder.cli.file_options import GIVEN, PROFILE, input_file, output_file
+from sitefinder.errors import ContradictionError, ProfileError
+from sitefinder.files import read_input_bytes
 from sitefinder.model.profiles import load_profile
 from sitefinder.model.scenario import Scenario
 from sitefinder.model.setting import Setting
 from sitefinder.model.settings import SETTINGS
+from sitefinder.report.files import RunFiles
 
-GIVEN = "_given"          # the namespace attribute listing the settings given, in command-line order
 SCENARIO_FILE = "__scenario_file__"
+SCENARIO_IN = input_file("scenario file", fix="Give the path of a file saved with 'Save scenario' or --save-scenario.")
 
 
 def progress(quiet: bool) -> Callable[[str], None]:
@@ -73,7 +76,7 @@ def add_setting_options(parser: argparse.ArgumentParser, names: Sequence[str], *
         s = SETTINGS[name]
         helptext = f"{s.help} ({s.bounds_text()}; default: {s.default_text()})".replace("%", "%%")  # argparse formats help
         if name == "profile":  # a built-in name, or a profile file of your own
-            parser.add_argument(s.flag, dest=name, action=_Given, metavar="NAME|FILE.toml",
+            parser.add_argument(s.flag, dest=name, action=_Given, type=PROFILE, metavar="NAME|FILE.toml",
                                 help=f"built-in profile ({', '.join(s.options())}) or a profile .toml file "
                                      f"(default: {s.default})")
         elif s.kind == "weights":
@@ -88,9 +91,9 @@ def add_setting_options(parser: argparse.ArgumentParser, names: Sequence[str], *
                 metavar = "LOW-HIGH"
             parser.add_argument(s.flag, dest=name, action=_Given, type=_setting_type(s), metavar=metavar, help=helptext)
     if scenario_file:
-        parser.add_argument("--scenario", dest=SCENARIO_FILE, action=_Given, type=Path, metavar="FILE",
+        parser.add_argument("--scenario", dest=SCENARIO_FILE, action=_Given, type=SCENARIO_IN, metavar="FILE",
                             help="start from a scenario file saved by the app (options given after it override it)")
-        parser.add_argument("--save-scenario", type=Path, metavar="FILE",
+        parser.add_argument("--save-scenario", type=output_file("scenario file"), metavar="FILE",
                             help="write the settings of this run as a scenario file the app can load")
 
 
@@ -100,13 +103,7 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     values: dict[str, Any] = {"weights": {}}
     for name, value in getattr(args, GIVEN, None) or []:
         if name == SCENARIO_FILE:
-            path = Path(value)
-            if not path.is_file():
-                raise ProfileError(str(path), [Problem(str(path), "no such scenario file.",
-                                                       "Give the path of a file saved with 'Save scenario'.")])
-            scenario, problems = Scenario.from_json(path.read_bytes(), source=str(path))
-            if problems:  # on the command line a value that cannot be used is an error, not a quiet default
-                raise ProfileError(str(path), problems, summary=f"{path}: {len(problems)} setting(s) cannot be used")
+            scenario = read_scenario_file(Path(value))
             values = {s.name: getattr(scenario, s.name) for s in SETTINGS.values() if not s.view_only}
             values["weights"] = dict(scenario.weights)
         elif name == "weights":
@@ -117,17 +114,38 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     return Scenario(**values)
 
 
+def read_scenario_file(path: Path) -> Scenario:
+    """A scenario file named on the command line, read with the checks every user-named file gets; a value that
+    cannot be used is an error here, not a quiet default."""
+    data = read_input_bytes(path, max_bytes=SCENARIO_IN.max_bytes, what=SCENARIO_IN.what, fix=SCENARIO_IN.fix)
+    scenario, problems = Scenario.from_json(data, source=str(path))
+    if problems:
+        raise ProfileError(str(path), problems,
+                           summary="" if len(problems) == 1 else f"{path}: {len(problems)} settings cannot be used")
+    return scenario
+
+
 def profile_for(scenario: Scenario) -> Any:
     """The profile the scenario scores: its named or file profile with the scenario's changes."""
     return scenario.apply(load_profile(scenario.profile))
 
 
-def save_scenario(args: argparse.Namespace, scenario: Scenario, say: Callable[[str], None]) -> None:
-    """``--save-scenario FILE``: write the run's settings (profile defaults left out) as the app saves them."""
-    path = getattr(args, "save_scenario", None)
-    if path is None:
-        return
-    base = load_profile(scenario.profile)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(scenario.canonical(base).without_view().to_json() + "\n", encoding="utf-8")
-    say(f"wrote the scenario to {path}")
+def check_consistent(scenario: Scenario, profile: Any, command: str) -> None:
+    """Refuse settings that contradict each other for ``command`` (``Scenario.contradictions``), naming both."""
+    problems = scenario.contradictions(profile, command)
+    if problems:
+        raise ContradictionError(problems[0].where, problems,
+                                 summary="" if len(problems) == 1 else f"{len(problems)} settings contradict each other")
+
+
+def scenario_json(scenario: Scenario) -> str:
+    """The run's settings as the app saves them (profile defaults left out), for ``--save-scenario``."""
+    return scenario.canonical(load_profile(scenario.profile)).without_view().to_json() + "\n"
+
+
+def run_files(args: argparse.Namespace, tables: dict[str, str] | None = None) -> RunFiles:
+    """Where the files of a run go, from ``--out``, ``--csv``, ``--report`` and ``--save-scenario`` (those the command
+    has) and ``tables``: the name of each table the run makes -> the option's attribute (e.g. "voi_csv")."""
+    named = {name: getattr(args, attr) for name, attr in (tables or {}).items() if getattr(args, attr, None) is not None}
+    return RunFiles(geojson=getattr(args, "out", None), csv=getattr(args, "csv", None),
+                    brief=getattr(args, "report", None), scenario=getattr(args, "save_scenario", None), tables=named)

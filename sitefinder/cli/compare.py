@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
 
-from sitefinder.cli.common import progress
+from sitefinder.cli.common import SCENARIO_IN, check_consistent, profile_for, progress, read_scenario_file
+from sitefinder.cli.file_options import DATA_FOLDER, output_file
 from sitefinder.data.dataset import default_data_dir, load_dataset
-from sitefinder.errors import Problem, ProfileError
-from sitefinder.model.profiles import load_profile
-from sitefinder.model.scenario import Scenario
 from sitefinder.rank.shortlist import make_shortlist
 from sitefinder.rank.study import Study
 from sitefinder.report.compare import Comparison, compare_shortlists
+from sitefinder.report.files import RunFiles, write_run_files
+
+COMPARISON = "comparison"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -25,22 +25,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                               description="Rank the data under two scenario files (saved by the app or with "
                                           "--save-scenario) and print which settings differ, which sites enter or leave "
                                           "the shortlist, and how ranks and scores move.")
-    r.add_argument("a", type=Path, metavar="A.json", help="the first scenario (the reference)")
-    r.add_argument("b", type=Path, metavar="B.json", help="the second scenario")
-    r.add_argument("--csv", type=Path, help="write the site-by-site comparison as CSV")
-    r.add_argument("--data", type=Path, help="dataset folder with a dataset.toml (default: built-in Pakistan data)")
+    r.add_argument("a", type=SCENARIO_IN, metavar="A.json", help="the first scenario (the reference)")
+    r.add_argument("b", type=SCENARIO_IN, metavar="B.json", help="the second scenario")
+    r.add_argument("--csv", type=output_file("comparison (CSV)"), metavar="FILE", help="write the site-by-site comparison as CSV")
+    r.add_argument("--data", type=DATA_FOLDER, metavar="DIR",
+                   help="dataset folder with a dataset.toml (default: built-in Pakistan data)")
     r.add_argument("--quiet", action="store_true", help="no progress messages")
     return r
-
-
-def _read(path: Path) -> Scenario:
-    if not path.is_file():
-        raise ProfileError(str(path), [Problem(str(path), "no such scenario file.",
-                                               "Give the path of a file saved with 'Save scenario' or --save-scenario.")])
-    scenario, problems = Scenario.from_json(path.read_bytes(), source=str(path))
-    if problems:
-        raise ProfileError(str(path), problems, summary=f"{path}: {len(problems)} setting(s) cannot be used")
-    return scenario
 
 
 def print_comparison(c: Comparison, out: TextIO = sys.stdout) -> None:
@@ -67,18 +58,19 @@ def print_comparison(c: Comparison, out: TextIO = sys.stdout) -> None:
 def run(args: argparse.Namespace) -> int:
     """Rank under both scenarios and print what changes."""
     say = progress(args.quiet)
-    a, b = _read(args.a), _read(args.b)
+    a, b = read_scenario_file(args.a), read_scenario_file(args.b)
+    profiles = [profile_for(scenario) for scenario in (a, b)]
+    for scenario, profile in zip((a, b), profiles):
+        check_consistent(scenario, profile, "rank")
     dataset = load_dataset(args.data or default_data_dir())
     studies: dict[int, Study] = {}
     shortlists = []
-    for scenario in (a, b):
+    for scenario, profile in zip((a, b), profiles):
         study = studies.setdefault(scenario.resolution, Study.on_h3(dataset, scenario.resolution, progress=say))
-        shortlists.append(make_shortlist(study, scenario, scenario.apply(load_profile(scenario.profile))))
+        shortlists.append(make_shortlist(study, scenario, profile))
     comparison = compare_shortlists(shortlists[0], shortlists[1], a, b)
     print(f"A: {args.a}\nB: {args.b}\n")
     print_comparison(comparison)
-    if args.csv:
-        args.csv.parent.mkdir(parents=True, exist_ok=True)
-        args.csv.write_text(comparison.table.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
-        say(f"wrote the comparison to {args.csv}")
+    write_run_files(RunFiles(tables={COMPARISON: args.csv} if args.csv else None),
+                    tables={COMPARISON: comparison.table}, say=say)
     return 0

@@ -7,11 +7,13 @@ import json
 import sys
 from typing import TextIO
 
-from sitefinder.cli.common import add_setting_options, profile_for, progress, save_scenario, scenario_from_args
+from sitefinder.cli.common import add_setting_options, check_consistent, profile_for, run_files, scenario_from_args, scenario_json
+from sitefinder.cli.file_options import DATA_FOLDER
 from sitefinder.data.dataset import default_data_dir, load_dataset
 from sitefinder.model.settings import settings_for
 from sitefinder.rank.study import Study
 from sitefinder.report.explain import RankLookup, check_point, explain_point
+from sitefinder.report.files import write_run_files
 
 EXPLAIN_SETTINGS = settings_for("explain")
 
@@ -32,7 +34,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("lon", type=_coordinate, metavar="LON", help="longitude, decimal degrees east (e.g. 67.1)")
     p.add_argument("lat", type=_coordinate, metavar="LAT", help="latitude, decimal degrees north (e.g. 24.9)")
     add_setting_options(p, EXPLAIN_SETTINGS)
-    p.add_argument("--data", help="dataset folder (default: built-in Pakistan data)")
+    p.add_argument("--data", type=DATA_FOLDER, metavar="DIR", help="dataset folder (default: built-in Pakistan data)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return p
 
@@ -43,7 +45,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     lon, lat = check_point(args.lon, args.lat)
     scenario = scenario_from_args(args)
     profile = profile_for(scenario)
-    save_scenario(args, scenario, progress(True))
+    check_consistent(scenario, profile, "explain")
     dataset = load_dataset(args.data or default_data_dir())
     study = Study.on_h3(dataset, scenario.resolution)
     _, result = study.rank(profile)
@@ -53,4 +55,5 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         out.write("\n")
     else:
         out.write(explanation.to_text())
+    write_run_files(run_files(args), scenario_json=scenario_json(scenario))
     return 0

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import tomllib
-from pathlib import Path
 
-from sitefinder.data.dataset import default_data_dir
+from sitefinder.cli.file_options import DATA_FOLDER
+from sitefinder.data.dataset import default_data_dir, read_manifest
 from sitefinder.data.io import read_layer
 from sitefinder.data.schema import SCHEMAS
 from sitefinder.errors import SitefinderError
@@ -15,18 +14,16 @@ from sitefinder.errors import SitefinderError
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``layers``."""
     p = subparsers.add_parser("layers", help="list the dataset's layers with sources and validation status")
-    p.add_argument("--data", type=Path, help="dataset folder (default: built-in Pakistan data)")
+    p.add_argument("--data", type=DATA_FOLDER, metavar="DIR", help="dataset folder (default: built-in Pakistan data)")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Print every layer of the dataset with its sources; exit 2 if one is missing or invalid."""
     root = args.data or default_data_dir()
-    manifest_path = root / "dataset.toml"
-    if not manifest_path.exists():
-        raise SitefinderError(f"{root}: no dataset.toml. Point --data at a dataset folder, or run `sitefinder build-data`.")
-    manifest = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
+    _, manifest = read_manifest(root)
     names = manifest.get("layers", {})
+    names = names if isinstance(names, dict) else {}
     failures = 0
     print(f"dataset: {manifest.get('name', root.name)}  ({root})\n")
     for kind, schema in SCHEMAS.items():
@@ -35,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
             failures += schema.required_layer
             print(f"{kind:<17} {status}")
             continue
-        path = root / names[kind]
+        path = root / str(names[kind])
         try:
             frame = read_layer(path, kind)
         except SitefinderError as exc:

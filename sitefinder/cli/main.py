@@ -7,9 +7,10 @@
     sitefinder compare A.json B.json
     sitefinder profiles | layers | schema [KIND] | build-data
 
-Each subcommand lives in ``sitefinder/commands/`` and owns its options (``add_parser``) and its work
-(``run``); what they share is in ``commands/common.py``. Bad arguments and bad files exit with status 2
-and a message saying what is wrong and what is allowed.
+Each subcommand lives in ``sitefinder/cli/`` and owns its options (``add_parser``) and its work (``run``); what
+they share is in ``cli/common.py`` and ``cli/data_options.py``. Every file or folder an option names is declared
+by its type (``cli/file_options.py``) and checked here before the command starts. Bad arguments and bad files exit
+with status 2 and a message saying what is wrong and what is allowed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 
 from sitefinder import __version__
 from sitefinder.cli import build_data, compare, explain, layers, profiles, programme, rank, robustness, schema
+from sitefinder.cli.file_options import check_file_options
 from sitefinder.errors import SitefinderError
 
 COMMANDS = (rank, explain, robustness, programme, compare, profiles, layers, schema, build_data)
@@ -32,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sitefinder {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS:
-        module.add_parser(sub).set_defaults(run=module.run)
+        command = module.add_parser(sub)
+        command.set_defaults(run=module.run, command_parser=command)
     return parser
 
 
@@ -40,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 a problem with the input, 130 interrupted)."""
     args = build_parser().parse_args(argv)
     try:
+        check_file_options(args.command_parser, args)  # every path given, before any work (cli/file_options.py)
         return int(args.run(args))
     except SitefinderError as exc:
         print(f"sitefinder: error: {exc}", file=sys.stderr)

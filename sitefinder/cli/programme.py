@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TextIO
 
-import pandas as pd
-
-from sitefinder.cli.common import add_setting_options
+from sitefinder.cli.common import add_setting_options, run_files, scenario_json
 from sitefinder.cli.data_options import add_data_options, start_run
+from sitefinder.cli.file_options import output_file
+from sitefinder.model.ranges import number_text
 from sitefinder.model.settings import settings_for
 from sitefinder.programme.run import Programme, make_programme
-from sitefinder.report.brief import write_brief
-from sitefinder.report.files import write_shortlist
+from sitefinder.report.files import RunResult, write_run_files
 
 PROGRAMME_SETTINGS = settings_for("programme")
 
@@ -28,16 +26,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                     "what is left; sites keep --min-spacing-km apart. Stops at --target-mw or when nothing more fits, "
                     "and says which. Also reports what is firm at the low end of the surplus estimates.")
     add_setting_options(r, PROGRAMME_SETTINGS)
-    r.add_argument("--out", type=Path, help="write the programme's sites as GeoJSON to this file")
-    r.add_argument("--csv", type=Path, help="write the programme's sites as CSV to this file")
-    r.add_argument("--report", type=Path, metavar="BRIEF.html",
+    r.add_argument("--out", type=output_file("programme (GeoJSON)"), metavar="FILE",
+                   help="write the programme's sites as GeoJSON to this file")
+    r.add_argument("--csv", type=output_file("programme (CSV)"), metavar="FILE", help="write the programme's sites as CSV to this file")
+    r.add_argument("--report", type=output_file("brief (HTML)"), metavar="BRIEF.html",
                    help="write a self-contained brief (map, table, a card per site, assumptions, sources) that prints to PDF")
     add_data_options(r)
     return r
 
 
 def _mw(v: object) -> str:
-    return "-" if v is None or pd.isna(v) else f"{float(v):,.0f}"  # type: ignore[arg-type]
+    return number_text(v, ",.0f", unknown="-")
 
 
 def print_programme(p: Programme, out: TextIO = sys.stdout) -> None:
@@ -48,24 +47,24 @@ def print_programme(p: Programme, out: TextIO = sys.stdout) -> None:
     print("-" * len(head), file=out)
     for _, r in p.table.iterrows():
         place = ", ".join(str(v) for v in (r.get("district"), r.get("province")) if isinstance(v, str)) or r["candidate_id"]
-        print(f"{int(r['rank']):>3} {_mw(r['allocated_mw']):>6} {_mw(r['allocated_mw_at_low']):>6}  {r['binding_limit']:<15} "
+        print(f"{int(r['rank']):>3} {_mw(r['placed_mw']):>6} {_mw(r['placed_mw_at_low']):>6}  {r['binding_limit']:<15} "
               f"{r['months_running'][:14]:<14} {place[:24]:<24} {str(r['grid_node'])[:34]:<34} {str(r['region'])[:11]:<11} "
               f"{_mw(r['region_surplus_left_mw']):>6}", file=out)
     if len(p.regions):
         print("\nSupply regions drawn on (MW): winter start -> left, summer start -> left", file=out)
         for _, r in p.regions.iterrows():
-            print(f"  {r['region']:<14} {r['sites']:>3} site(s) {_mw(r['allocated_mw']):>6} MW   winter "
+            print(f"  {r['region']:<14} {r['sites']:>3} site(s) {_mw(r['placed_mw']):>6} MW   winter "
                   f"{_mw(r['surplus_winter_start_mw'])} -> {_mw(r['surplus_winter_left_mw'])}   summer "
                   f"{_mw(r['surplus_summer_start_mw'])} -> {_mw(r['surplus_summer_left_mw'])}", file=out)
     if len(p.nodes):
         print("\nGrid nodes drawn on (MW): headroom start -> left", file=out)
         for _, r in p.nodes.iterrows():
-            print(f"  {str(r['grid_node'])[:48]:<48} {r['sites']:>2} site(s) {_mw(r['allocated_mw']):>6} MW   "
+            print(f"  {str(r['grid_node'])[:48]:<48} {r['sites']:>2} site(s) {_mw(r['placed_mw']):>6} MW   "
                   f"{_mw(r['headroom_start_mw'])} -> {_mw(r['headroom_left_mw'])} ({r['headroom_basis']})", file=out)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Allocate, print the programme and its ledger, write the files asked for."""
+    """Place the programme's sites, print it and its ledger, write the files asked for."""
     say, scenario, profile, study = start_run(args)
     p = make_programme(study, scenario, profile)
     rules = p.rules
@@ -75,12 +74,8 @@ def run(args: argparse.Namespace) -> int:
     print(p.summary + "\n")
     if len(p.table):
         print_programme(p)
-    if args.out or args.csv:
-        for path in write_shortlist(p.frame, p.metadata, args.out, args.csv):
-            say(f"wrote {len(p.table)} sites to {path}")
-    if args.report:
-        write_brief(args.report, p.frame, p.metadata, study.dataset, kind="programme", title=profile.title)
-        say(f"wrote the brief to {args.report}")
+    write_run_files(run_files(args), RunResult(p.frame, p.metadata, study.dataset, "programme", profile.title),
+                    scenario_json=scenario_json(scenario), say=say)
     print("\nSurplus is an estimate (low-high ranges in the data README); 'at low' is each site's MW when every "
           "region's surplus is at the low end of its range.")
     return 0

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import pandas as pd
 
-from sitefinder.cli.common import add_setting_options
+from sitefinder.cli.common import add_setting_options, run_files, scenario_json
 from sitefinder.cli.data_options import add_data_options, start_run
+from sitefinder.cli.file_options import output_file
+from sitefinder.model.ranges import number_text
 from sitefinder.model.settings import settings_for
 from sitefinder.rank.shortlist import make_shortlist
-from sitefinder.report.brief import write_brief
-from sitefinder.report.files import write_shortlist
+from sitefinder.report.files import RunResult, write_run_files
 
 RANK_SETTINGS = settings_for("rank")
 
@@ -24,16 +24,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                               description="Rank candidate sites and write the shortlist. Settings come from the "
                                           "settings table (the same bounds and defaults as the app).")
     add_setting_options(r, RANK_SETTINGS)
-    r.add_argument("--out", type=Path, help="write the shortlist as GeoJSON to this file")
-    r.add_argument("--csv", type=Path, help="write the shortlist as CSV to this file")
-    r.add_argument("--report", type=Path, metavar="BRIEF.html",
+    r.add_argument("--out", type=output_file("shortlist (GeoJSON)"), metavar="FILE", help="write the shortlist as GeoJSON to this file")
+    r.add_argument("--csv", type=output_file("shortlist (CSV)"), metavar="FILE", help="write the shortlist as CSV to this file")
+    r.add_argument("--report", type=output_file("brief (HTML)"), metavar="BRIEF.html",
                    help="write a self-contained brief (map, table, a card per site, assumptions, sources) that prints to PDF")
     add_data_options(r)
     return r
 
 
-def _fmt(value: object, spec: str, unknown: str = "?") -> str:
-    return unknown if value is None or pd.isna(value) else format(value, spec)
+def _fmt(value: object, spec: str) -> str:
+    return number_text(value, spec, unknown="?")
 
 
 def print_table(table: pd.DataFrame, out=sys.stdout) -> None:
@@ -66,12 +66,8 @@ def run(args: argparse.Namespace) -> int:
     if not len(table) or scenario.top > len(table):
         for label, count in result.failure_counts().items():
             print(f"  {count:>8,}  {label}")
-    if args.out or args.csv:
-        for path in write_shortlist(short.frame, short.metadata, args.out, args.csv):
-            say(f"wrote {len(table)} sites to {path}")
-    if args.report:
-        write_brief(args.report, short.frame, short.metadata, study.dataset, kind="shortlist", title=profile.title)
-        say(f"wrote the brief to {args.report}")
+    write_run_files(run_files(args), RunResult(short.frame, short.metadata, study.dataset, "shortlist", profile.title),
+                    scenario_json=scenario_json(scenario), say=say)
     print("\nSurplus, climate and flood values are estimates; see data/pakistan/README.md. Grid headroom is "
           "unknown unless the grid layer gives it.")
     return 0

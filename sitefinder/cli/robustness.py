@@ -1,28 +1,30 @@
-"""``sitefinder robustness``: how sure the shortlist is, and which missing figure to ask for first."""
+"""``sitefinder robustness``: how robust the shortlist is, and which missing figure to ask for first."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
 
-from sitefinder.cli.common import add_setting_options
+from sitefinder.cli.common import add_setting_options, run_files, scenario_json
 from sitefinder.cli.data_options import add_data_options, start_run
+from sitefinder.cli.file_options import output_file
+from sitefinder.errors import ContradictionError, Problem
 from sitefinder.model.settings import settings_for
-from sitefinder.report.files import write_shortlist
+from sitefinder.report.files import RunResult, write_run_files
 from sitefinder.robustness.run import RobustRun, run_robustness
 
 ROBUSTNESS_SETTINGS = settings_for("robustness")
 VOI_SHOWN = 15
+VOI_TABLE = "value-of-information table"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``robustness``: the ranking's settings, the draws' settings, outputs and the data options."""
     r = subparsers.add_parser(
-        "robustness", help="rank over many draws of the weights and the estimates: how sure is each site?",
+        "robustness", help="rank over many draws of the weights and the estimates: how robust is each site?",
         description="Redo the ranking for many draws of the weights (Dirichlet around yours) and of every estimated "
                     "figure within its range, and report for each site how often it passes the constraints (p_feasible), "
                     "how often it is shortlisted (p_top_n) and its rank interval (rank_p05, rank_p50, rank_p95). The "
@@ -31,9 +33,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     r.add_argument("--voi", action="store_true",
                    help="also work out the value of information: which uncertain figure moves the shortlist most "
                         "(printed, and written into the metadata)")
-    r.add_argument("--out", type=Path, help="write the robust shortlist as GeoJSON to this file")
-    r.add_argument("--csv", type=Path, help="write the robust shortlist as CSV to this file")
-    r.add_argument("--voi-csv", type=Path, metavar="FILE", help="write the value-of-information table as CSV (needs --voi)")
+    r.add_argument("--out", type=output_file("robust shortlist (GeoJSON)"), metavar="FILE",
+                   help="write the robust shortlist as GeoJSON to this file")
+    r.add_argument("--csv", type=output_file("robust shortlist (CSV)"), metavar="FILE",
+                   help="write the robust shortlist as CSV to this file")
+    r.add_argument("--voi-csv", type=output_file("value-of-information table (CSV)"), metavar="FILE",
+                   help="write the value-of-information table as CSV (needs --voi)")
     add_data_options(r)
     return r
 
@@ -76,6 +81,10 @@ def print_voi(run: RobustRun, out: TextIO = sys.stdout) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the draws, print the robust shortlist (and the value of information), write the files asked for."""
+    if args.voi_csv is not None and not args.voi:
+        raise ContradictionError("--voi-csv", [Problem(f"--voi-csv {args.voi_csv}", "asks for the value-of-information "
+                                                       "table, but --voi (which makes it) is not given.",
+                                                       "Add --voi, or leave --voi-csv out.")])
     say, scenario, profile, study = start_run(args)
     last = [-1]
 
@@ -96,16 +105,10 @@ def run(args: argparse.Namespace) -> int:
         print("No candidate passes the constraints in any draw.")
     if args.voi:
         print_voi(result)
-    if args.out or args.csv:
-        for path in write_shortlist(result.frame, result.metadata, args.out, args.csv):
-            say(f"wrote {len(result.table)} sites to {path}")
-    if args.voi_csv:
-        if not args.voi:
-            print("--voi-csv needs --voi: no value-of-information table was made.", file=sys.stderr)
-            return 2
-        args.voi_csv.parent.mkdir(parents=True, exist_ok=True)
-        args.voi_csv.write_text(result.voi_table().to_csv(index=False, lineterminator="\n"), encoding="utf-8")
-        say(f"wrote the value-of-information table to {args.voi_csv}")
+    write_run_files(run_files(args, {VOI_TABLE: "voi_csv"}),
+                    RunResult(result.frame, result.metadata, study.dataset, "shortlist", profile.title),
+                    scenario_json=scenario_json(scenario), tables={VOI_TABLE: result.voi_table()} if args.voi else None,
+                    say=say)
     print("\np_top_n: share of draws in which the site is shortlisted; node: share in which its grid node has a site "
           "shortlisted; rank 5-50-95%: the place it reaches or beats in 5, 50 and 95 % of draws ('-': beyond the "
           "places tracked, or not shortlisted that often). What they mean and do not mean: the docs, Methods, "

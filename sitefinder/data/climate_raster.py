@@ -56,13 +56,13 @@ class ClimateRaster:
 
 
 def _problem(source: str, message: str, fix: str) -> LayerError:
-    return LayerError(source, [Problem(source, message, fix)], summary=f"{source}: this climate raster cannot be used")
+    return LayerError(source, [Problem(source, message, fix)])
 
 
 def read_climate_raster(path: str | Path, *, meaning: str = "monthly", display_name: str | None = None) -> ClimateRaster:
     """Read and check a GeoTIFF climate raster (see the module docstring for the band layout)."""
     p = Path(path)
-    name = display_name or p.name
+    name = display_name or str(p)
     head = check_file(p, MAX_RASTER_BYTES, name=name)[:4]
     if head not in TIFF_MAGIC:
         raise UnsupportedFormatError(f"{name}: is not a TIFF file. A climate raster must be a GeoTIFF.")
@@ -121,4 +121,5 @@ def read_climate_raster(path: str | Path, *, meaning: str = "monthly", display_n
     if meaning == "monthly" and len(values) and (values.min() < -80 or values.max() > 70):
         raise _problem(name, f"has temperatures from {values.min():g} to {values.max():g}, outside -80..70 °C.",
                        "Monthly bands must be °C (not Kelvin or tenths of a degree).")
-    return ClimateRaster(data, (tx - ti * sx, ty + tj * sy), (sx, sy), CRS.from_epsg(epsg), meaning, name)
+    # the source an export records is the file's own name, not where it sits on this machine
+    return ClimateRaster(data, (tx - ti * sx, ty + tj * sy), (sx, sy), CRS.from_epsg(epsg), meaning, display_name or p.name)

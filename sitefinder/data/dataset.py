@@ -7,8 +7,8 @@ A dataset directory holds one file per layer and a ``dataset.toml`` naming them 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,8 @@ import shapely
 from sitefinder.data.io import read_layer
 from sitefinder.data.schema import SCHEMAS
 from sitefinder.errors import LayerError, Problem, SitefinderError
+from sitefinder.files import MAX_SETTINGS_BYTES, check_input_folder, parse_toml, read_input_text
+from sitefinder.model.setting import quoted
 
 if TYPE_CHECKING:
     from sitefinder.data.climate_raster import ClimateRaster
@@ -109,17 +111,12 @@ def default_data_dir() -> Path:
 def load_dataset(directory: str | Path) -> Dataset:
     """Load and validate every layer named in ``directory/dataset.toml``; all problems are reported together."""
     root = Path(directory)
-    manifest_path = root / "dataset.toml"
-    if not manifest_path.exists():
-        raise LayerError(str(root), [Problem(str(root), "has no dataset.toml.",
-                                             "Point --data at a folder with a dataset.toml listing its layers "
-                                             "(see data/pakistan/dataset.toml), or run `sitefinder build-data`.")])
-    try:
-        manifest = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise LayerError(str(manifest_path), [Problem(str(manifest_path), f"is not valid TOML ({exc}).")]) from None
+    manifest_path, manifest = read_manifest(root)
     names = manifest.get("layers", {})
-    problems: list[Problem] = []
+    if not isinstance(names, dict):
+        raise LayerError(str(manifest_path), [Problem(str(manifest_path), "its [layers] is not a table.",
+                                                      'Write one line per layer under [layers], e.g. grid_nodes = "grid_nodes.geojson".')])
+    problems = manifest_problems(manifest, str(manifest_path))
     layers: dict[str, gpd.GeoDataFrame] = {}
     files: dict[str, Path] = {}
     for kind, schema in SCHEMAS.items():
@@ -128,6 +125,10 @@ def load_dataset(directory: str | Path) -> Dataset:
                 problems.append(Problem(str(manifest_path), f"names no '{kind}' layer.",
                                         f"Add `{kind} = \"file.geojson\"` under [layers]."))
             continue
+        if not isinstance(names[kind], str):
+            problems.append(Problem(str(manifest_path), f"[layers] {kind} = {quoted(names[kind])} is not a file name.",
+                                    f'Write {kind} = "{kind}.geojson".'))
+            continue
         path = root / names[kind]
         try:
             layers[kind] = read_layer(path, kind)
@@ -135,13 +136,54 @@ def load_dataset(directory: str | Path) -> Dataset:
         except LayerError as exc:
             problems.extend([Problem(f"{path.name}: {p.where}", p.message, p.fix) for p in exc.problems]
                             or [Problem(str(path), str(exc))])
-        except SitefinderError as exc:
-            problems.append(Problem(str(path), str(exc)))
+        except SitefinderError as exc:  # one line that starts with the path already
+            where, sep, message = str(exc).partition(": ")
+            problems.append(Problem(str(path), message) if sep and where == str(path) else Problem(str(path), str(exc)))
     if problems:
-        raise LayerError(str(root), problems, summary=f"{root}: the dataset has {len(problems)} problem(s)")
-    checks = manifest.get("checksums")
+        raise LayerError(str(root), problems,
+                         summary="" if len(problems) == 1 else f"{root}: the dataset has {len(problems)} problems")
+    checks = manifest.get("checksums") if isinstance(manifest.get("checksums"), dict) else None
     version = hashlib.sha256(repr(sorted(checks.items())).encode()).hexdigest()[:16] if checks else _hash_files(files)
     return Dataset(str(manifest.get("name", root.name)), layers, files, version, manifest)
+
+
+def manifest_problems(manifest: dict[str, Any], where: str) -> list[Problem]:
+    """What in a ``dataset.toml`` has the wrong shape to be used: a name that is not text, a [climate] value that
+    is not a number (or a whole number of neighbours), [[assumptions]] that are not tables, a [climate_check] or
+    [checksums] that is not a table. (A dataset folder is named by the user, so its manifest is input like any other.)"""
+    problems = []
+    if not isinstance(manifest.get("name", ""), str):
+        problems.append(Problem(where, f"name = {quoted(manifest['name'])} is not text.", 'Write name = "My study area".'))
+    for key in ("climate", "climate_check", "checksums"):
+        if not isinstance(manifest.get(key, {}), dict):
+            problems.append(Problem(where, f"{key} = {quoted(manifest[key])} is not a table.",
+                                    f"Write it as a [{key}] table (see data/pakistan/dataset.toml)."))
+    climate = manifest.get("climate", {})
+    for key in ("idw_power", "idw_neighbours", "lapse_rate_c_per_km") if isinstance(climate, dict) else ():
+        value = climate.get(key, 1)
+        number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if not number or (key == "idw_neighbours" and (value != int(value) or value < 1)):
+            problems.append(Problem(where, f"[climate] {key} = {quoted(value)} is not "
+                                    f"{'a whole number of stations' if key == 'idw_neighbours' else 'a number'}.",
+                                    "Copy the [climate] table of data/pakistan/dataset.toml."))
+    assumptions = manifest.get("assumptions", [])
+    if not isinstance(assumptions, list) or not all(isinstance(a, dict) for a in assumptions):
+        problems.append(Problem(where, f"assumptions = {quoted(assumptions)} is not a list of [[assumptions]] tables.",
+                                "Write each as an [[assumptions]] table (see data/pakistan/dataset.toml)."))
+    return problems
+
+
+def read_manifest(root: Path) -> tuple[Path, dict[str, Any]]:
+    """A dataset folder's ``dataset.toml`` (its path and content), read with the checks every user-named file gets:
+    the folder and the file exist and can be read, the file is small, UTF-8 and TOML nested no deeper than TOML can be."""
+    fix = ("Point --data at a folder with a dataset.toml listing its layers (see data/pakistan/dataset.toml), "
+           "or run `sitefinder build-data`.")
+    check_input_folder(root, what="dataset folder", fix=fix)
+    manifest_path = root / "dataset.toml"
+    if not manifest_path.exists():
+        raise LayerError(str(root), [Problem(str(root), "has no dataset.toml.", fix)])
+    text = read_input_text(manifest_path, max_bytes=MAX_SETTINGS_BYTES, what="dataset manifest (dataset.toml)", fix=fix)
+    return manifest_path, parse_toml(text, str(manifest_path), what="dataset manifest (dataset.toml)")
 
 
 def _hash_files(files: dict[str, Path]) -> str:

@@ -1,9 +1,10 @@
-"""The only module that touches files: safe reading of layer files and deterministic writing.
+"""The only module that reads layer files (safely) and writes them (deterministically, atomically).
 
 Formats are decided by content, never by file name: GeoJSON text, a GeoPackage (SQLite header with
 the GPKG application id), a zip holding exactly one shapefile, or CSV text with longitude/latitude
 (or WKT) columns. GeoJSON and CSV are parsed in Python; only GeoPackages and shapefiles reach GDAL,
-and GDAL's VRT driver is disabled for the whole process (see ``sitefinder/__init__.py``).
+and GDAL's VRT driver is disabled for the whole process (see ``sitefinder/__init__.py``). What every
+user-named file gets (exists, not a folder, size limit, readable; atomic writes) is ``sitefinder.files``.
 """
 
 from __future__ import annotations
@@ -27,14 +28,13 @@ from sitefinder.data.geojson_check import check_features
 from sitefinder.data.schema import validate_layer
 from sitefinder.errors import (
     FileFormatError,
-    FileTooLargeError,
-    InputFileNotFoundError,
     LayerError,
     Problem,
     TextEncodingError,
     UnsafeArchiveError,
     UnsupportedFormatError,
 )
+from sitefinder.files import check_input_file, read_input_bytes, write_atomic
 
 Format = Literal["geojson", "gpkg", "zip", "csv"]
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -72,25 +72,19 @@ def sniff_format(path: Path, head: bytes, name: str | None = None) -> Format:
 
 
 def check_file(path: Path, max_bytes: int, *, name: str | None = None) -> bytes:
-    """Exists, is a file, not empty, not over ``max_bytes``: then its first 4 KiB (to sniff the format)."""
+    """Exists, is a file, can be read, not over ``max_bytes``, not empty: then its first 4 KiB (to sniff the format).
+    The checks are ``sitefinder.files.check_input_file``'s, shared with every other file a user names."""
     shown = name or path.name
-    if not path.exists():
-        raise InputFileNotFoundError(f"{path}: no such file. Check the path.")
-    if not path.is_file():
-        raise FileFormatError(f"{path}: is not a file (a folder?). Give the path of the layer file itself.")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise FileTooLargeError(f"{shown}: is {size / 2**20:,.0f} MiB; the limit is {max_bytes / 2**20:,.0f} MiB. "
-                                "Clip the layer to your study area or simplify it.")
-    if size == 0:
+    head = check_input_file(path, max_bytes=max_bytes, name=shown if name else str(path), what="layer file",
+                            too_large_fix="Clip the layer to your study area or simplify it.")
+    if not head:
         raise FileFormatError(f"{shown}: is empty (0 bytes). Export the layer again; the file was probably not written.")
-    with path.open("rb") as fh:
-        return fh.read(4096)
+    return head
 
 
-def _read_geojson(path: Path, name: str) -> gpd.GeoDataFrame:
+def _read_geojson(raw: bytes, name: str) -> gpd.GeoDataFrame:
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TextEncodingError(f"{name}: is not UTF-8 text (byte {exc.start} cannot be decoded). "
                                 "GeoJSON must be UTF-8: re-export it as UTF-8.") from None
@@ -131,8 +125,7 @@ def _read_geojson(path: Path, name: str) -> gpd.GeoDataFrame:
     return frame
 
 
-def _read_csv(path: Path, name: str) -> gpd.GeoDataFrame:
-    raw = path.read_bytes()
+def _read_csv(raw: bytes, name: str) -> gpd.GeoDataFrame:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -205,15 +198,15 @@ def _inspect_zip(path: Path, name: str) -> str:
 
 def read_vector(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES, name: str | None = None) -> gpd.GeoDataFrame:
     """Read any allowed vector file (WGS84 or its declared CRS) into a GeoDataFrame without validating its
-    attributes. ``name`` is what messages call the file (an upload's own name instead of its stored one)."""
+    attributes. ``name`` is what messages call the file (default: the path as given; an upload's own name instead of
+    its stored one)."""
     p = Path(path)
-    name = name or p.name
+    name = name or str(p)
     head = check_file(p, max_bytes, name=name)
     fmt = sniff_format(p, head, name)
-    if fmt == "geojson":
-        return _read_geojson(p, name)
-    if fmt == "csv":
-        return _read_csv(p, name)
+    if fmt in ("geojson", "csv"):
+        raw = read_input_bytes(p, max_bytes=max_bytes, name=name, what="layer file")
+        return _read_geojson(raw, name) if fmt == "geojson" else _read_csv(raw, name)
     import pyogrio  # noqa: PLC0415  (GDAL only for binary formats whose header was checked above)
 
     if "OGR_VRT" in pyogrio.list_drivers():
@@ -231,7 +224,10 @@ def read_vector(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES, name: str 
                                       "Export the layer you mean into a GeoPackage of its own.")
         frame = pyogrio.read_dataframe(target)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
-        detail = str(exc).replace(str(p.resolve()), name).replace(p.name, name)
+        detail = str(exc)
+        for shown in (str(p.resolve()), str(p), p.name):  # GDAL's spelling of the path, longest first, -> name
+            detail = detail.replace(shown, "\0")
+        detail = detail.replace("\0", name)
         detail = detail.replace(f"/vsizip/{{{name}}}/", "").replace(f"/vsizip/{name}/", "")
         raise FileFormatError(f"{name}: could not be read ({detail}). Export the layer again as GeoPackage or GeoJSON.") from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
@@ -315,17 +311,15 @@ def dumps_geojson(collection: dict[str, Any], *, compact: bool = False) -> str:
 
 def write_geojson(frame: gpd.GeoDataFrame, path: str | Path, *, ndigits: int = 6,
                   metadata: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> Path:
-    """Write an RFC 7946 GeoJSON file; returns its path."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    text = dumps_geojson(feature_collection(frame, ndigits=ndigits, metadata=metadata, extra=extra))
-    p.write_text(text, encoding="utf-8")
-    return p
+    """Write an RFC 7946 GeoJSON file (atomically: see ``sitefinder.files.write_atomic``); returns its path."""
+    return write_atomic(path, dumps_geojson(feature_collection(frame, ndigits=ndigits, metadata=metadata, extra=extra)))
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as UTF-8 CSV (round floats first for a stable text); returns its path."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(p, index=False, lineterminator="\n")
-    return p
+    """Write a table as UTF-8 CSV (atomically: see ``sitefinder.files.write_atomic``); returns its path."""
+    return write_atomic(path, csv_text(frame))
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as CSV text: no index, ``\\n`` line ends (the same bytes on every platform)."""
+    return frame.to_csv(index=False, lineterminator="\n")

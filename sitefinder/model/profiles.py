@@ -13,7 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sitefinder.errors import InputFileNotFoundError, Problem, ProfileError
+from sitefinder.errors import Problem, ProfileError
+from sitefinder.files import MAX_SETTINGS_BYTES, parse_toml, read_input_text
 from sitefinder.model.economic_parameters import Economics, parse_economics
 from sitefinder.model.profile_data import builtin_profile_names
 from sitefinder.model.setting import unknown_keys
@@ -24,7 +25,7 @@ from sitefinder.model.vocabulary import CRITERIA, NODE_STATUSES, SEASONS, NodeRu
 OPS = ("<=", ">=", "<", ">", "==", "!=")
 MISSING_CRITERION = ("neutral", "exclude", "worst")
 MISSING_CONSTRAINT = ("fail", "pass")
-PARAMETERS = ("facility_mw",)
+CONSTRAINT_PARAMETERS = ("facility_mw",)
 
 
 @dataclass(frozen=True)
@@ -277,13 +278,13 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
             p.append(Problem(f"{where}.op", f"'{op}' is not an operator.", f"Use one of: {' '.join(OPS)}."))
         if isinstance(val, bool):
             val = float(val)
-        if not (isinstance(val, (int, float)) or val in PARAMETERS):
+        if not (isinstance(val, (int, float)) or val in CONSTRAINT_PARAMETERS):
             p.append(Problem(f"{where}.value", f"{val!r} is neither a number nor a parameter.",
-                             f"Use a number or one of: {', '.join(PARAMETERS)}."))
+                             f"Use a number or one of: {', '.join(CONSTRAINT_PARAMETERS)}."))
         missing = table.get("missing", "fail")
         if missing not in MISSING_CONSTRAINT:
             p.append(Problem(f"{where}.missing", f"{missing!r} is not known.", f"Use one of: {', '.join(MISSING_CONSTRAINT)}."))
-        if col in CRITERIA and op in OPS and (isinstance(val, (int, float)) or val in PARAMETERS):
+        if col in CRITERIA and op in OPS and (isinstance(val, (int, float)) or val in CONSTRAINT_PARAMETERS):
             cons.append(Constraint(col, op, val if isinstance(val, str) else float(val),
                                    str(table.get("label", f"{col} {op} {val}")), missing,
                                    str(table.get("reason_column", ""))))
@@ -300,17 +301,22 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
 
 
 def load_profile_file(path: str | Path) -> Profile:
-    """Read and validate a profile TOML file; every problem is reported at once."""
+    """Read and validate a profile TOML file; every problem is reported at once. The file gets the checks of
+    every user-named file (``sitefinder.files``): missing, a folder, too large, unreadable, binary, nested too deeply."""
     p = Path(path)
-    if not p.exists():
-        raise InputFileNotFoundError(f"{p}: no such profile file. Check the path, or use a built-in profile: "
-                                     f"{', '.join(builtin_profile_names())}.")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ProfileError(str(p), [Problem(str(p), f"is not valid TOML ({exc}).", "Fix the syntax at the place named.")]) from None
+    fix = f"Check the path, or use a built-in profile: {', '.join(builtin_profile_names())}."
+    text = read_input_text(p, max_bytes=MAX_SETTINGS_BYTES, what="profile file (.toml)", fix=fix)
+    data = parse_toml(text, str(p), what="profile file (.toml)")
     return parse_profile(data, str(p))
 
+
+def profile_path(name_or_path: str) -> Path | None:
+    """The file a profile argument names, or None for a built-in name (or a word that is neither: ``load_profile``
+    then says which names exist). A value with a folder or a suffix in it, or naming something that exists, is a path."""
+    if name_or_path in builtin_profile_names():
+        return None
+    p = Path(name_or_path)
+    return p if (p.suffix or len(p.parts) > 1 or p.exists()) else None
 
 
 def load_profile(name_or_path: str) -> Profile:
@@ -318,7 +324,8 @@ def load_profile(name_or_path: str) -> Profile:
     if name_or_path in builtin_profile_names():
         text = resources.files("sitefinder.model.profile_data").joinpath(f"{name_or_path}.toml").read_text(encoding="utf-8")
         return parse_profile(tomllib.loads(text), f"built-in profile '{name_or_path}'")
-    if name_or_path.endswith(".toml") or Path(name_or_path).exists():
-        return load_profile_file(name_or_path)
-    raise ProfileError(name_or_path, [Problem("--profile", f"'{name_or_path}' is not a profile.",
+    path = profile_path(name_or_path)
+    if path is not None:
+        return load_profile_file(path)
+    raise ProfileError(name_or_path, [Problem(f"--profile {name_or_path}", "is not a built-in profile or a profile file.",
                                               f"Use one of: {', '.join(builtin_profile_names())}, or a path to a .toml profile file.")])

@@ -11,9 +11,10 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from sitefinder.errors import Problem, ProfileError
+from sitefinder.files import parse_json
 from sitefinder.model.profiles import Profile, load_profile
-from sitefinder.model.setting import unknown_keys
-from sitefinder.model.settings import ECONOMICS, SCENARIO_KEYS, SETTINGS, SettingsRecord, settings_record
+from sitefinder.model.setting import quoted, unknown_keys
+from sitefinder.model.settings import ECONOMICS, SCENARIO_KEYS, SETTINGS, SettingsRecord, settings_for, settings_record
 
 SCENARIO_VERSION = 1
 MAX_SELECTED = SETTINGS["selected"].max_items
@@ -132,14 +133,11 @@ class Scenario(SettingsRecord):
 
     @classmethod
     def from_json(cls, text: str | bytes, source: str = "scenario file") -> tuple[Scenario, list[Problem]]:
-        """Read a saved scenario. A file that is not a scenario, or that has a key sitefinder does not know,
-        raises ``ProfileError`` naming the key and the closest known one; a value that cannot be used is
-        reported and its default kept."""
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ProfileError(source, [Problem(source, f"is not JSON ({exc}).",
-                                                "Choose a scenario file saved by sitefinder (.json).")]) from None
+        """Read a saved scenario. Text that is not JSON (binary, cut off, nested too deeply to parse) raises
+        ``FileFormatError``; a file that is not a scenario, or that has a key sitefinder does not know, raises
+        ``ProfileError`` naming the key and the closest known one; a value that cannot be used is reported and its
+        default kept."""
+        data = parse_json(text, source, what="scenario file", fix="Choose a scenario file saved by sitefinder (.json).")
         if not isinstance(data, dict) or "sitefinder_scenario" not in data:
             raise ProfileError(source, [Problem(source, "is not a sitefinder scenario (no 'sitefinder_scenario' key).",
                                                 "Choose a file saved with 'Save scenario'.")])
@@ -158,7 +156,12 @@ class Scenario(SettingsRecord):
         for s in SETTINGS.values():
             if s.kind == "weights":
                 weights: dict[str, float] = {}
-                for k, v in dict(data.get(s.name) or {}).items():
+                given = data.get(s.name) or {}
+                if not isinstance(given, Mapping):
+                    problems.append(Problem(f"{where}: {s.name}", f"{quoted(given)} is not a table of criterion weights.",
+                                            "Write them as {\"criterion\": weight, ...}; the profile's weights are used."))
+                    given = {}
+                for k, v in given.items():
                     w, problem = s.parse_weight(str(k), v, where)
                     if problem is not None:
                         problems.append(problem)
@@ -203,6 +206,29 @@ class Scenario(SettingsRecord):
                          "all provinces are shown")
             changes["province"] = None
         return (replace(self, **changes) if changes else self), notes
+
+    def contradictions(self, profile: Profile, command: str) -> list[Problem]:
+        """Settings that cannot all hold when ``command`` runs this scenario on ``profile`` (the profile as applied:
+        ``self.apply()``), each problem naming both sides by their command-line flags: the smallest site of a
+        programme above the facility size, or a programme target below the smallest site (no site would fit). Only
+        settings ``command`` takes are compared. The command line refuses these; the app can show them."""
+        used = set(settings_for(command))
+        problems: list[Problem] = []
+        mw, min_mw, target = SETTINGS["mw"], SETTINGS["min_mw"], SETTINGS["target_mw"]
+        size = float(profile.facility_mw)
+        size_text = (f"{mw.flag} {size:g}" if self.mw is not None
+                     else f"the facility size of {profile.title} ({size:g} MW, the profile's; {mw.flag} sets it)")
+        if min_mw.name in used and self.min_mw is not None and float(self.min_mw) > size:
+            problems.append(Problem(f"{min_mw.flag} {float(self.min_mw):g}", f"is above {size_text}: the smallest site "
+                                    "would be bigger than the facility.", f"Give {min_mw.flag} at most {size:g}, or a larger "
+                                    f"{mw.flag}."))
+        smallest = min(float(self.min_mw), size) if self.min_mw is not None else size
+        if target.name in used and float(self.target_mw) < smallest:
+            site = f"{min_mw.flag} {smallest:g}" if self.min_mw is not None and float(self.min_mw) <= size else size_text
+            problems.append(Problem(f"{target.flag} {float(self.target_mw):g}", f"is below the smallest site ({site}): "
+                                    "no site would fit.", f"Give {target.flag} at least {smallest:g}, or a smaller "
+                                    f"{min_mw.flag}."))
+        return problems
 
     def for_profile(self, name: str) -> Scenario:
         """This scenario moved to the profile ``name``, as each setting's ``on_profile_change`` says: the profile's

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import reprlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -111,16 +112,16 @@ class Setting:
 
         if self.kind in ("float", "int"):
             if isinstance(value, bool):
-                return bad(f"{value!r} is not a number.")
+                return bad(f"{quoted(value)} is not a number.")
             try:
                 v = float(value)
             except (TypeError, ValueError, OverflowError):
-                return bad(f"{value!r} is not a number.")
+                return bad(f"{quoted(value)} is not a number.")
             if not math.isfinite(v) or (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
-                return bad(f"{value!r} is outside {self.bounds_text()}.")
+                return bad(f"{quoted(value)} is outside {self.bounds_text()}.")
             if self.kind == "int":
                 if v != int(v):
-                    return bad(f"{value!r} is not a whole number.")
+                    return bad(f"{quoted(value)} is not a whole number.")
                 return int(v), None
             return v, None
         if self.kind == "choice":
@@ -129,7 +130,7 @@ class Setting:
                 if value == option or (isinstance(option, (int, float)) and not isinstance(value, bool)
                                        and _same_number(value, option)):
                     return option, None
-            return bad(f"{value!r} is not allowed.")
+            return bad(f"{quoted(value)} is not allowed.")
         if self.kind == "bool":
             if isinstance(value, bool):
                 return value, None
@@ -138,17 +139,17 @@ class Setting:
                 return True, None
             if text in ("0", "false", "off", "no"):
                 return False, None
-            return bad(f"{value!r} is not on or off.")
+            return bad(f"{quoted(value)} is not on or off.")
         if self.kind == "text":
             if not isinstance(value, str) or not value.strip():
-                return bad(f"{value!r} is not text.")
+                return bad(f"{quoted(value)} is not text.")
             if len(value.strip()) > self.max_length:
                 return bad(f"it is longer than {self.max_length} characters.")
             return value.strip(), None
         if self.kind == "list":
             items = value.split(",") if isinstance(value, str) else value
             if not isinstance(items, (list, tuple)) or any(not isinstance(i, str) for i in items):
-                return bad(f"{value!r} is not a list of site ids.")
+                return bad(f"{quoted(value)} is not a list of site ids.")
             items = [i.strip() for i in items if i.strip()]
             if len(items) > self.max_items or any(len(i) > self.max_length for i in items):
                 return bad(f"more than {self.max_items} ids, or an id longer than {self.max_length} characters.")
@@ -166,17 +167,17 @@ class Setting:
         else:
             parts = value
         if not isinstance(parts, (list, tuple)) or len(parts) != 2 or any(isinstance(p, bool) for p in parts):
-            return bad(f"{value!r} is not two numbers LOW-HIGH.")
+            return bad(f"{quoted(value)} is not two numbers LOW-HIGH.")
         try:
             lo, hi = float(parts[0]), float(parts[1])
         except (TypeError, ValueError, OverflowError):
-            return bad(f"{value!r} is not two numbers LOW-HIGH.")
+            return bad(f"{quoted(value)} is not two numbers LOW-HIGH.")
         inside = all(math.isfinite(v) and (self.lo is None or v >= self.lo) and (self.hi is None or v <= self.hi)
                      for v in (lo, hi))
         if not inside:
-            return bad(f"{value!r} is outside {_num(self.lo)}-{_num(self.hi)} {self.unit}.".rstrip())
+            return bad(f"{quoted(value)} is outside {_num(self.lo)}-{_num(self.hi)} {self.unit}.".rstrip())
         if lo > hi:
-            return bad(f"{value!r}: the low end is above the high end.")
+            return bad(f"{quoted(value)}: the low end is above the high end.")
         return (lo, hi), None
 
     def parse_weight(self, criterion: str, value: Any, where: str) -> tuple[float | None, Problem | None]:
@@ -189,7 +190,7 @@ class Setting:
         except (TypeError, ValueError, OverflowError):
             w = float("nan")
         if isinstance(value, bool) or not math.isfinite(w) or not (self.lo or 0) <= w <= (self.hi or math.inf):
-            return None, Problem(f"{where}: weight '{criterion}'", f"{value!r} is not a weight.", f"Use {self.bounds_text()}.")
+            return None, Problem(f"{where}: weight '{criterion}'", f"{quoted(value)} is not a weight.", f"Use {self.bounds_text()}.")
         return w, None
 
     def to_url(self, value: Any) -> str:
@@ -204,6 +205,15 @@ class Setting:
             return format(value, ".12g")
         return str(value)
 
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60
+
+
+def quoted(value: Any) -> str:
+    """A value as messages quote it: its repr, cut short (a file can hold a megabyte of text or lists 900 deep)."""
+    return _REPR.repr(value)
 
 
 def _num(v: Any) -> Any:

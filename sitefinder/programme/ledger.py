@@ -150,7 +150,7 @@ class Placement:
 
     @property
     def total_mw(self) -> float:
-        """MW allocated in all."""
+        """MW placed in all."""
         return float(self.mw.sum())
 
 
@@ -309,7 +309,7 @@ def ledger_tables(placement: Placement, matrix: pd.DataFrame, dataset: Dataset) 
     for r in sorted(set(site_region)):
         k, here = r_index[r], site_region == r
         region_rows.append({"region_id": r, "region": names.get(r, r), "sites": int(here.sum()),
-                            "allocated_mw": round(float(placement.mw[here].sum()), 3),
+                            "placed_mw": round(float(placement.mw[here].sum()), 3),
                             "surplus_winter_start_mw": round(float(np.nanmin(led.start_surplus[k][winter])), 3),
                             "surplus_winter_left_mw": round(float(np.nanmin(led.surplus[k][winter])), 3),
                             "surplus_summer_start_mw": round(float(np.nanmin(led.start_surplus[k][summer])), 3),
@@ -323,11 +323,11 @@ def ledger_tables(placement: Placement, matrix: pd.DataFrame, dataset: Dataset) 
         k, here = n_index[n], node_str == n
         start, left = led.start_headroom[k], led.headroom[k]
         node_rows.append({"grid_node_id": n, "grid_node": node_names.get(n, n), "sites": int(here.sum()),
-                          "allocated_mw": round(float(placement.mw[here].sum()), 3),
+                          "placed_mw": round(float(placement.mw[here].sum()), 3),
                           "headroom_start_mw": None if not np.isfinite(start) else round(float(start), 3),
                           "headroom_left_mw": None if not np.isfinite(left) else round(float(left), 3),
                           "headroom_basis": led.headroom_basis[k]})
-    region_cols = ["region_id", "region", "sites", "allocated_mw", "surplus_winter_start_mw", "surplus_winter_left_mw",
+    region_cols = ["region_id", "region", "sites", "placed_mw", "surplus_winter_start_mw", "surplus_winter_left_mw",
                    "surplus_summer_start_mw", "surplus_summer_left_mw"]
-    node_cols = ["grid_node_id", "grid_node", "sites", "allocated_mw", "headroom_start_mw", "headroom_left_mw", "headroom_basis"]
+    node_cols = ["grid_node_id", "grid_node", "sites", "placed_mw", "headroom_start_mw", "headroom_left_mw", "headroom_basis"]
     return pd.DataFrame(region_rows, columns=region_cols), pd.DataFrame(node_rows, columns=node_cols)

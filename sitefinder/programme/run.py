@@ -23,7 +23,7 @@ from sitefinder.rank.scoring import ScoreResult
 from sitefinder.rank.shortlist import provinces, recorded_scenario, shortlist_frame, shortlist_table, site_economics_for, with_economics
 from sitefinder.rank.study import Study
 
-PROGRAMME_COLUMNS = ["rank", "allocated_mw", "allocated_mw_at_low", "binding_limit", "months_running", "months_count",
+PROGRAMME_COLUMNS = ["rank", "placed_mw", "placed_mw_at_low", "binding_limit", "months_running", "months_count",
                      "region_surplus_left_mw", "node_headroom_left_mw", "headroom_basis"]
 
 
@@ -51,7 +51,7 @@ class Programme:
 
     @property
     def summary(self) -> str:
-        """One line: what was allocated, why it stopped, and what is firm at the low estimate."""
+        """One line: what was placed, why it stopped, and what is firm at the low estimate."""
         return (f"{self.central.total_mw:,.0f} MW of {self.rules.target_mw:,.0f} MW on {len(self.central.rows)} site(s); "
                 f"{self.central.stopped_because}. Firm at the low estimate of surplus: {self.firm_mw.sum():,.0f} MW "
                 f"(run afresh on the low estimates, the placement would place {self.low.total_mw:,.0f} MW).")
@@ -77,8 +77,8 @@ def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
     rows = central.rows
     base = shortlist_table(matrix, result, rows)
     extra = pd.DataFrame({
-        "allocated_mw": np.round(central.mw, 3),
-        "allocated_mw_at_low": np.round(firm, 3),
+        "placed_mw": np.round(central.mw, 3),
+        "placed_mw_at_low": np.round(firm, 3),
         "binding_limit": central.binding,
         "months_running": [month_text(m) for m in central.months],
         "months_count": [int(m.sum()) for m in central.months],
@@ -94,14 +94,14 @@ def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
     meta = run_metadata(study, result, top=len(rows), max_per_node=rules.max_per_node, province=rules.province,
                         scenario=recorded_scenario(scenario, profile))
     meta["facility_mw"] = profile.facility_mw
-    meta["economics"]["facility_mw"] = "each site's allocated_mw, in the months it runs (months_running)"
+    meta["economics"]["facility_mw"] = "each site's placed_mw, in the months it runs (months_running)"
     meta["programme"] = {
         "target_mw": rules.target_mw,
-        "allocated_mw_total": round(central.total_mw, 3),
+        "placed_mw_total": round(central.total_mw, 3),
         "sites": int(len(rows)),
         "stopped_because": central.stopped_because,
         "firm_mw_at_low_estimate": round(float(firm.sum()), 3),
-        "reallocated_mw_at_low_estimate": round(low.total_mw, 3),
+        "placed_afresh_mw_at_low_estimate": round(low.total_mw, 3),
         "stopped_because_at_low_estimate": low.stopped_because,
         "candidates_passed_over": central.skipped,
         "rules": {
@@ -116,7 +116,7 @@ def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
             "region_surplus": "used up month by month (monthly figures where the layer has them, else winter for "
                               "Oct-Mar and summer for Apr-Sep); a site uses surplus in every month it runs",
             "low_estimate": "firm: the same sites, in the same order, replayed against the low end of every surplus "
-                            "range (a region without a range: its central value); reallocated: the placement run afresh "
+                            "range (a region without a range: its central value); placed afresh: the placement run again "
                             "on the low ends",
             "unknown_headroom": rules.headroom_rule(),
         },

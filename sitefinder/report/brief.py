@@ -1,7 +1,7 @@
 """A brief to hand round: one self-contained HTML file for a shortlist or a programme, that prints well to PDF.
 
 It holds a map (inline SVG), the table, a card per site (score and why, connection point, region and
-surplus, climate, land, data gaps, and what the programme gave it or how sure it is, when known), the
+surplus, climate, land, data gaps, and what the programme gave it or how robust it is, when known), the
 assumptions behind every estimate, and every source of every layer. Nothing is fetched: no scripts, no
 fonts, no images from elsewhere, so it opens and prints offline. Every value from data or users is escaped.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import math
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -76,12 +75,12 @@ def site_card_html(r: pd.Series, criteria: list[str], economics: dict[str, Any] 
     head = f"#{_label(r.get('rank'))} · {_place(r)}"
     pairs = [("Score", _num(r.get("score"), ".1f") + " of 100"), ("Site", str(r["candidate_id"])),
              ("Location", f"{float(r['lat']):.4f}° N, {float(r['lon']):.4f}° E")]
-    if "allocated_mw" in r:
-        pairs += [("Allocated", _num(r["allocated_mw"], ",.0f", "MW") + f" (limited by {r['binding_limit']})"),
-                  ("At the low estimate", _num(r["allocated_mw_at_low"], ",.0f", "MW")),
+    if "placed_mw" in r:
+        pairs += [("Placed", _num(r["placed_mw"], ",.0f", "MW") + f" (limited by {r['binding_limit']})"),
+                  ("At the low estimate", _num(r["placed_mw_at_low"], ",.0f", "MW")),
                   ("Runs", f"{r['months_running']} ({int(r['months_count'])} months)")]
     if "p_top_n" in r and pd.notna(r["p_top_n"]):
-        pairs += [("How sure", f"shortlisted in {float(r['p_top_n']):.0%} of draws; rank {_label(r.get('rank_p05'))} to "
+        pairs += [("Robustness", f"shortlisted in {float(r['p_top_n']):.0%} of draws; rank {_label(r.get('rank_p05'))} to "
                                f"{_label(r.get('rank_p95'))} in 5-95 % of them")]
     pairs += [
         ("Connection point", f"{r.get('grid_node')} ({_num(r.get('grid_voltage_kv'), '.0f', 'kV', 'voltage not published')})"),
@@ -176,13 +175,13 @@ def brief_html(frame: gpd.GeoDataFrame, metadata: dict[str, Any], dataset: Datas
     alloc = meta.get("programme")
     summary = [("Sites", f"{len(frame)}")]
     if alloc:
-        summary = [("Allocated", f"{alloc['allocated_mw_total']:,.0f} of {alloc['target_mw']:,.0f} MW"),
+        summary = [("Placed", f"{alloc['placed_mw_total']:,.0f} of {alloc['target_mw']:,.0f} MW"),
                    ("Sites", f"{alloc['sites']}"), ("Firm at the low estimate", f"{alloc['firm_mw_at_low_estimate']:,.0f} MW")]
     elif len(frame) and "score" in frame:
         summary.append(("Best score", _num(frame["score"].max(), ".1f")))
     cols = [("rank", "#", "n"), ("district", "district", ""), ("province", "province", ""), ("score", "score", "n")]
     if alloc:
-        cols += [("allocated_mw", "MW", "n"), ("allocated_mw_at_low", "MW at low", "n"), ("binding_limit", "limited by", ""),
+        cols += [("placed_mw", "MW", "n"), ("placed_mw_at_low", "MW at low", "n"), ("binding_limit", "limited by", ""),
                  ("months_running", "runs", "")]
     if "p_top_n" in frame:
         cols += [("p_top_n", "shortlisted", "n")]
@@ -229,12 +228,3 @@ published).</p>
 command line (sitefinder rank / programme).</p>
 </body></html>
 """
-
-
-def write_brief(path: Path | str, frame: gpd.GeoDataFrame, metadata: dict[str, Any], dataset: Dataset, *, kind: str,
-                title: str) -> Path:
-    """Write the brief to ``path`` (UTF-8) and return it."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(brief_html(frame, metadata, dataset, kind=kind, title=title), encoding="utf-8")
-    return out

@@ -70,9 +70,9 @@ def _map(page: Page, pinned: Shortlist | None, static: Path) -> dict | None:
         pf = programme.frame
         groups.append(mapview.ring_layer(
             pf, name="Programme sites (MW)", colour="#1a9850",
-            labels=[f"P{int(r)} · {mw:,.0f} MW" for r, mw in zip(pf["rank"], pf["allocated_mw"])],
+            labels=[f"P{int(r)} · {mw:,.0f} MW" for r, mw in zip(pf["rank"], pf["placed_mw"])],
             tips=[f"Programme site {int(r)}: {mw:,.0f} MW, limited by {b}; runs {m}" for r, mw, b, m in
-                  zip(pf["rank"], pf["allocated_mw"], pf["binding_limit"], pf["months_running"])]))
+                  zip(pf["rank"], pf["placed_mw"], pf["binding_limit"], pf["months_running"])]))
     if pinned is not None and st.session_state.get("show_pinned", True) and len(pinned.frame):
         af = pinned.frame
         groups.append(mapview.ring_layer(

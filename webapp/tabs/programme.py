@@ -39,15 +39,15 @@ def programme_tab(page: Page) -> None:
     headroom = programme.rules.headroom_rule()
     st.caption(md_escape(f"Runs: {programme.rules.months_rule(prof.season)}. {headroom[:1].upper()}{headroom[1:]}."))
     money = [col for col in ("energy_cost_usd_per_year", "payback_years") if col in programme.table]
-    view = programme.table[["rank", "allocated_mw", "allocated_mw_at_low", "binding_limit", "months_running", "district",
+    view = programme.table[["rank", "placed_mw", "placed_mw_at_low", "binding_limit", "months_running", "district",
                             "province", "grid_node", "region", "region_surplus_left_mw", "node_headroom_left_mw", *money,
                             "score", "candidate_id"]].copy()
     if "energy_cost_usd_per_year" in view:
         view["energy_cost_usd_per_year"] = view["energy_cost_usd_per_year"] / 1e6
     number = st.column_config.NumberColumn
     st.dataframe(view, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(view)), key="programme_table",
-                 column_config={"rank": number("#"), "allocated_mw": number("MW", format="%.0f"),
-                                "allocated_mw_at_low": number("MW at low estimate", format="%.0f"),
+                 column_config={"rank": number("#"), "placed_mw": number("MW", format="%.0f"),
+                                "placed_mw_at_low": number("MW at low estimate", format="%.0f"),
                                 "binding_limit": st.column_config.TextColumn("limited by"),
                                 "months_running": st.column_config.TextColumn("runs"),
                                 "energy_cost_usd_per_year": number("energy USD M/yr (est.)", format="%.1f"),

@@ -399,7 +399,7 @@ def test_economics_tab_edits_a_parameter_and_draws_the_payback_charts(app: Sessi
         assert charts.count() == 2  # against the hashprice and against the tariff
         for i in range(2):
             charts.nth(i).locator("canvas, svg").first.wait_for(timeout=30_000)  # vega drew it, offline
-        assert "Source (2025-11): Government motion to NEPRA" in panel.inner_text()
+        assert "Source (2025-12): NEPRA approved Rs 22.98/kWh" in panel.inner_text()
         box = page.get_by_role("spinbutton", name="Tariff for the new load (PKR/kWh)")
         runs = finished_runs(page)
         box.fill("31.5")

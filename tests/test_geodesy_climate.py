@@ -173,3 +173,63 @@ def test_idw_matches_brute_force_inverse_distance_weighting():
     np.testing.assert_allclose(nearest, d.min(axis=1), rtol=1e-9, atol=1e-6)
     # An interpolated value never leaves the range of the stations it was made from.
     assert (out >= values[idx].min(axis=1) - 1e-9).all() and (out <= values[idx].max(axis=1) + 1e-9).all()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The distance-to-sea term
+
+
+def test_sea_distance_is_measured_to_the_ocean_not_to_lakes_or_the_rann():
+    from sitefinder.data.elevation import sea_distance_km
+
+    d = sea_distance_km([67.05, 66.0, 70.5, 74.35, 67.88, np.nan], [24.9, 23.0, 24.17, 31.55, 29.54, 30.0])
+    assert d[0] < 30                   # Karachi Airport, about 15 km from the sea at the map's 1/12° cells
+    assert d[1] == 0.0                 # a point in the Arabian Sea
+    assert d[2] > 100                  # the Great Rann of Kutch: no data in the map, but not sea
+    assert 900 < d[3] < 1100           # Lahore
+    assert 400 < d[4] < 600            # Sibi
+    assert np.isnan(d[5])
+
+
+def test_sea_coefficients_recover_a_known_coastal_effect_exactly():
+    """Stations whose only difference is a sea term of -8 °C x weight: the fit finds -8 in every month, and a new
+    coastal place is interpolated without error (plain IDW would spread the coast's coolness inland and the
+    inland warmth to the coast)."""
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(62, 70, 30), rng.uniform(24, 30, 30)
+    sea_km = (lat - 24) * 110.0                          # the sea to the south
+    w = climate.sea_weight(sea_km, 100.0)
+    values = 40.0 - 8.0 * w[:, None] * np.ones((1, 24))
+    coef = climate.sea_coefficients(lon, lat, values, w, power=2.0, neighbours=8)
+    np.testing.assert_allclose(coef, -8.0, atol=1e-9)
+    mx, mn, _ = climate.interpolate_monthly(np.array([66.0]), np.array([24.05]), lon, lat, values[:, :12], values[:, 12:],
+                                            sea_decay_km=100.0, station_sea_km=sea_km, target_sea_km=np.array([5.5]))
+    expected = 40.0 - 8.0 * float(climate.sea_weight(np.array([5.5]), 100.0)[0])
+    np.testing.assert_allclose(mx, expected, atol=1e-9)
+    plain, _, _ = climate.interpolate_monthly(np.array([66.0]), np.array([24.05]), lon, lat, values[:, :12], values[:, 12:])
+    assert abs(plain[0, 0] - expected) > 1.0
+
+
+def test_without_a_coastal_contrast_the_sea_term_does_nothing():
+    lon, lat = np.array([70.0, 71.0, 72.0, 73.0]), np.array([30.0, 30.5, 31.0, 31.5])
+    values = np.arange(4 * 24, dtype=float).reshape(4, 24)
+    assert not climate.sea_coefficients(lon, lat, values, np.full(4, 0.2)).any()      # every station as far from the sea
+    assert not climate.sea_coefficients(lon[:2], lat[:2], values[:2], np.array([1.0, 0.0])).any()  # too few to fit
+
+
+def test_leave_one_out_refits_the_sea_term_without_the_station_left_out():
+    """Two coastal stations among inland ones: with the other one left in, each coastal station is predicted well;
+    with a single coastal station there is no contrast to fit from when it is left out, so its error stays."""
+    lon = np.array([66.0, 68.0, 66.5, 67.0, 67.5, 68.5, 66.2, 67.8])
+    lat = np.array([24.6, 24.6, 26.0, 26.5, 26.0, 26.5, 27.0, 27.2])
+    sea_km = np.array([5.0, 5.0, *[np.inf] * 6])                      # two on the coast, six out of the sea's reach
+    tmax = 40.0 - 6.0 * climate.sea_weight(sea_km, 100.0)[:, None] * np.ones((1, 12))
+    tmin = tmax - 12.0
+    plain = climate.leave_one_out(lon, lat, tmax, tmin)
+    sea = climate.leave_one_out(lon, lat, tmax, tmin, sea_decay_km=100.0, station_sea_km=sea_km)
+    assert plain["hottest_month_tmax_c"][0] > 2.0                      # inland neighbours make the coast too hot
+    assert abs(sea["hottest_month_tmax_c"][0]) < 0.5 * plain["hottest_month_tmax_c"][0]
+    one = slice(1, None)                                               # only one coastal station left
+    alone = climate.leave_one_out(lon[one], lat[one], tmax[one], tmin[one], sea_decay_km=100.0, station_sea_km=sea_km[one])
+    assert alone["hottest_month_tmax_c"][0] == pytest.approx(
+        climate.leave_one_out(lon[one], lat[one], tmax[one], tmin[one])["hottest_month_tmax_c"][0])

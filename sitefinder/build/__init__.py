@@ -34,7 +34,7 @@ from sitefinder.errors import BuildError
 from sitefinder.files import MAX_SETTINGS_BYTES, parse_toml, read_input_text
 from sitefinder.measure.candidates import h3_candidates
 from sitefinder.measure.climate import ClimateSettings, interpolate_metrics
-from sitefinder.measure.criteria import station_elevations
+from sitefinder.measure.criteria import sea_distances, station_elevations
 from sitefinder.model.vocabulary import METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUMNS
 
 PRECISION_DEG = 1e-5
@@ -145,6 +145,7 @@ def _build(facts_dir: Path, out_dir: Path, config_path: Path, cfg: dict,
         climate[list(TMAX_COLUMNS)].to_numpy(float), climate[list(TMIN_COLUMNS)].to_numpy(float),
         power=settings.power, neighbours=settings.neighbours, lapse_c_per_km=settings.lapse_c_per_km,
         station_elevation_m=station_elevations(climate), target_elevation_m=elevation_m(cells.lon, cells.lat),
+        **sea_distances(climate, cells.lon, cells.lat, settings),
     )
     surface = pd.DataFrame({"h3_cell": cells.ids, "lon": np.round(cells.lon, 5), "lat": np.round(cells.lat, 5),
                             "elevation_m": elevation_m(cells.lon, cells.lat),
@@ -181,7 +182,8 @@ def climate_settings(cfg: dict) -> ClimateSettings:
     """The interpolation settings of ``build.toml`` [climate]."""
     c = cfg["climate"]
     return ClimateSettings(power=float(c["idw_power"]), neighbours=int(c["idw_neighbours"]),
-                           lapse_c_per_km=float(c.get("lapse_rate_c_per_km", 0.0)))
+                           lapse_c_per_km=float(c.get("lapse_rate_c_per_km", 0.0)),
+                           sea_decay_km=float(c.get("sea_decay_km", 0.0)))
 
 
 def _manifest(facts_dir: Path, config_path: Path, files: list[Path], unmapped: list[str], surface_res: int | None,
@@ -202,9 +204,11 @@ def _manifest(facts_dir: Path, config_path: Path, files: list[Path], unmapped: l
         f"idw_power = {num(settings.power)}",
         f"idw_neighbours = {settings.neighbours}",
         f"lapse_rate_c_per_km = {num(settings.lapse_c_per_km)}",
+        f"sea_decay_km = {num(settings.sea_decay_km)}",
         "",
         "# Leave-one-out errors of the station interpolation (estimate minus the station's own normal):",
-        "# 'plain' without elevation correction, 'corrected' as configured above.",
+        "# 'plain' without elevation correction or sea term, 'elevation' with the elevation correction only,",
+        "# 'corrected' as configured above.",
         *[line for variant, metrics in loo.items() for metric, stats in metrics.items()
           for line in ("", f"[climate_check.{variant}.{metric}]", *[f"{k} = {num(v)}" for k, v in stats.items()])],
         "",

@@ -2,8 +2,8 @@
 
 ``assumption_rows`` turns ``build.toml`` into one row per assumption: name, value, low, high, unit and
 basis. ``dataset.toml`` carries them, so every export can list the assumptions of the data it ranked.
-``climate_check_table`` measures the station interpolation by leave-one-out, with and without the
-elevation correction, so the README can say how good each is.
+``climate_check_table`` measures the station interpolation by leave-one-out: plain, with the elevation correction
+only, and as configured (with the distance-to-sea term), so the README can say how good each is.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from sitefinder.data.elevation import elevation_m
+from sitefinder.data.elevation import elevation_m, sea_distance_km
 from sitefinder.measure.climate import ClimateSettings, error_summary, leave_one_out
 from sitefinder.measure.criteria import station_elevations
 from sitefinder.measure.geodesy import nearest_k_km
@@ -59,6 +59,7 @@ def assumption_rows(cfg: dict[str, Any]) -> list[dict[str, Any]]:
     clim = cfg["climate"]
     rows.append(_entry("climate_lapse_rate_c_per_km", clim.get("lapse_rate_c_per_km", 0.0), "°C/km",
                        str(clim.get("lapse_rate_basis", ""))))
+    rows.append(_entry("climate_sea_decay_km", clim.get("sea_decay_km", 0.0), "km", str(clim.get("sea_decay_basis", ""))))
     rows.append(_entry("climate_idw_power", clim["idw_power"], "", "inverse-distance weighting power"))
     rows.append(_entry("climate_idw_neighbours", clim["idw_neighbours"], "stations", "stations used per site"))
     for band in cfg["land"]["city_core_radius_km"]:
@@ -72,19 +73,23 @@ def assumption_rows(cfg: dict[str, Any]) -> list[dict[str, Any]]:
 
 def climate_check_table(stations: gpd.GeoDataFrame, settings: ClimateSettings
                         ) -> tuple[pd.DataFrame, dict[str, dict[str, dict[str, float]]]]:
-    """Leave-one-out errors per station, plain IDW and as configured, and their summary by metric."""
+    """Leave-one-out errors per station, plain IDW, with the elevation correction only and as configured (with the
+    sea term), and their summary by metric."""
     lon, lat = stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy()
     tmax, tmin = stations[list(TMAX_COLUMNS)].to_numpy(float), stations[list(TMIN_COLUMNS)].to_numpy(float)
     elev = station_elevations(stations)
     mapped = elevation_m(lon, lat)
-    variants = {"plain": 0.0, "corrected": settings.lapse_c_per_km}
+    sea = sea_distance_km(lon, lat)
+    variants = {"plain": (0.0, 0.0), "elevation": (settings.lapse_c_per_km, 0.0),
+                "corrected": (settings.lapse_c_per_km, settings.sea_decay_km)}
     errors = {name: leave_one_out(lon, lat, tmax, tmin, power=settings.power, neighbours=settings.neighbours,
-                                  lapse_c_per_km=lapse, station_elevation_m=elev, target_elevation_m=mapped)
-              for name, lapse in variants.items()}
+                                  lapse_c_per_km=lapse, station_elevation_m=elev, target_elevation_m=mapped,
+                                  sea_decay_km=decay, station_sea_km=sea)
+              for name, (lapse, decay) in variants.items()}
     _, dk = nearest_k_km(lon, lat, lon, lat, min(2, len(lon)))
     table = pd.DataFrame({
         "station_id": stations["station_id"].to_numpy(), "name": stations["name"].to_numpy(),
-        "elevation_m": np.round(elev, 0), "map_elevation_m": np.round(mapped, 0),
+        "elevation_m": np.round(elev, 0), "map_elevation_m": np.round(mapped, 0), "sea_km": np.round(sea, 1),
         "nearest_other_station_km": np.round(dk[:, -1], 1),
         **{f"{metric}_error_{name}": np.round(errors[name][metric], 2) for metric in METRIC_COLUMNS for name in variants},
     }).sort_values("station_id")

@@ -14,7 +14,10 @@ from sitefinder.model.vocabulary import TMAX_COLUMNS, TMIN_COLUMNS
 
 
 def build_climate_stations(stations: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Station normals with the metrics derived from them (metrics are estimates; see climate.py)."""
+    """Station normals with the metrics derived from them (metrics are estimates; see climate.py). A row whose
+    ``excluded`` column gives a reason (e.g. normals with no attributable source) is left out."""
+    if "excluded" in stations:
+        stations = stations[stations["excluded"].isna()].reset_index(drop=True)
     st = points(stations)
     tmax = np.column_stack([number(stations, c) for c in TMAX_COLUMNS])
     tmin = np.column_stack([number(stations, c) for c in TMIN_COLUMNS])

@@ -35,13 +35,15 @@ METRIC_BOUNDS = {
 
 @dataclass(frozen=True)
 class ClimateSettings:
-    """How station normals are spread onto sites: IDW power and neighbours, and the lapse rate (°C per
-    km) used to reduce station temperatures to sea level and bring them back to a site's elevation
-    (0 = no elevation correction). A dataset's ``dataset.toml`` [climate] table overrides the defaults."""
+    """How station normals are spread onto sites: IDW power and neighbours, the lapse rate (°C per km) used to
+    reduce station temperatures to sea level and bring them back to a site's elevation (0 = no elevation
+    correction), and the decay length (km) of the distance-to-sea term (0 = none; see ``sea_coefficients``). A
+    dataset's ``dataset.toml`` [climate] table overrides the defaults."""
 
     power: float = 2.0
     neighbours: int = 8
     lapse_c_per_km: float = 6.5
+    sea_decay_km: float = 0.0
 
     @classmethod
     def from_manifest(cls, manifest: dict[str, Any]) -> ClimateSettings:
@@ -50,13 +52,16 @@ class ClimateSettings:
         base = cls()
         return cls(power=float(table.get("idw_power", base.power)),
                    neighbours=int(table.get("idw_neighbours", base.neighbours)),
-                   lapse_c_per_km=float(table.get("lapse_rate_c_per_km", base.lapse_c_per_km)))
+                   lapse_c_per_km=float(table.get("lapse_rate_c_per_km", base.lapse_c_per_km)),
+                   sea_decay_km=float(table.get("sea_decay_km", base.sea_decay_km)))
 
     def describe(self) -> str:
         """The interpolation in words, for sources and exports."""
         corr = (f"reduced to sea level at {self.lapse_c_per_km:g} °C/km and brought back to the site's elevation"
                 if self.lapse_c_per_km > 0 else "no elevation correction")
-        return f"inverse-distance weighting (power {self.power:g}, {self.neighbours} nearest stations); {corr}"
+        sea = (f"; a distance-to-sea term (exp(-km/{self.sea_decay_km:g}), one coefficient a month fitted to the "
+               "stations' leave-one-out errors)" if self.sea_decay_km > 0 else "")
+        return f"inverse-distance weighting (power {self.power:g}, {self.neighbours} nearest stations); {corr}{sea}"
 
 
 def metric_ranges(metrics: dict[str, NDArray[np.float64]], half_width: dict[str, float]
@@ -158,6 +163,51 @@ def from_sea_level(values: NDArray[np.float64], elevation_m: NDArray[np.float64]
     return np.asarray(values, dtype=float) - lapse_c_per_km * np.asarray(elevation_m, dtype=float)[:, None] / 1000.0
 
 
+def sea_weight(sea_km: NDArray[np.float64], decay_km: float) -> NDArray[np.float64]:
+    """How much the sea tempers a place: exp(-distance / decay), 1 on the coast, 0 far inland (and where the
+    distance is unknown)."""
+    w = np.exp(-np.asarray(sea_km, dtype=float) / decay_km)
+    return np.where(np.isfinite(w), w, 0.0)
+
+
+def _idw_from_the_others(lon: NDArray[np.float64], lat: NDArray[np.float64], values: NDArray[np.float64],
+                         power: float, neighbours: int) -> NDArray[np.float64]:
+    """Each station's inverse-distance estimate of ``values`` (s, m) from the other stations only."""
+    n = len(lon)
+    k = min(neighbours, n - 1)
+    idx, dk = nearest_k_km(lon, lat, lon, lat, min(k + 1, n))
+    keep = idx != np.arange(n)[:, None]
+    keep &= np.cumsum(keep, axis=1) <= k  # the k nearest others, whether or not a station found itself
+    with np.errstate(divide="ignore"):
+        w = np.where(keep, 1.0 / np.maximum(dk, 1e-9) ** power, 0.0)
+    w /= w.sum(axis=1, keepdims=True)
+    return np.einsum("sk,skm->sm", w, np.asarray(values, dtype=float)[idx])
+
+
+def sea_coefficients(lon: NDArray[np.float64], lat: NDArray[np.float64], values: NDArray[np.float64],
+                     weight: NDArray[np.float64], *, power: float = 2.0, neighbours: int = 8) -> NDArray[np.float64]:
+    """One coefficient per column of ``values`` (°C at full sea weight): the one that makes the stations'
+    leave-one-out errors smallest when ``coefficient x weight`` is taken out before interpolating and put back at
+    the place interpolated to (least squares, closed form).
+
+    A station's leave-one-out error with the term is ``e + c x (w - w_hat)``, where ``e`` is its error without it
+    and ``w_hat`` the interpolated weight of its neighbours: only stations with more or less sea than their
+    neighbours (the coast) decide ``c``. Without such a contrast (fewer than three stations, or none near the
+    sea) the coefficients are 0, so the term does nothing."""
+    values = np.asarray(values, dtype=float)
+    weight = np.asarray(weight, dtype=float)
+    if len(lon) < 3:
+        return np.zeros(values.shape[1])
+    est = _idw_from_the_others(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float),
+                               np.column_stack([values, weight]), power, neighbours)
+    err = est[:, :-1] - values
+    contrast = weight - est[:, -1]
+    den = float(contrast @ contrast)
+    if den < 1e-6:
+        return np.zeros(values.shape[1])
+    return -(contrast @ err) / den
+
+
 def interpolate_monthly(
     lon: NDArray[np.float64],
     lat: NDArray[np.float64],
@@ -171,17 +221,30 @@ def interpolate_monthly(
     lapse_c_per_km: float = 0.0,
     station_elevation_m: NDArray[np.float64] | None = None,
     target_elevation_m: NDArray[np.float64] | None = None,
+    sea_decay_km: float = 0.0,
+    station_sea_km: NDArray[np.float64] | None = None,
+    target_sea_km: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Monthly tmax and tmin (°C, (n, 12) each) at points (WGS84), and the nearest station's distance (km).
 
     With a lapse rate and both elevations (m), station values are reduced to sea level, interpolated by
-    inverse distance, and brought back to each point's own elevation; otherwise plain IDW.
+    inverse distance, and brought back to each point's own elevation; otherwise plain IDW. With a sea decay
+    length and both distances to the sea (km), each month's sea term (``sea_coefficients``, fitted to these
+    stations) is taken out of the station values before interpolating and put back at each point's own distance.
     """
     values = np.hstack([np.asarray(tmax, dtype=float), np.asarray(tmin, dtype=float)])
     adjust = lapse_c_per_km > 0 and station_elevation_m is not None and target_elevation_m is not None
     if adjust:
         values = to_sea_level(values, np.asarray(station_elevation_m, dtype=float), lapse_c_per_km)
+    sea = sea_decay_km > 0 and station_sea_km is not None and target_sea_km is not None
+    if sea:
+        w_station = sea_weight(np.asarray(station_sea_km, dtype=float), sea_decay_km)
+        coef = sea_coefficients(np.asarray(station_lon, dtype=float), np.asarray(station_lat, dtype=float), values,
+                                w_station, power=power, neighbours=neighbours)
+        values = values - w_station[:, None] * coef
     out, nearest = idw_monthly(lon, lat, station_lon, station_lat, values, power=power, neighbours=neighbours)
+    if sea:
+        out = out + sea_weight(np.asarray(target_sea_km, dtype=float), sea_decay_km)[:, None] * coef
     if adjust:
         out = from_sea_level(out, np.asarray(target_elevation_m, dtype=float), lapse_c_per_km)
     return out[:, :12], out[:, 12:], nearest
@@ -200,6 +263,9 @@ def interpolate_metrics(
     lapse_c_per_km: float = 0.0,
     station_elevation_m: NDArray[np.float64] | None = None,
     target_elevation_m: NDArray[np.float64] | None = None,
+    sea_decay_km: float = 0.0,
+    station_sea_km: NDArray[np.float64] | None = None,
+    target_sea_km: NDArray[np.float64] | None = None,
 ) -> dict[str, NDArray[np.float64]]:
     """Climate metrics at points (WGS84) from interpolated station normals (see ``interpolate_monthly``).
 
@@ -209,7 +275,8 @@ def interpolate_metrics(
     """
     mx, mn, nearest = interpolate_monthly(
         lon, lat, station_lon, station_lat, tmax, tmin, power=power, neighbours=neighbours,
-        lapse_c_per_km=lapse_c_per_km, station_elevation_m=station_elevation_m, target_elevation_m=target_elevation_m)
+        lapse_c_per_km=lapse_c_per_km, station_elevation_m=station_elevation_m, target_elevation_m=target_elevation_m,
+        sea_decay_km=sea_decay_km, station_sea_km=station_sea_km, target_sea_km=target_sea_km)
     out = metrics_from_monthly(mx, mn)
     out["climate_station_km"] = nearest
     return out
@@ -226,12 +293,15 @@ def leave_one_out(
     lapse_c_per_km: float = 0.0,
     station_elevation_m: NDArray[np.float64] | None = None,
     target_elevation_m: NDArray[np.float64] | None = None,
+    sea_decay_km: float = 0.0,
+    station_sea_km: NDArray[np.float64] | None = None,
 ) -> dict[str, NDArray[np.float64]]:
     """Leave-one-out errors (estimate minus the station's own normal) of every metric, one per station.
 
     Each station is predicted from all the others exactly as a candidate site would be (same power,
-    neighbours and lapse rate; ``target_elevation_m`` is the elevation the prediction is brought to,
-    normally the elevation map's value at the station, as for a candidate).
+    neighbours, lapse rate and sea term; ``target_elevation_m`` is the elevation the prediction is brought to,
+    normally the elevation map's value at the station, as for a candidate). The sea term's coefficients are
+    fitted again without the station left out, so its own normal never helps predict it.
     """
     lon, lat = np.asarray(station_lon, dtype=float), np.asarray(station_lat, dtype=float)
     tmax, tmin = np.asarray(tmax, dtype=float), np.asarray(tmin, dtype=float)
@@ -246,7 +316,10 @@ def leave_one_out(
             lon[[i]], lat[[i]], lon[keep], lat[keep], tmax[keep], tmin[keep], power=power, neighbours=neighbours,
             lapse_c_per_km=lapse_c_per_km,
             station_elevation_m=None if station_elevation_m is None else np.asarray(station_elevation_m, dtype=float)[keep],
-            target_elevation_m=None if target_elevation_m is None else np.asarray(target_elevation_m, dtype=float)[[i]])
+            target_elevation_m=None if target_elevation_m is None else np.asarray(target_elevation_m, dtype=float)[[i]],
+            sea_decay_km=sea_decay_km,
+            station_sea_km=None if station_sea_km is None else np.asarray(station_sea_km, dtype=float)[keep],
+            target_sea_km=None if station_sea_km is None else np.asarray(station_sea_km, dtype=float)[[i]])
         for k in METRIC_COLUMNS:
             errors[k][i] = pred[k][0] - truth[k][i]
     return errors

@@ -22,7 +22,7 @@ import shapely
 from numpy.typing import NDArray
 
 from sitefinder.data.dataset import Dataset
-from sitefinder.data.elevation import elevation_m
+from sitefinder.data.elevation import elevation_m, sea_distance_km
 from sitefinder.errors import ScoringError
 from sitefinder.measure.candidates import Candidates
 from sitefinder.measure.climate import (
@@ -212,6 +212,17 @@ def station_elevations(stations: pd.DataFrame) -> NDArray[np.float64]:
     return np.where(np.isfinite(given), given, mapped)
 
 
+def sea_distances(stations: pd.DataFrame, lon: NDArray[np.float64], lat: NDArray[np.float64],
+                  settings: ClimateSettings) -> dict[str, Any]:
+    """The sea-term arguments of the interpolation: its decay and the stations' and points' distances to the sea
+    (km), or nothing when the settings have no sea term."""
+    if settings.sea_decay_km <= 0:
+        return {}
+    return {"sea_decay_km": settings.sea_decay_km,
+            "station_sea_km": sea_distance_km(stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy()),
+            "target_sea_km": sea_distance_km(lon, lat)}
+
+
 @dataclass(frozen=True)
 class ClimateCheck:
     """How well the station interpolation predicts each station from the others (leave-one-out)."""
@@ -231,7 +242,9 @@ def climate_check(stations: pd.DataFrame, settings: ClimateSettings) -> ClimateC
     errors = leave_one_out(lon, lat, stations[list(TMAX_COLUMNS)].to_numpy(float),
                            stations[list(TMIN_COLUMNS)].to_numpy(float), power=settings.power,
                            neighbours=settings.neighbours, lapse_c_per_km=settings.lapse_c_per_km,
-                           station_elevation_m=station_elevations(stations), target_elevation_m=elevation_m(lon, lat))
+                           station_elevation_m=station_elevations(stations), target_elevation_m=elevation_m(lon, lat),
+                           sea_decay_km=settings.sea_decay_km,
+                           station_sea_km=sea_distance_km(lon, lat) if settings.sea_decay_km > 0 else None)
     return ClimateCheck(settings, len(stations), error_summary(errors))
 
 
@@ -246,7 +259,8 @@ def station_climate(dataset: Dataset, lon: NDArray[np.float64], lat: NDArray[np.
         lon, lat, stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy(),
         stations[list(TMAX_COLUMNS)].to_numpy(float), stations[list(TMIN_COLUMNS)].to_numpy(float),
         power=settings.power, neighbours=settings.neighbours, lapse_c_per_km=settings.lapse_c_per_km,
-        station_elevation_m=station_elevations(stations), target_elevation_m=site_elevation_m)
+        station_elevation_m=station_elevations(stations), target_elevation_m=site_elevation_m,
+        **sea_distances(stations, lon, lat, settings))
     check = climate_check(stations, settings)
     return metrics, metric_ranges(metrics, check.half_width())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,7 +45,8 @@ def test_cli_build_data_writes_the_same_files(tmp_path: Path) -> None:
 
 
 def test_changing_a_build_parameter_changes_the_estimate(tmp_path: Path) -> None:
-    """The surplus estimate really comes from build.toml: double winter demand, surplus falls."""
+    """The first model's arithmetic (kept as polygon_surplus_*) really comes from build.toml: double winter
+    demand, it falls by exactly that."""
     text = (DATA / "build.toml").read_text(encoding="utf-8")
     old = "[surplus.demand.winter]\nvalue = 12500\nlow = 12000\nhigh = 13000\n"
     assert old in text
@@ -54,9 +56,25 @@ def test_changing_a_build_parameter_changes_the_estimate(tmp_path: Path) -> None
     base = gpd.read_file(DATA / "supply_regions.geojson").set_index("region_id")
     new = gpd.read_file(tmp_path / "out" / "supply_regions.geojson").set_index("region_id")
     grid = base["on_national_grid"].astype(bool)
-    diff = (base.loc[grid, "surplus_winter_mw"] - new.loc[grid, "surplus_winter_mw"])
+    diff = (base.loc[grid, "polygon_surplus_winter_mw"] - new.loc[grid, "polygon_surplus_winter_mw"])
     assert diff.sum() == pytest.approx(12_500, abs=1.0)  # the extra demand is shared out in full
-    assert (new.loc[grid, "surplus_summer_mw"] == base.loc[grid, "surplus_summer_mw"]).all()
+    assert (new.loc[grid, "polygon_surplus_summer_mw"] == base.loc[grid, "polygon_surplus_summer_mw"]).all()
+
+
+def test_the_network_surplus_really_comes_from_its_inputs(tmp_path: Path) -> None:
+    """Halve K-Electric's interconnections: its zone's surplus falls and no other zone's rises."""
+    facts = tmp_path / "facts"
+    shutil.copytree(DATA / "facts", facts)
+    table = facts / "network" / "interfaces.csv"
+    text = table.read_text(encoding="utf-8")
+    assert ",south,ke,1100,1600,2050," in text
+    table.write_text(text.replace(",south,ke,1100,1600,2050,", ",south,ke,550,800,1025,"), encoding="utf-8")
+    build_dataset(facts, tmp_path / "out", DATA / "build.toml")
+    base = gpd.read_file(DATA / "supply_regions.geojson").set_index("name")
+    new = gpd.read_file(tmp_path / "out" / "supply_regions.geojson").set_index("name")
+    assert new.loc["K-Electric", "surplus_winter_mw"] < base.loc["K-Electric", "surplus_winter_mw"] - 300
+    grid = base["on_national_grid"].astype(bool)
+    assert (new.loc[grid, "surplus_winter_mw"] <= base.loc[grid, "surplus_winter_mw"] + 0.5).all()
 
 
 def test_built_layers_load_and_validate(pakistan_data: Dataset) -> None:

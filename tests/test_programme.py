@@ -45,6 +45,9 @@ def _with_surplus(data: Dataset, mw: float) -> Dataset:
     for season in ("winter", "summer"):
         for col in (f"surplus_{season}_mw", f"surplus_{season}_mw_low", f"surplus_{season}_mw_high"):
             regions[col] = np.where(regions["on_national_grid"].astype(bool), mw, np.nan)
+    for col in MONTHLY:  # the built regions also give each month (the network model's); those are used first
+        if col in regions:
+            regions[col] = np.where(regions["on_national_grid"].astype(bool), mw, np.nan)
     return data.with_layer("supply_regions", regions)
 
 

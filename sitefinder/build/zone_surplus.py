@@ -20,7 +20,7 @@ from sitefinder.network.solve import Answer, deliverable_surplus
 from sitefinder.network.system import ENDS, PowerSystem
 
 SEASONS = {"winter": WINTER_MONTHS, "summer": SUMMER_MONTHS}
-BASIS = ("deliverable surplus of the zone ({zone}) in the network model: the most extra load the power system "
+BASIS = ("ESTIMATE: the deliverable surplus of the zone ({zone}) in the network model: the most extra load the power system "
          "can serve there from idle generation, within the interfaces' limits, without shedding anyone; the least "
          "over the evening peak, midday and night (firm). Low and high: the model's low and high ends. "
          "data/pakistan/zone_surplus.csv has every month and hour type, with what binds and the cost.")
@@ -80,7 +80,8 @@ def apply_to_regions(regions: gpd.GeoDataFrame, zoning: Zoning, table: pd.DataFr
             costs.append(float(rows.loc[worst, "cost_pkr_per_kwh"]))
         out[f"surplus_{season}_binding"] = binds
         out[f"surplus_{season}_cost_pkr_per_kwh"] = costs
-    out["surplus_basis"] = [BASIS.format(zone=z) if z else "off the national grid: no network model" for z in out["zone"]]
+    out["surplus_basis"] = [BASIS.format(zone=z) if isinstance(z, str) else basis
+                            for z, basis in zip(out["zone"], out["surplus_basis"])]
     return out
 
 

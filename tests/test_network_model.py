@@ -3,6 +3,9 @@ back-cast no worse than recorded, and a 2,000 MW programme that the network can 
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -17,7 +20,8 @@ from sitefinder.model.vocabulary import WINTER_MONTHS  # noqa: E402
 from sitefinder.network.solve import unserved_with  # noqa: E402
 from sitefinder.programme.run import make_programme  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "pakistan"
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "pakistan"
 FACTS = DATA / "facts"
 # The back-cast as first recorded (data/pakistan/network.md): a change that makes it worse fails here.
 BACKCAST_MEAN_MISS_POINTS = 6.5
@@ -89,3 +93,16 @@ def test_a_2000_mw_programme_resolved_with_all_its_loads_sheds_no_load(model, h3
                 extra.loc[(month, _hour), zone] = mw
     shed = unserved_with(system, extra)
     assert shed.to_numpy().max() == pytest.approx(0.0, abs=0.5), shed[shed.max(axis=1) > 0.5]
+
+
+def test_explain_at_a_karachi_site_names_its_zone_binding_limit_and_price():
+    proc = subprocess.run([sys.executable, "-m", "sitefinder", "explain", "67.0", "24.9", "--profile", "bitcoin_mine",
+                           "--json"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    network = json.loads(proc.stdout)["network"]
+    assert network["zone"] == "ke"
+    assert "K-Electric's interconnections" in network["binding"]
+    assert 1.0 < network["cost_pkr_per_kwh"] < 60.0
+    text = subprocess.run([sys.executable, "-m", "sitefinder", "explain", "67.0", "24.9", "--profile", "bitcoin_mine"],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT).stdout
+    assert "network zone: ke" in text and "PKR/kWh" in text

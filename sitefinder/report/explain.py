@@ -79,6 +79,7 @@ class Explanation:
     cell: dict[str, Any] | None
     nearest_nodes: list[dict[str, Any]] = field(default_factory=list)
     data_gaps: list[str] = field(default_factory=list)
+    network: dict[str, Any] | None = None  # the region's zone in the network model, what binds its surplus, the cost
 
     @property
     def passes(self) -> bool:
@@ -107,6 +108,12 @@ class Explanation:
         else:
             lines.append(f"not eligible: it breaks {sum(not c.passed for c in self.constraints)} rule(s) below "
                          f"(it would score {self.score_if_allowed:.1f} if allowed)")
+        if self.network:
+            n = self.network
+            cost = n.get("cost_pkr_per_kwh")
+            lines += ["", f"network zone: {n['zone']}; its surplus in the {n['season']} is limited by {n['binding']}"
+                      + (f"; serving it costs about {cost:.1f} PKR/kWh (estimate, the central model's generation cost)"
+                         if isinstance(cost, (int, float)) and math.isfinite(cost) else "")]
         lines += ["", "constraints:"]
         for c in self.constraints:
             lines.append(f"  [{'pass' if c.passed else 'FAIL'}] {c.label}" + ("" if c.passed else f": {c.detail}"))
@@ -287,7 +294,21 @@ def explain_point(dataset: Dataset, lon: float, lat: float, profile: Profile, *,
         province=_str(m.get("province")), values=values, constraints=verdicts,
         score=float(result.score[0]) if feasible else None, score_if_allowed=total,
         rank=rank if feasible else None, cell=cell, nearest_nodes=nearest_nodes(dataset, lon, lat, profile, nodes_shown),
-        data_gaps=result.gaps(0))
+        data_gaps=result.gaps(0), network=_network(region_row, profile.season))
+
+
+def _network(region: pd.Series | None, season: str) -> dict[str, Any] | None:
+    """The region's zone, what limits its surplus in the profile's season (year-round: the leaner season) and the
+    cost of serving it (PKR/kWh), from the supply-region layer's network columns; None where it has none."""
+    if region is None or not isinstance(region.get("zone"), str):
+        return None
+    seasons = ["winter", "summer"] if season == "year_round" else [season]
+    have = [s for s in seasons if f"surplus_{s}_binding" in region and isinstance(region.get(f"surplus_{s}_binding"), str)]
+    if not have:
+        return None
+    lean = min(have, key=lambda s: finite(region.get(f"surplus_{s}_mw")) or 0.0)
+    return {"zone": region["zone"], "season": lean, "binding": region[f"surplus_{lean}_binding"],
+            "cost_pkr_per_kwh": finite(region.get(f"surplus_{lean}_cost_pkr_per_kwh"))}
 
 
 def _why_not(con: Any, matrix: pd.DataFrame, params: dict[str, float]) -> str:

@@ -139,12 +139,13 @@ def _binding(system: PowerSystem, n: pypsa.Network, snap: str, zone: str) -> str
     return "; ".join(dict.fromkeys(name for _, name in found))
 
 
-def deliverable_surplus(system: PowerSystem) -> Answer:
-    """Every zone's deliverable surplus in every case (see the module's docstring for the method)."""
+def deliverable_surplus(system: PowerSystem, zones: list[str] | None = None) -> Answer:
+    """Every zone's deliverable surplus in every case (see the module's docstring for the method); ``zones``: only
+    these."""
     problems = system.check()
     if problems:
         raise ValueError("; ".join(problems))
-    zones = list(system.buses.index)
+    zones = list(system.buses.index) if zones is None else list(zones)
     cases = system.demand.index
     base = _optimise(system, zones[:1], probe=False)
     full = _optimise(system, zones, probe=True)

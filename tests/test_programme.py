@@ -52,14 +52,14 @@ def _with_surplus(data: Dataset, mw: float) -> Dataset:
 
 
 def _check_limits(placement, matrix: pd.DataFrame, data: Dataset, rules: Rules) -> None:
-    """Nothing exceeds the target, any region's surplus in any month, or any node's known headroom."""
+    """Nothing exceeds the target, any pool's (zone's) surplus in any month, or any node's known headroom."""
     assert placement.total_mw <= rules.target_mw + 1e-6
     start = make_ledger(data, rules)
     used = np.zeros_like(start.surplus)
     r_index = {r: i for i, r in enumerate(start.region_ids)}
     by_node: dict[str, float] = {}
     for row, mw, months in zip(placement.rows, placement.mw, placement.months):
-        used[r_index[str(matrix["region_id"].iloc[row])]] += np.where(months, mw, 0.0)
+        used[start.pool_of[r_index[str(matrix["region_id"].iloc[row])]]] += np.where(months, mw, 0.0)
         node = str(matrix["grid_node_id"].iloc[row])
         by_node[node] = by_node.get(node, 0.0) + mw
         assert rules.smallest - 1e-9 <= mw <= rules.unit_mw + 1e-9
@@ -218,3 +218,19 @@ def test_bad_programme_options_are_refused_with_the_allowed_values():
     proc = subprocess.run([sys.executable, "-m", "sitefinder.cli", "programme", "--target-mw", "0"], capture_output=True,
                           text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 2 and "1-100,000 MW" in proc.stderr
+
+
+def test_regions_of_one_zone_share_its_surplus(pakistan_data, h3_study):
+    """LESCO, GEPCO and FESCO are all central Punjab: with 300 MW in the zone, the programme places at most 300 MW
+    there in all, not 300 MW per company."""
+    data = _with_surplus(pakistan_data, 300.0)
+    study = Study(data, h3_study.candidates)
+    profile, matrix, result = _ranked(study, mw=100.0)
+    rules = Rules(target_mw=5000.0, unit_mw=100.0, max_per_node=0)
+    placement = place_sites(matrix, result, data, rules, profile.season)
+    zone_of = data["supply_regions"].set_index("region_id")["zone"]
+    zones = matrix["region_id"].astype(str).to_numpy()[placement.rows]
+    placed = pd.Series(placement.mw).groupby(pd.Series(zones).map(zone_of).to_numpy()).sum()
+    assert placed.get("central_punjab", 0) == pytest.approx(300.0)
+    assert (placed <= 300.0 + 1e-6).all(), placed
+    _check_limits(placement, matrix, data, rules)

@@ -97,10 +97,14 @@ def month_text(mask: NDArray[np.bool_]) -> str:
 
 @dataclass
 class Ledger:
-    """What is left: each region's surplus by month (MW), each node's headroom (MW; inf = not limiting)."""
+    """What is left: each surplus pool's surplus by month (MW), each node's headroom (MW; inf = not limiting).
+
+    A pool is a network zone: the regions of one zone draw on the one surplus the network model gives it, so two
+    sites behind the same interface share it. A region with no zone (a layer of the user's own) is a pool alone."""
 
     region_ids: list[str]
-    surplus: NDArray[np.float64]        # (R, 12)
+    surplus: NDArray[np.float64]        # (P, 12), by pool
+    pool_of: NDArray[np.intp]           # (R,): each region's pool
     node_ids: list[str]
     headroom: NDArray[np.float64]       # (N,)
     headroom_basis: list[str]           # per node: "published", "assumed", "unknown: not limiting"
@@ -129,7 +133,17 @@ def make_ledger(dataset: Dataset, rules: Rules, end: str = "") -> Ledger:
     surplus = monthly_surplus(regions, end)
     on_grid = regions["on_national_grid"].astype(bool).to_numpy() if "on_national_grid" in regions else np.ones(len(regions), bool)
     surplus[~on_grid] = np.nan  # off the national grid: no national surplus to draw on
-    return Ledger(regions["region_id"].astype(str).tolist(), surplus, nodes["node_id"].astype(str).tolist(), left, basis)
+    ids = regions["region_id"].astype(str).tolist()
+    zones = regions["zone"].tolist() if "zone" in regions else [None] * len(ids)
+    keys = [f"zone:{z}" if isinstance(z, str) and z else f"region:{r}" for z, r in zip(zones, ids)]
+    pools = list(dict.fromkeys(keys))
+    pool_of = np.array([pools.index(k) for k in keys], dtype=np.intp)
+    pooled = np.full((len(pools), 12), np.nan)
+    for p in range(len(pools)):  # the regions of a zone carry the zone's figures: the least, should they differ
+        members = surplus[pool_of == p]
+        if np.isfinite(members).any():
+            pooled[p] = np.nanmin(members, axis=0)
+    return Ledger(ids, pooled, pool_of, nodes["node_id"].astype(str).tolist(), left, basis)
 
 
 @dataclass
@@ -163,6 +177,7 @@ def place_sites(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rul
     # Each candidate's region and node as a position in the ledger (-1: none), looked up once for the rows in
     # score order, not per candidate in the loop.
     region_pos = _positions(matrix["region_id"], order, ledger.region_ids)
+    region_pos = np.where(region_pos >= 0, ledger.pool_of[np.maximum(region_pos, 0)], -1)  # its region's pool
     node_pos = _positions(matrix["grid_node_id"], order, ledger.node_ids)
     lon, lat = matrix["lon"].to_numpy(float), matrix["lat"].to_numpy(float)
     if rules.province:
@@ -170,7 +185,7 @@ def place_sites(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rul
         order, region_pos, node_pos = order[keep], region_pos[keep], node_pos[keep]
     required = _mask(SEASON_MONTHS[season])
     smallest = rules.smallest
-    room_of: dict[int, float] = {}  # each region's room, until a site draws on it
+    room_of: dict[int, float] = {}  # each pool's room, until a site draws on it
 
     rows: list[int] = []
     mw: list[float] = []
@@ -273,7 +288,7 @@ def firm_at(placement: Placement, matrix: pd.DataFrame, dataset: Dataset, rules:
     required = _mask(SEASON_MONTHS[season])
     out = np.zeros(len(placement.rows))
     for k, (i, mw) in enumerate(zip(placement.rows, placement.mw)):
-        r = region_index[str(matrix["region_id"].iloc[i])]
+        r = int(ledger.pool_of[region_index[str(matrix["region_id"].iloc[i])]])
         node = matrix["grid_node_id"].iloc[i]
         n = node_index.get(str(node)) if pd.notna(node) else None
         left = ledger.surplus[r]
@@ -307,7 +322,7 @@ def ledger_tables(placement: Placement, matrix: pd.DataFrame, dataset: Dataset) 
     winter, summer = _mask(WINTER_MONTHS), _mask(SUMMER_MONTHS)
     region_rows = []
     for r in sorted(set(site_region)):
-        k, here = r_index[r], site_region == r
+        k, here = int(led.pool_of[r_index[r]]), site_region == r
         region_rows.append({"region_id": r, "region": names.get(r, r), "sites": int(here.sum()),
                             "placed_mw": round(float(placement.mw[here].sum()), 3),
                             "surplus_winter_start_mw": round(float(np.nanmin(led.start_surplus[k][winter])), 3),

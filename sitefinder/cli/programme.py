@@ -21,7 +21,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     """Register ``programme``: the ranking's settings, the programme's rules, outputs and the data options."""
     r = subparsers.add_parser(
         "programme", help="share a MW target out over sites the grid can serve (a ledger of surplus and headroom)",
-        description="Take sites in score order; each draws its MW from its supply region's surplus (month by month) "
+        description="Take sites in score order; each draws its MW from its zone's surplus (month by month; the "
+                    "regions of a network zone share it) "
                     "and its grid node's headroom, which are used up; a site may be smaller (down to --min-mw) to fit "
                     "what is left; sites keep --min-spacing-km apart. Stops at --target-mw or when nothing more fits, "
                     "and says which. Also reports what is firm at the low end of the surplus estimates.")

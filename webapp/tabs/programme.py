@@ -18,8 +18,9 @@ def programme_tab(page: Page) -> None:
     prof = page.profile
     st.markdown("#### Where do the MW go?")
     st.markdown(
-        "Sites are taken in score order. Each draws its MW from its supply region's surplus, month by month, and "
-        "from its grid node's spare capacity; both are used up as sites are added. A site may take less than the "
+        "Sites are taken in score order. Each draws its MW from its network zone's surplus (shared by the supply "
+        "regions of the zone), month by month, and from its grid node's spare capacity; both are used up as sites "
+        "are added. A site may take less than the "
         "facility size (down to the smallest site) to fit what is left. The programme stops at the target or when "
         "nothing more fits, and says which.")
     controls_at("programme", st.columns(3))

@@ -48,7 +48,12 @@ def _with_surplus(data: Dataset, mw: float) -> Dataset:
     for col in MONTHLY:  # the built regions also give each month (the network model's); those are used first
         if col in regions:
             regions[col] = np.where(regions["on_national_grid"].astype(bool), mw, np.nan)
-    return data.with_layer("supply_regions", regions)
+    data = data.with_layer("supply_regions", regions)
+    zones = data["zones"].copy()  # the network zones carry the same figures, by month and hour type too
+    for col in [c for c in zones.columns if c.startswith("surplus_") and c.endswith(("_mw", "_low", "_high"))
+                or c in MONTHLY or c[-2:].isdigit() and c.startswith("surplus_")]:
+        zones[col] = mw
+    return data.with_layer("zones", zones)
 
 
 def _check_limits(placement, matrix: pd.DataFrame, data: Dataset, rules: Rules) -> None:
@@ -56,10 +61,10 @@ def _check_limits(placement, matrix: pd.DataFrame, data: Dataset, rules: Rules) 
     assert placement.total_mw <= rules.target_mw + 1e-6
     start = make_ledger(data, rules)
     used = np.zeros_like(start.surplus)
-    r_index = {r: i for i, r in enumerate(start.region_ids)}
+    p_index = {r: i for i, r in enumerate(start.pool_ids)}
     by_node: dict[str, float] = {}
     for row, mw, months in zip(placement.rows, placement.mw, placement.months):
-        used[start.pool_of[r_index[str(matrix["region_id"].iloc[row])]]] += np.where(months, mw, 0.0)
+        used[p_index[str(matrix["surplus_area"].iloc[row])]] += np.where(months, mw, 0.0)
         node = str(matrix["grid_node_id"].iloc[row])
         by_node[node] = by_node.get(node, 0.0) + mw
         assert rules.smallest - 1e-9 <= mw <= rules.unit_mw + 1e-9
@@ -146,6 +151,10 @@ def test_an_interruptible_load_can_use_surplus_that_exists_only_part_of_the_year
     for k, col in enumerate(MONTHLY):
         regions[col] = np.where(on_grid, months[:, k], np.nan)
     data = pakistan_data.with_layer("supply_regions", regions)
+    zones = data["zones"].copy()  # the network zones: the same months
+    for k, col in enumerate(MONTHLY):
+        zones[col] = months[0, k]
+    data = data.with_layer("zones", zones)
     study = Study(data, h3_study.candidates)
     profile = load_profile("bitcoin_mine").with_facility_mw(20.0)
     matrix, result = study.rank(profile.with_season("winter"))
@@ -189,7 +198,7 @@ def test_the_programme_table_and_metadata_say_what_was_done(h3_study):
     assert meta["stopped_because"] == "target reached" and meta["rules"]["min_spacing_km"] == 15.0
     assert meta["rules"]["unknown_headroom"].startswith("unknown headroom does not limit")
     assert (t["headroom_basis"] == "unknown: not limiting").all()
-    assert programme.regions["placed_mw"].sum() == pytest.approx(1200.0)
+    assert programme.pools["placed_mw"].sum() == pytest.approx(1200.0)
 
 
 def test_programme_on_the_command_line_writes_the_programme_and_a_brief(tmp_path):
@@ -228,9 +237,8 @@ def test_regions_of_one_zone_share_its_surplus(pakistan_data, h3_study):
     profile, matrix, result = _ranked(study, mw=100.0)
     rules = Rules(target_mw=5000.0, unit_mw=100.0, max_per_node=0)
     placement = place_sites(matrix, result, data, rules, profile.season)
-    zone_of = data["supply_regions"].set_index("region_id")["zone"]
-    zones = matrix["region_id"].astype(str).to_numpy()[placement.rows]
-    placed = pd.Series(placement.mw).groupby(pd.Series(zones).map(zone_of).to_numpy()).sum()
+    zones = matrix["zone"].astype(str).to_numpy()[placement.rows]
+    placed = pd.Series(placement.mw).groupby(zones).sum()
     assert placed.get("central_punjab", 0) == pytest.approx(300.0)
     assert (placed <= 300.0 + 1e-6).all(), placed
     _check_limits(placement, matrix, data, rules)

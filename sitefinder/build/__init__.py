@@ -25,9 +25,16 @@ from sitefinder.build.backcast import backcast
 from sitefinder.build.facts import read_outline, read_table
 from sitefinder.build.grid_nodes import build_grid_nodes
 from sitefinder.build.layers import build_cities, build_climate_stations, build_connectivity, build_exclusions
-from sitefinder.build.network import zonal_model
+from sitefinder.build.network import district_points, node_zones, zonal_model
 from sitefinder.build.regions import build_districts, build_supply_regions
-from sitefinder.build.zone_surplus import apply_to_regions, interface_lines, network_markdown, solve_all, zone_table
+from sitefinder.build.zone_surplus import (
+    apply_to_regions,
+    interface_lines,
+    network_markdown,
+    solve_all,
+    zone_table,
+    zones_layer,
+)
 from sitefinder.data.elevation import elevation_m
 from sitefinder.data.io import write_csv, write_geojson
 from sitefinder.errors import BuildError
@@ -49,6 +56,7 @@ LAYER_FILES = {
     "connectivity": "connectivity.geojson",
     "cities": "cities.geojson",
     "districts": "districts.geojson",
+    "zones": "zones.geojson",
 }
 
 
@@ -107,7 +115,7 @@ def _build(facts_dir: Path, out_dir: Path, config_path: Path, cfg: dict,
 
     progress("grid nodes")
     stations, plants = read_table(facts_dir, "grid_stations.csv"), read_table(facts_dir, "power_plants.csv")
-    _write(build_grid_nodes(stations, plants, cfg["grid"]), out_dir / LAYER_FILES["grid_nodes"], "node_id")
+    grid_nodes = build_grid_nodes(stations, plants, cfg["grid"])
 
     progress("districts and supply regions")
     off_grid = read_table(facts_dir, "off_grid_areas.csv")
@@ -130,7 +138,11 @@ def _build(facts_dir: Path, out_dir: Path, config_path: Path, cfg: dict,
     write_csv(back, backcast_path)
     network_md = out_dir / "network.md"
     network_md.write_text(network_markdown(zones, lines, model.zoning.zones, back, ke_import), encoding="utf-8")
-    regions = apply_to_regions(regions, model.zoning, zones)
+    grid_nodes = grid_nodes.join(node_zones(grid_nodes, district_points(facts_dir), model.zoning, facts_dir))
+    _write(grid_nodes, out_dir / LAYER_FILES["grid_nodes"], "node_id")
+    zone_layer = zones_layer(model.systems["central"], zones)
+    _write(zone_layer, out_dir / LAYER_FILES["zones"], "zone")
+    regions = apply_to_regions(regions, model.zoning, zone_layer)
     _write(regions, out_dir / LAYER_FILES["supply_regions"], "region_id")
     plants_path = out_dir / "plants_counted.csv"
     write_csv(counted.sort_values(["region", "name"], na_position="last"), plants_path)

@@ -119,6 +119,7 @@ def build_grid_nodes(stations: pd.DataFrame, plants: pd.DataFrame, config: dict)
             "capacity_mva": np.nan,
             "capacity_note": f"plant(s) at this site: {names} ({total:,.0f} MW); switchyard voltage not in the facts",
             "operator": None,
+            "plants": names,
             "province": first["province"],
             "location_precision": f"plant_site (up to {plant_err:g} km off)",
             "location_error_km": plant_err,

@@ -275,6 +275,44 @@ def zone_shares(facts_dir: Path, zoning: Zoning, end: str, relative: float) -> d
     return {z: v / total for z, v in raw.items()}
 
 
+def node_zones(nodes: pd.DataFrame, districts: pd.DataFrame, zoning: Zoning, facts_dir: Path) -> pd.DataFrame:
+    """Each grid node's system (``national`` or ``k-electric``), zone and how the zone was found.
+
+    The system: a station K-Electric runs is K-Electric's; NTDC's stations and its interconnections with K-Electric
+    (NKI, Dhabeji) are the national grid's, so a load there is served by the national grid; a plant's switchyard
+    belongs to its plants' buyer (``plant_contracts.csv``, else CPPA-G; where plants of both buyers share a site, the
+    buyer of more of them). The place: the district whose headquarters
+    is nearest, as for plants. A national node in K-Electric's area belongs to the national south.
+    """
+    contracts = read_table(facts_dir / NETWORK_FACTS, "plant_contracts.csv").set_index("plant")["contract"]
+    hq = districts.set_index("district")
+    lon, lat = nodes.geometry.x.to_numpy(float), nodes.geometry.y.to_numpy(float)
+    hx, hy = hq["hq_lon"].to_numpy(float), hq["hq_lat"].to_numpy(float)
+    nearest = np.argmin((lon[:, None] - hx[None, :]) ** 2 + (lat[:, None] - hy[None, :]) ** 2, axis=1)
+    rows = []
+    for i, (_, n) in enumerate(nodes.iterrows()):
+        operator = str(n.get("operator") or "")
+        if n.get("kind") == "plant_switchyard":
+            buyers = pd.Series([contracts.get(p.strip(), "national") for p in str(n.get("plants") or "").split(";")
+                                if p.strip()], dtype=object).value_counts()
+            system = str(buyers.index[0]) if len(buyers) else "national"
+            why = "its plants sell to K-Electric" if system == "k-electric" else "its plants sell to the national grid"
+            if len(buyers) > 1:
+                why = (f"a site shared by {buyers.get('k-electric', 0)} K-Electric and {buyers.get('national', 0)} "
+                       f"national-grid plant(s); counted with the more numerous ({system})")
+        else:
+            system = "k-electric" if "K-Electric" in operator and "NTDC" not in operator else "national"
+            why = f"run by {operator or 'NTDC (no operator stated)'}"
+        district = str(hq.index[nearest[i]])
+        zone = zoning.of_place(district, hq["supply_region"].iloc[nearest[i]])
+        if system == "k-electric":
+            zone = "ke"
+        elif zone == "ke":
+            zone, why = "south", f"{why}: a national-grid node in K-Electric's area is in the national south"
+        rows.append({"system": system, "zone": zone, "zone_basis": f"{why}; stands in {district} district"})
+    return pd.DataFrame(rows, index=nodes.index)
+
+
 def district_points(facts_dir: Path) -> pd.DataFrame:
     """Each district's headquarters point (``hq_lon``, ``hq_lat``) and supply region (an off-grid area's own region,
     else its supplier): the points the district outlines are drawn around."""

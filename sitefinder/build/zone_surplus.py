@@ -15,7 +15,7 @@ import shapely
 
 from sitefinder.build.backcast import TOLERANCE_SHARE_POINTS
 from sitefinder.build.network import Zoning
-from sitefinder.model.vocabulary import MONTHLY, SUMMER_MONTHS, WINTER_MONTHS
+from sitefinder.model.vocabulary import HOURLY, MONTHLY, SUMMER_MONTHS, WINTER_MONTHS
 from sitefinder.network.solve import Answer, deliverable_surplus
 from sitefinder.network.system import ENDS, PowerSystem
 
@@ -46,40 +46,70 @@ def firm_by_month(table: pd.DataFrame, column: str) -> pd.DataFrame:
     return table.pivot_table(index="zone", columns="month", values=column, aggfunc="min")
 
 
-def apply_to_regions(regions: gpd.GeoDataFrame, zoning: Zoning, table: pd.DataFrame) -> gpd.GeoDataFrame:
-    """The supply regions with each one's zone, its monthly firm surplus (``surplus_mw_01``..12), its seasonal
+def zone_columns(table: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
+    """One row per zone of ``zones`` (index zone id): its monthly firm surplus (``surplus_mw_01``..12), its seasonal
     surplus with range (``surplus_{winter,summer}_mw``, ``_low``, ``_high``: the least month of the season), what
-    binds in that month and the cost of serving it. A region outside every zone (off the national grid) keeps an
-    unknown surplus."""
+    binds in that month and the cost of serving it, and its surplus by month and hour type with range
+    (``surplus_{hour}_mw_MM``, ``_low``, ``_high``). MW and PKR/kWh."""
+    firm = {end: firm_by_month(table, "surplus_mw" if end == "central" else f"surplus_mw_{end}") for end in ENDS}
+    central = table.set_index(["zone", "month", "hour_type"])
+    out = pd.DataFrame(index=zones.index.rename("zone"))
+    known = [z for z in out.index if z in firm["central"].index]
+
+    def lean(z: str, months: tuple[int, ...]) -> tuple[str, float]:
+        """What binds in the season's leanest case of zone ``z`` and what serving it costs there."""
+        month = int(firm["central"].loc[z, list(months)].idxmin())
+        rows = central.loc[(z, month)]
+        worst = rows["surplus_mw"].idxmin()
+        return (f"{rows.loc[worst, 'binding']} ({pd.Timestamp(2000, month, 1):%b}, {worst})",
+                float(rows.loc[worst, "cost_pkr_per_kwh"]))
+
+    for m, col in zip(range(1, 13), MONTHLY):
+        out[col] = [float(firm["central"].loc[z, m]) if z in known else np.nan for z in out.index]
+    for season, months in SEASONS.items():
+        for end, suffix in (("central", ""), ("low", "_low"), ("high", "_high")):
+            out[f"surplus_{season}_mw{suffix}"] = [float(firm[end].loc[z, list(months)].min()) if z in known else np.nan
+                                                   for z in out.index]
+        leanest = {z: lean(z, months) for z in known}
+        out[f"surplus_{season}_binding"] = [leanest[z][0] if z in known else None for z in out.index]
+        out[f"surplus_{season}_cost_pkr_per_kwh"] = [leanest[z][1] if z in known else np.nan for z in out.index]
+    hourly: dict[str, list[float]] = {}
+    for hour, cols in HOURLY.items():
+        for end, suffix in (("central", ""), ("low", "_low"), ("high", "_high")):
+            value = "surplus_mw" if end == "central" else f"surplus_mw_{end}"
+            wide = table[table["hour_type"] == hour].pivot_table(index="zone", columns="month", values=value)
+            for m, col in zip(range(1, 13), cols):
+                hourly[col + suffix] = [float(wide.loc[z, m]) if z in wide.index else np.nan for z in out.index]
+    return pd.concat([out, pd.DataFrame(hourly, index=out.index)], axis=1)
+
+
+def zones_layer(system: PowerSystem, table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The ``zones`` layer: each bus of ``system`` at its point (EPSG:4326; the point stands for the zone, it is not
+    a place) with its name, system, basis and every surplus column of ``zone_columns``."""
+    buses = system.buses
+    cols = zone_columns(table, buses)
+    out = gpd.GeoDataFrame({"zone": buses.index.astype(str), "name": buses["name"].to_numpy(),
+                            "system": buses["system"].to_numpy(),
+                            "surplus_basis": [BASIS.format(zone=z) for z in buses.index]},
+                           geometry=gpd.points_from_xy(buses["x"], buses["y"]), crs=4326)
+    return out.join(cols, on="zone")
+
+
+def apply_to_regions(regions: gpd.GeoDataFrame, zoning: Zoning, zones: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The supply regions, each with its zone and that zone's surplus columns from ``zones`` (the zones layer): the
+    region shows its zone's deliverable surplus. A region outside every zone (off the national grid) keeps an
+    unknown surplus. The first model's own figures are kept beside them as ``polygon_surplus_*``."""
     out = regions.copy()
     for season in SEASONS:  # the first model's arithmetic, kept beside the answer for comparison
         for suffix in ("", "_low", "_high"):
             out[f"polygon_surplus_{season}_mw{suffix}"] = out[f"surplus_{season}_mw{suffix}"]
     out["zone"] = [zoning.by_region.get(r) for r in out["name"]]
-    firm = {end: firm_by_month(table, "surplus_mw" if end == "central" else f"surplus_mw_{end}")
-            for end in ENDS}
-    central = table.set_index(["zone", "month", "hour_type"])
-    for m, col in zip(range(1, 13), MONTHLY):
-        out[col] = [float(firm["central"].loc[z, m]) if z in firm["central"].index else np.nan for z in out["zone"]]
-    for season, months in SEASONS.items():
-        for end, suffix in (("central", ""), ("low", "_low"), ("high", "_high")):
-            f = firm[end]
-            out[f"surplus_{season}_mw{suffix}"] = [
-                float(f.loc[z, list(months)].min()) if z in f.index else np.nan for z in out["zone"]]
-        binds: list[str | None] = []
-        costs: list[float] = []
-        for z in out["zone"]:
-            if z not in firm["central"].index:
-                binds.append(None)
-                costs.append(np.nan)
-                continue
-            month = int(firm["central"].loc[z, list(months)].idxmin())
-            rows = central.loc[(z, month)]
-            worst = rows["surplus_mw"].idxmin()
-            binds.append(f"{rows.loc[worst, 'binding']} ({pd.Timestamp(2000, month, 1):%b}, {worst})")
-            costs.append(float(rows.loc[worst, "cost_pkr_per_kwh"]))
-        out[f"surplus_{season}_binding"] = binds
-        out[f"surplus_{season}_cost_pkr_per_kwh"] = costs
+    by_zone = zones.set_index("zone")
+    shown = [c for c in by_zone.columns if c.startswith("surplus_") and c != "surplus_basis" and not c.startswith(
+        tuple(f"surplus_{h}_" for h in HOURLY))]
+    for col in shown:
+        out[col] = [by_zone.loc[z, col] if isinstance(z, str) and z in by_zone.index else
+                    (None if by_zone[col].dtype == object else np.nan) for z in out["zone"]]
     out["surplus_basis"] = [BASIS.format(zone=z) if isinstance(z, str) else basis
                             for z, basis in zip(out["zone"], out["surplus_basis"])]
     return out

@@ -43,18 +43,20 @@ def _mw(v: object) -> str:
 def print_programme(p: Programme, out: TextIO = sys.stdout) -> None:
     """The programme for a terminal: each site's MW, what limited it, when it runs, and the ledger."""
     head = (f"{'#':>3} {'MW':>6} {'at low':>6}  {'limited by':<15} {'runs':<14} {'site':<24} {'connection point':<34} "
-            f"{'region':<11} {'left':>6}")
+            f"{'zone':<11} {'left':>6}")
     print(head, file=out)
     print("-" * len(head), file=out)
     for _, r in p.table.iterrows():
         place = ", ".join(str(v) for v in (r.get("district"), r.get("province")) if isinstance(v, str)) or r["candidate_id"]
         print(f"{int(r['rank']):>3} {_mw(r['placed_mw']):>6} {_mw(r['placed_mw_at_low']):>6}  {r['binding_limit']:<15} "
-              f"{r['months_running'][:14]:<14} {place[:24]:<24} {str(r['grid_node'])[:34]:<34} {str(r['region'])[:11]:<11} "
+              f"{r['months_running'][:14]:<14} {place[:24]:<24} {str(r['grid_node'])[:34]:<34} "
+              f"{str(r.get('zone') or r['region'])[:11]:<11} "
               f"{_mw(r['region_surplus_left_mw']):>6}", file=out)
-    if len(p.regions):
-        print("\nSupply regions drawn on (MW): winter start -> left, summer start -> left", file=out)
-        for _, r in p.regions.iterrows():
-            print(f"  {r['region']:<14} {r['sites']:>3} site(s) {_mw(r['placed_mw']):>6} MW   winter "
+    if len(p.pools):
+        print("\nSurplus drawn on, by network zone (or supply region outside every zone), MW: winter start -> left, "
+              "summer start -> left", file=out)
+        for _, r in p.pools.iterrows():
+            print(f"  {str(r['name'])[:40]:<40} {r['sites']:>3} site(s) {_mw(r['placed_mw']):>6} MW   winter "
                   f"{_mw(r['surplus_winter_start_mw'])} -> {_mw(r['surplus_winter_left_mw'])}   summer "
                   f"{_mw(r['surplus_summer_start_mw'])} -> {_mw(r['surplus_summer_left_mw'])}", file=out)
     if len(p.nodes):

@@ -16,7 +16,7 @@ import shapely
 
 from sitefinder.errors import LayerError, Problem
 from sitefinder.model.ranges import HIGH, LOW, out_of_order
-from sitefinder.model.vocabulary import NODE_STATUSES, TMAX_COLUMNS, TMIN_COLUMNS
+from sitefinder.model.vocabulary import HOURLY, MONTHLY, NODE_STATUSES, TMAX_COLUMNS, TMIN_COLUMNS
 
 DType = Literal["str", "float", "bool", "category"]
 POINT = ("Point",)
@@ -63,6 +63,24 @@ def _temps(prefix: str, label: str, months: tuple[str, ...]) -> tuple[Column, ..
     )
 
 
+def _surplus_columns() -> tuple[Column, ...]:
+    """The surplus columns that supply regions and network zones share (MW): winter and summer (required), their
+    ranges, how they were obtained and the twelve months."""
+    return (
+        Column("surplus_winter_mw", "float", "Spare power in winter (Oct-Mar); negative = deficit", unit="MW",
+               nullable=True, min=-100_000, max=100_000),
+        Column("surplus_summer_mw", "float", "Spare power in summer (Apr-Sep); negative = deficit", unit="MW",
+               nullable=True, min=-100_000, max=100_000),
+        *(Column(f"surplus_{season}_mw_{end}", "float",
+                 f"{'Low' if end == 'low' else 'High'} end of the {season} surplus estimate's range", unit="MW",
+                 required=False, nullable=True, min=-100_000, max=100_000)
+          for season in ("winter", "summer") for end in ("low", "high")),
+        Column("surplus_basis", "str", "How the surplus figures were obtained", required=False, nullable=True),
+        *(Column(col, "float", f"Spare power in month {col[-2:]}; negative = deficit", unit="MW",
+                 required=False, nullable=True, min=-100_000, max=100_000) for col in MONTHLY),
+    )
+
+
 SCHEMAS: dict[str, LayerSchema] = {
     s.kind: s
     for s in (
@@ -87,6 +105,9 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("location_error_km", "float", "How far the point may be from the real station; blank = not stated",
                        unit="km", required=False, nullable=True, min=0, max=500),
                 Column("source", "str", "Where the facts come from", required=False, nullable=True),
+                Column("zone", "str", "The network zone the node belongs to (by its system and place): the zone "
+                       "layer's id whose surplus a site connecting here draws on; blank = its supply region's",
+                       required=False, nullable=True),
             ),
             id_column="node_id",
         ),
@@ -96,20 +117,13 @@ SCHEMAS: dict[str, LayerSchema] = {
             (
                 Column("region_id", "str", "Unique identifier", unique=True),
                 Column("name", "str", "Region name"),
-                Column("surplus_winter_mw", "float", "Spare power in winter (Oct-Mar); negative = deficit", unit="MW",
-                       nullable=True, min=-100_000, max=100_000),
-                Column("surplus_summer_mw", "float", "Spare power in summer (Apr-Sep); negative = deficit", unit="MW",
-                       nullable=True, min=-100_000, max=100_000),
+                *_surplus_columns()[:2],
                 Column("on_national_grid", "bool", "False where the region is not connected to the national grid"),
-                *(Column(f"surplus_{season}_mw_{end}", "float",
-                         f"{'Low' if end == 'low' else 'High'} end of the {season} surplus estimate's range", unit="MW",
-                         required=False, nullable=True, min=-100_000, max=100_000)
-                  for season in ("winter", "summer") for end in ("low", "high")),
-                Column("surplus_basis", "str", "How the surplus figures were obtained", required=False, nullable=True),
+                *_surplus_columns()[2:],
                 Column("tariff_pkr_per_kwh", "float", "Tariff offered to large new loads", unit="PKR/kWh", required=False,
                        nullable=True, min=0, max=1000),
-                *(Column(f"surplus_mw_{m:02d}", "float", f"Spare power in month {m:02d}; negative = deficit", unit="MW",
-                         required=False, nullable=True, min=-100_000, max=100_000) for m in range(1, 13)),
+                Column("zone", "str", "The network zone whose surplus the region shows (the zones layer's id)",
+                       required=False, nullable=True),
             ),
             id_column="region_id",
         ),
@@ -166,6 +180,30 @@ SCHEMAS: dict[str, LayerSchema] = {
                        required=False, nullable=True),
             ),
             required_layer=False,
+        ),
+        LayerSchema(
+            "zones", "Network zones",
+            "The buses of a zonal network model, at a point that stands for each (EPSG:4326), with the deliverable "
+            "surplus a new load there can be served from: by season (the least month; low-high range), by month "
+            "(firm: the least over the hour types) and by month and hour type.", POINT,
+            (
+                Column("zone", "str", "Unique identifier of the zone (bus)", unique=True),
+                Column("name", "str", "Zone name"),
+                Column("system", "str", "The system it belongs to, e.g. national or k-electric", required=False,
+                       nullable=True),
+                *_surplus_columns(),
+                *(Column(f"surplus_{season}_binding", "str", f"What limits the {season} surplus (its leanest case)",
+                         required=False, nullable=True) for season in ("winter", "summer")),
+                *(Column(f"surplus_{season}_cost_pkr_per_kwh", "float",
+                         f"Average generation cost of serving the {season} surplus (its leanest case)", unit="PKR/kWh",
+                         required=False, nullable=True, min=0, max=10_000) for season in ("winter", "summer")),
+                *(Column(col + end, "float", f"Deliverable surplus, {hour}, month {col[-2:]}"
+                         + (f" ({end[1:]} end)" if end else ""), unit="MW", required=False, nullable=True,
+                         min=-100_000, max=100_000)
+                  for hour, cols in HOURLY.items() for col in cols for end in ("", "_low", "_high")),
+            ),
+            required_layer=False,
+            id_column="zone",
         ),
     )
 }

@@ -143,12 +143,18 @@ def _ranged(frame: pd.DataFrame, col: str) -> tuple[NDArray[np.float64], NDArray
     return v, np.where(np.isfinite(lo), lo, v), np.where(np.isfinite(hi), hi, v)
 
 
-def region_months(frame: pd.DataFrame, regions: pd.DataFrame, mw: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """(n, 12): for each site (``frame`` has ``region_id``), the months its supply region's surplus covers its MW."""
-    table = monthly_surplus(regions)
-    if "on_national_grid" in regions:
-        table[~regions["on_national_grid"].astype(bool).to_numpy()] = np.nan
-    pos = _region_positions(frame, regions)
+def region_months(frame: pd.DataFrame, regions: pd.DataFrame, mw: NDArray[np.float64],
+                  areas: pd.DataFrame | None = None) -> NDArray[np.bool_]:
+    """(n, 12): for each site, the months its surplus covers its MW: its surplus area's (``frame`` has
+    ``surplus_area``, ``areas`` is ``measure.surplus.surplus_areas``), else its supply region's (``region_id``)."""
+    use_areas = areas is not None and "surplus_area" in frame
+    table_of = areas if use_areas else regions
+    assert table_of is not None
+    table = monthly_surplus(table_of)
+    if "on_national_grid" in table_of:
+        table[~table_of["on_national_grid"].astype(bool).to_numpy()] = np.nan
+    pos = (np.asarray(table_of.index.get_indexer(frame["surplus_area"].astype(str)), dtype=np.intp) if use_areas
+           else _region_positions(frame, regions))
     by_site = np.where((pos >= 0)[:, None], table[np.maximum(pos, 0)], np.nan)
     return months_running(by_site, mw)
 
@@ -169,13 +175,14 @@ def _region_positions(frame: pd.DataFrame, regions: pd.DataFrame) -> NDArray[np.
 
 
 def inputs_from(frame: pd.DataFrame, regions: pd.DataFrame, mw: NDArray[np.float64] | float, *,
-                months: NDArray[np.bool_] | None = None, unknown_kv: float = 220.0) -> SiteInputs:
+                months: NDArray[np.bool_] | None = None, unknown_kv: float = 220.0,
+                areas: pd.DataFrame | None = None) -> SiteInputs:
     """The model's inputs for the sites of ``frame`` (a criteria matrix or a shortlist table); ``months`` defaults to
-    the months each site's region can supply its MW."""
+    the months each site's surplus (its area's, given ``areas``, else its region's) can supply its MW."""
     n = len(frame)
     size = np.broadcast_to(np.asarray(mw, float), (n,)).astype(float)
     if months is None:
-        months = region_months(frame, regions, size)
+        months = region_months(frame, regions, size, areas)
     km, km_lo, km_hi = _ranged(frame, "grid_distance_km")
     cdd, cdd_lo, cdd_hi = _ranged(frame, "cooling_degree_days")
     hot, hot_lo, hot_hi = _ranged(frame, "hours_above_35c")
@@ -297,10 +304,10 @@ def economics_columns(econ: Economics) -> list[str]:
 
 def economics_table(frame: pd.DataFrame, econ: Economics, regions: pd.DataFrame, points: pd.DataFrame | None, *,
                     mw: NDArray[np.float64] | float, months: NDArray[np.bool_] | None = None,
-                    unknown_kv: float = 220.0) -> pd.DataFrame:
+                    unknown_kv: float = 220.0, areas: pd.DataFrame | None = None) -> pd.DataFrame:
     """The economics columns (``economics_columns`` order) for the sites of ``frame``: rows of a criteria matrix
     (``region_id``, ``lon``/``lat``, grid and climate columns with their ranges); index 0..n-1."""
-    figures = site_economics(econ, inputs_from(frame, regions, mw, months=months, unknown_kv=unknown_kv))
+    figures = site_economics(econ, inputs_from(frame, regions, mw, months=months, unknown_kv=unknown_kv, areas=areas))
     if econ.revenue != "hashprice":
         figures = pd.concat([figures, latency(econ, frame["lon"].to_numpy(float), frame["lat"].to_numpy(float), points)],
                             axis=1)
@@ -311,11 +318,12 @@ COST = "cost_usd_per_mwh"
 
 
 def add_cost_criterion(matrix: pd.DataFrame, econ: Economics, regions: pd.DataFrame, mw: float,
-                       unknown_kv: float, *, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+                       unknown_kv: float, *, frame: pd.DataFrame | None = None,
+                       areas: pd.DataFrame | None = None) -> pd.DataFrame:
     """``matrix`` with the cost criterion (USD per MWh of facility load) and its range, for every candidate
     at the facility size ``mw`` (MW), measured from ``frame`` (default: ``matrix`` itself); a candidate with no
     supply region or grid node gets a blank."""
-    x = inputs_from(matrix if frame is None else frame, regions, mw, unknown_kv=unknown_kv)
+    x = inputs_from(matrix if frame is None else frame, regions, mw, unknown_kv=unknown_kv, areas=areas)
     central, good, bad = (_figures(econ, x, case)[COST] for case in ("", "good", "bad"))
     matrix[COST], matrix[COST + "_low"], matrix[COST + "_high"] = central, np.fmin(good, bad), np.fmax(good, bad)
     return matrix

@@ -27,7 +27,7 @@ from sitefinder.data.dataset import Dataset, add_frame
 from sitefinder.measure.candidates import Candidates, check_resolution, h3_candidates
 
 CACHE_ENV = "SITEFINDER_CACHE"
-FORMAT = "2"  # bump when the criteria's columns or their meaning change
+FORMAT = "3"  # bump when the criteria's columns or their meaning change
 
 
 def cache_dir() -> Path | None:

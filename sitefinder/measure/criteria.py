@@ -34,6 +34,7 @@ from sitefinder.measure.climate import (
     metrics_from_monthly,
 )
 from sitefinder.measure.geodesy import NearestFinder
+from sitefinder.measure.surplus import site_areas
 from sitefinder.model.ranges import high, low
 from sitefinder.model.vocabulary import METRIC_COLUMNS, SEASONS, TMAX_COLUMNS, TMIN_COLUMNS, NodeRule
 
@@ -115,6 +116,8 @@ def site_criteria(dataset: Dataset, candidates: Candidates, *, idw_power: float 
         out[col] = _take_float(regions[col], ridx)
         for end in (low(col), high(col)):
             out[end] = _take_float(regions[end], ridx) if end in regions else np.full(n, np.nan)
+    out["region_zone"] = (_take_cat(regions["zone"], ridx) if "zone" in regions
+                          else pd.Categorical.from_codes(np.full(n, -1), categories=[]))
     grid_flag = regions["on_national_grid"].astype(float)
     out["on_national_grid"] = _take_float(grid_flag, ridx)
     out["region_surplus_basis"] = _take_cat(regions["surplus_basis"], ridx)
@@ -307,6 +310,8 @@ def grid_criteria(dataset: Dataset, candidates: Candidates, rule: NodeRule) -> p
         "grid_status": _take_cat(nodes["status"], idx),
         "grid_location_precision": _take_cat(nodes["location_precision"], idx) if "location_precision" in nodes else None,
         "grid_capacity_mva": _take_float(nodes["capacity_mva"], idx) if "capacity_mva" in nodes else np.nan,
+        "grid_zone": (_take_cat(nodes["zone"], idx) if "zone" in nodes
+                      else pd.Categorical.from_codes(np.full(len(idx), -1), categories=[])),
     })
     return out
 
@@ -335,9 +340,54 @@ def region_surplus_range(site: pd.DataFrame, season: str) -> tuple[NDArray[np.fl
     return ends[0], ends[1]
 
 
-def combine(site: pd.DataFrame, grid: pd.DataFrame, season: str) -> pd.DataFrame:
-    """The full criteria matrix: site and grid columns plus ``region_surplus_mw`` (and its range) for ``season``."""
+AREA_COLUMNS = tuple(f"surplus_{season}_mw{end}" for season in ("winter", "summer") for end in ("", "_low", "_high"))
+
+
+def with_areas(matrix: pd.DataFrame, areas: pd.DataFrame, season: str) -> pd.DataFrame:
+    """``matrix`` with each site's surplus area (``surplus_area``, its name and ``zone``) and that area's seasonal
+    surplus in place of the region's (MW), plus what binds the season's surplus and the cost of serving it
+    (``surplus_binding``, ``surplus_cost_pkr_per_kwh``: year-round takes the leaner season). See
+    ``measure.surplus.site_areas`` for which area a site draws on."""
+    empty = pd.Categorical.from_codes(np.full(len(matrix), -1), categories=[])
+    area = site_areas(areas, matrix.get("region_id", empty), matrix.get("region_zone", empty),
+                      matrix.get("grid_zone", empty))
+    pos = np.asarray(area.codes)
+    ok = pos >= 0
+
+    def take(col: str) -> NDArray[np.float64]:
+        values = pd.to_numeric(areas[col], errors="coerce").to_numpy(float) if col in areas else np.full(len(areas), np.nan)
+        return np.where(ok, values[np.maximum(pos, 0)] if len(values) else np.nan, np.nan)
+
+    def take_cat(col: str) -> pd.Categorical:
+        values = areas[col] if col in areas else pd.Series([None] * len(areas), index=areas.index)
+        return _take_cat(values.reset_index(drop=True), np.where(ok, pos, -1))
+
+    matrix["surplus_area"] = area
+    matrix["surplus_area_name"] = take_cat("name")
+    matrix["zone"] = take_cat("zone")
+    for col in AREA_COLUMNS:
+        matrix[col] = take(col)
+    winter, summer = take("surplus_winter_mw"), take("surplus_summer_mw")
+    lean = {"winter": np.ones(len(matrix), bool), "summer": np.zeros(len(matrix), bool)}.get(
+        season, ~(summer < winter))  # year-round: the leaner season (winter on a tie or an unknown)
+    for name, kind in (("binding", "cat"), ("cost_pkr_per_kwh", "float")):
+        w, s_ = f"surplus_winter_{name}", f"surplus_summer_{name}"
+        if kind == "float":
+            matrix[f"surplus_{name}"] = np.where(lean, take(w), take(s_))
+        else:
+            wv = np.asarray(take_cat(w).astype(object))
+            sv = np.asarray(take_cat(s_).astype(object))
+            matrix[f"surplus_{name}"] = pd.Categorical(np.where(lean, wv, sv))
+    return matrix
+
+
+def combine(site: pd.DataFrame, grid: pd.DataFrame, season: str, areas: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The full criteria matrix: site and grid columns plus ``region_surplus_mw`` (and its range) for ``season``. With
+    ``areas`` (``measure.surplus.surplus_areas``), each site's surplus is its area's: its grid node's network zone
+    where it has one (``with_areas``)."""
     matrix = pd.concat([site.reset_index(drop=True), grid.reset_index(drop=True)], axis=1)
+    if areas is not None:
+        matrix = with_areas(matrix, areas, season)
     matrix["region_surplus_mw"] = region_surplus(site, season)
     matrix["region_surplus_mw_low"], matrix["region_surplus_mw_high"] = region_surplus_range(site, season)
     matrix.attrs["season"] = season

@@ -1,5 +1,8 @@
-"""Surplus by month: each supply region's surplus for the twelve months (MW), from its monthly columns or its
-winter and summer figures.
+"""Surplus by month and the pots sites draw it from.
+
+A site's surplus is its *area's*: the network zone of the grid node it connects to (a zone of the ``zones`` layer),
+else its supply region's zone, else its supply region's own figures. ``monthly_surplus`` gives any such table's
+twelve months (MW), from its monthly columns or its winter and summer figures.
 """
 
 from __future__ import annotations
@@ -8,11 +11,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from sitefinder.data.dataset import Dataset
 from sitefinder.model.vocabulary import MONTHLY, SUMMER_MONTHS, WINTER_MONTHS
 
 
 def monthly_surplus(regions: pd.DataFrame, end: str = "") -> NDArray[np.float64]:
-    """Each region's surplus by month, (R, 12) MW: its monthly columns where given, else winter for Oct-Mar and
+    """Each region's (or area's) surplus by month, (R, 12) MW: its monthly columns where given, else winter for Oct-Mar and
     summer for Apr-Sep. ``end`` = "_low" or "_high" takes that end of the ranges (the central value where a
     region has no range)."""
     out = np.full((len(regions), 12), np.nan)
@@ -28,3 +32,48 @@ def monthly_surplus(regions: pd.DataFrame, end: str = "") -> NDArray[np.float64]
         out = np.where(np.isfinite(monthly), monthly, out)
     return out
 
+
+
+ZONE = "zone:"
+REGION = "region:"
+
+
+def _surplus_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c.startswith("surplus_") or c == "on_national_grid"]
+
+
+def surplus_areas(dataset: Dataset) -> pd.DataFrame:
+    """The pots that sites draw surplus from, one row each (index: area id): every zone of the dataset's ``zones``
+    layer (``zone:<id>``, the deliverable surplus of a network model) and every supply region (``region:<id>``, its
+    own figures, for sites that belong to no zone). Columns: ``name``, ``zone`` and the layers' surplus columns
+    (MW; PKR/kWh for the cost), NaN where a layer has none."""
+    regions = pd.DataFrame(dataset["supply_regions"].drop(columns="geometry"))
+    parts = []
+    zones = dataset.get("zones")
+    if zones is not None and len(zones):
+        z = pd.DataFrame(zones.drop(columns="geometry"))
+        parts.append(z.assign(area=ZONE + z["zone"].astype(str), on_national_grid=True)
+                     [["area", "name", "zone", *_surplus_columns(z.assign(on_national_grid=True))]])
+    r = regions.assign(area=REGION + regions["region_id"].astype(str),
+                       zone=regions["zone"] if "zone" in regions else None)
+    parts.append(r[["area", "name", "zone", *_surplus_columns(r)]])
+    return pd.concat(parts, ignore_index=True).set_index("area")
+
+
+def site_areas(areas: pd.DataFrame, region_id: pd.Categorical, region_zone: pd.Categorical,
+               node_zone: pd.Categorical) -> pd.Categorical:
+    """Each site's surplus area: the zone of its connection node, where the node has a zone of the zones layer and
+    the supply regions are zoned too (a region layer of the user's own, without zones, keeps its own figures);
+    else its region's zone; else its region. Missing where the site has no region and no zoned node."""
+    index = areas.index
+    region_id, region_zone, node_zone = (pd.Categorical(v) for v in (region_id, region_zone, node_zone))
+
+    def positions(values: pd.Categorical, prefix: str) -> NDArray[np.intp]:
+        at = index.get_indexer([prefix + str(c) for c in values.categories])
+        codes = np.asarray(values.codes)
+        return np.where(codes >= 0, at[np.maximum(codes, 0)] if len(at) else -1, -1)
+
+    node, zone, region = positions(node_zone, ZONE), positions(region_zone, ZONE), positions(region_id, REGION)
+    zoned = np.asarray(region_zone.codes) >= 0
+    pos = np.where((node >= 0) & zoned, node, np.where(zone >= 0, zone, region))
+    return pd.Categorical.from_codes(pos, categories=index.astype(str))

@@ -81,6 +81,9 @@ WINTER_MONTHS = (10, 11, 12, 1, 2, 3)
 SUMMER_MONTHS = (4, 5, 6, 7, 8, 9)
 SEASON_MONTHS = {"winter": WINTER_MONTHS, "summer": SUMMER_MONTHS, "year_round": tuple(range(1, 13))}
 MONTHLY = tuple(f"surplus_mw_{m:02d}" for m in range(1, 13))  # a supply region's surplus month by month (MW)
+# Hour types of the network model: the evening peak (18-22 h), midday (10-16 h) and the other hours (night).
+HOUR_TYPES = ("evening", "midday", "night")
+HOURLY = {h: tuple(f"surplus_{h}_mw_{m:02d}" for m in range(1, 13)) for h in HOUR_TYPES}  # a zone's, by month (MW)
 
 # Climate columns: monthly normals of the daily maximum and minimum (°C), and the metrics made from them.
 MONTHS = tuple(f"{m:02d}" for m in range(1, 13))

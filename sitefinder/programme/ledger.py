@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from sitefinder.data.dataset import Dataset
 from sitefinder.measure.geodesy import geodesic_km
-from sitefinder.measure.surplus import monthly_surplus
+from sitefinder.measure.surplus import REGION, monthly_surplus, surplus_areas
 from sitefinder.model.settings import SettingsRecord, in_group, settings_record
 from sitefinder.model.vocabulary import MONTH_NAMES, SEASON_MONTHS, SUMMER_MONTHS, WINTER_MONTHS
 from sitefinder.rank.scoring import ScoreResult
@@ -99,12 +99,12 @@ def month_text(mask: NDArray[np.bool_]) -> str:
 class Ledger:
     """What is left: each surplus pool's surplus by month (MW), each node's headroom (MW; inf = not limiting).
 
-    A pool is a network zone: the regions of one zone draw on the one surplus the network model gives it, so two
-    sites behind the same interface share it. A region with no zone (a layer of the user's own) is a pool alone."""
+    A pool is a surplus area (``measure.surplus.surplus_areas``): a network zone, which every site connecting to a
+    node in it draws on, so two sites behind the same interface share it; or a supply region outside every zone."""
 
-    region_ids: list[str]
+    pool_ids: list[str]
+    pool_names: list[str]
     surplus: NDArray[np.float64]        # (P, 12), by pool
-    pool_of: NDArray[np.intp]           # (R,): each region's pool
     node_ids: list[str]
     headroom: NDArray[np.float64]       # (N,)
     headroom_basis: list[str]           # per node: "published", "assumed", "unknown: not limiting"
@@ -116,11 +116,9 @@ class Ledger:
         self.start_headroom = self.headroom.copy()
 
 
-
-
 def make_ledger(dataset: Dataset, rules: Rules, end: str = "") -> Ledger:
-    """The ledger at the start, from the dataset's supply regions and grid nodes."""
-    regions = dataset["supply_regions"]
+    """The ledger at the start, from the dataset's surplus areas and grid nodes."""
+    areas = surplus_areas(dataset)
     nodes = dataset["grid_nodes"].drop_duplicates("node_id")
     head = nodes["headroom_mw"].to_numpy(float)
     known = np.isfinite(head)
@@ -130,20 +128,18 @@ def make_ledger(dataset: Dataset, rules: Rules, end: str = "") -> Ledger:
     else:
         left = np.where(known, head, rules.assumed_headroom_mw)
         basis = ["published" if k else f"assumed {rules.assumed_headroom_mw:g} MW" for k in known]
-    surplus = monthly_surplus(regions, end)
-    on_grid = regions["on_national_grid"].astype(bool).to_numpy() if "on_national_grid" in regions else np.ones(len(regions), bool)
+    surplus = monthly_surplus(areas, end)
+    on_grid = areas["on_national_grid"].astype(bool).to_numpy() if "on_national_grid" in areas else np.ones(len(areas), bool)
     surplus[~on_grid] = np.nan  # off the national grid: no national surplus to draw on
-    ids = regions["region_id"].astype(str).tolist()
-    zones = regions["zone"].tolist() if "zone" in regions else [None] * len(ids)
-    keys = [f"zone:{z}" if isinstance(z, str) and z else f"region:{r}" for z, r in zip(zones, ids)]
-    pools = list(dict.fromkeys(keys))
-    pool_of = np.array([pools.index(k) for k in keys], dtype=np.intp)
-    pooled = np.full((len(pools), 12), np.nan)
-    for p in range(len(pools)):  # the regions of a zone carry the zone's figures: the least, should they differ
-        members = surplus[pool_of == p]
-        if np.isfinite(members).any():
-            pooled[p] = np.nanmin(members, axis=0)
-    return Ledger(ids, pooled, pool_of, nodes["node_id"].astype(str).tolist(), left, basis)
+    return Ledger(areas.index.astype(str).tolist(), areas["name"].astype(str).tolist(), surplus,
+                  nodes["node_id"].astype(str).tolist(), left, basis)
+
+
+def site_pools(matrix: pd.DataFrame) -> pd.Series:
+    """Each row's surplus pool (area id): its ``surplus_area``, or for a matrix without one, its region's."""
+    if "surplus_area" in matrix:
+        return matrix["surplus_area"]
+    return pd.Series([REGION + str(r) if pd.notna(r) else None for r in matrix["region_id"]], index=matrix.index)
 
 
 @dataclass
@@ -176,8 +172,7 @@ def place_sites(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rul
     order = result.order
     # Each candidate's region and node as a position in the ledger (-1: none), looked up once for the rows in
     # score order, not per candidate in the loop.
-    region_pos = _positions(matrix["region_id"], order, ledger.region_ids)
-    region_pos = np.where(region_pos >= 0, ledger.pool_of[np.maximum(region_pos, 0)], -1)  # its region's pool
+    region_pos = _positions(site_pools(matrix), order, ledger.pool_ids)  # its surplus pool
     node_pos = _positions(matrix["grid_node_id"], order, ledger.node_ids)
     lon, lat = matrix["lon"].to_numpy(float), matrix["lat"].to_numpy(float)
     if rules.province:
@@ -283,12 +278,13 @@ def firm_at(placement: Placement, matrix: pd.DataFrame, dataset: Dataset, rules:
     """The MW each site of ``placement`` could still take, in the same order, if every region's surplus were at
     ``end`` of its range: a site takes at most what it has now, and nothing if less than the smallest site fits."""
     ledger = make_ledger(dataset, rules, end)
-    region_index = {r: i for i, r in enumerate(ledger.region_ids)}
+    pool_index = {r: i for i, r in enumerate(ledger.pool_ids)}
     node_index = {n: i for i, n in enumerate(ledger.node_ids)}
     required = _mask(SEASON_MONTHS[season])
+    pools = site_pools(matrix)
     out = np.zeros(len(placement.rows))
     for k, (i, mw) in enumerate(zip(placement.rows, placement.mw)):
-        r = int(ledger.pool_of[region_index[str(matrix["region_id"].iloc[i])]])
+        r = pool_index[str(pools.iloc[i])]
         node = matrix["grid_node_id"].iloc[i]
         n = node_index.get(str(node)) if pd.notna(node) else None
         left = ledger.surplus[r]
@@ -313,22 +309,22 @@ def _binding(take: float, unit: float, room: float, region: float, node: float) 
 
 
 def ledger_tables(placement: Placement, matrix: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What each region and each node had, gave and has left (only those the programme drew on)."""
+    """What each surplus pool (network zone, or supply region outside every zone) and each node had, gave and has
+    left (only those the programme drew on)."""
     led = placement.ledger
-    names = dict(zip(dataset["supply_regions"]["region_id"].astype(str), dataset["supply_regions"]["name"].astype(str)))
-    site_region = matrix["region_id"].astype(str).to_numpy()[placement.rows]
+    site_pool = site_pools(matrix).astype(str).to_numpy()[placement.rows]
     site_node = matrix["grid_node_id"].astype(object).to_numpy()[placement.rows]
-    r_index = {r: k for k, r in enumerate(led.region_ids)}
+    p_index = {r: k for k, r in enumerate(led.pool_ids)}
     winter, summer = _mask(WINTER_MONTHS), _mask(SUMMER_MONTHS)
-    region_rows = []
-    for r in sorted(set(site_region)):
-        k, here = int(led.pool_of[r_index[r]]), site_region == r
-        region_rows.append({"region_id": r, "region": names.get(r, r), "sites": int(here.sum()),
-                            "placed_mw": round(float(placement.mw[here].sum()), 3),
-                            "surplus_winter_start_mw": round(float(np.nanmin(led.start_surplus[k][winter])), 3),
-                            "surplus_winter_left_mw": round(float(np.nanmin(led.surplus[k][winter])), 3),
-                            "surplus_summer_start_mw": round(float(np.nanmin(led.start_surplus[k][summer])), 3),
-                            "surplus_summer_left_mw": round(float(np.nanmin(led.surplus[k][summer])), 3)})
+    pool_rows = []
+    for r in sorted(set(site_pool)):
+        k, here = p_index[r], site_pool == r
+        pool_rows.append({"surplus_area": r, "name": led.pool_names[k], "sites": int(here.sum()),
+                          "placed_mw": round(float(placement.mw[here].sum()), 3),
+                          "surplus_winter_start_mw": round(float(np.nanmin(led.start_surplus[k][winter])), 3),
+                          "surplus_winter_left_mw": round(float(np.nanmin(led.surplus[k][winter])), 3),
+                          "surplus_summer_start_mw": round(float(np.nanmin(led.start_surplus[k][summer])), 3),
+                          "surplus_summer_left_mw": round(float(np.nanmin(led.surplus[k][summer])), 3)})
     nodes = dataset["grid_nodes"].drop_duplicates("node_id")
     node_names = dict(zip(nodes["node_id"].astype(str), nodes["name"].astype(str)))
     n_index = {n: k for k, n in enumerate(led.node_ids)}
@@ -342,7 +338,7 @@ def ledger_tables(placement: Placement, matrix: pd.DataFrame, dataset: Dataset) 
                           "headroom_start_mw": None if not np.isfinite(start) else round(float(start), 3),
                           "headroom_left_mw": None if not np.isfinite(left) else round(float(left), 3),
                           "headroom_basis": led.headroom_basis[k]})
-    region_cols = ["region_id", "region", "sites", "placed_mw", "surplus_winter_start_mw", "surplus_winter_left_mw",
-                   "surplus_summer_start_mw", "surplus_summer_left_mw"]
+    pool_cols = ["surplus_area", "name", "sites", "placed_mw", "surplus_winter_start_mw", "surplus_winter_left_mw",
+                 "surplus_summer_start_mw", "surplus_summer_left_mw"]
     node_cols = ["grid_node_id", "grid_node", "sites", "placed_mw", "headroom_start_mw", "headroom_left_mw", "headroom_basis"]
-    return pd.DataFrame(region_rows, columns=region_cols), pd.DataFrame(node_rows, columns=node_cols)
+    return pd.DataFrame(pool_rows, columns=pool_cols), pd.DataFrame(node_rows, columns=node_cols)

@@ -1,5 +1,5 @@
 """A programme run: the placement of ``ledger.py`` for a scenario, as a table, a frame to map
-and export, the ledger of regions and nodes, and metadata. Shared by ``sitefinder programme`` and the app.
+and export, the ledger of surplus areas (network zones) and nodes, and metadata. Shared by ``sitefinder programme`` and the app.
 
 The candidates are ranked with the profile's rules at the smallest site size (``min_mw``), so a site too big
 for what is left can still come in smaller; the scores do not depend on the size.
@@ -45,7 +45,7 @@ class Programme:
     low: Placement            # the placement run afresh on the low ends
     table: pd.DataFrame
     frame: gpd.GeoDataFrame
-    regions: pd.DataFrame      # the ledger: what each region had, gave, has left
+    pools: pd.DataFrame        # the ledger: what each surplus area (zone, or region outside every zone) had, gave, has left
     nodes: pd.DataFrame
     metadata: dict[str, Any]
 
@@ -90,7 +90,7 @@ def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
     months = np.array(central.months, dtype=bool).reshape(len(rows), 12)
     table = with_economics(table, site_economics_for(study, profile, matrix, rows, mw=central.mw, months=months))
     frame = shortlist_frame(study, table, rows)
-    regions, nodes = ledger_tables(central, matrix, study.dataset)
+    pools, nodes = ledger_tables(central, matrix, study.dataset)
     meta = run_metadata(study, result, top=len(rows), max_per_node=rules.max_per_node, province=rules.province,
                         scenario=recorded_scenario(scenario, profile))
     meta["facility_mw"] = profile.facility_mw
@@ -113,13 +113,15 @@ def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
             "province": rules.province,
             "season": profile.season,
             "months": rules.months_rule(profile.season),
-            "region_surplus": "used up month by month (monthly figures where the layer has them, else winter for "
-                              "Oct-Mar and summer for Apr-Sep); a site uses surplus in every month it runs",
+            "region_surplus": "each site draws on its surplus area: the network zone of its grid node (shared by every "
+                              "site in the zone), else its supply region; used up month by month (monthly figures "
+                              "where the layer has them, else winter for Oct-Mar and summer for Apr-Sep); a site uses "
+                              "surplus in every month it runs",
             "low_estimate": "firm: the same sites, in the same order, replayed against the low end of every surplus "
                             "range (a region without a range: its central value); placed afresh: the placement run again "
                             "on the low ends",
             "unknown_headroom": rules.headroom_rule(),
         },
-        "ledger": {"regions": regions.to_dict(orient="records"), "nodes": nodes.to_dict(orient="records")},
+        "ledger": {"surplus_areas": pools.to_dict(orient="records"), "nodes": nodes.to_dict(orient="records")},
     }
-    return Programme(rules, profile, matrix, result, central, firm, low, table, frame, regions, nodes, meta)
+    return Programme(rules, profile, matrix, result, central, firm, low, table, frame, pools, nodes, meta)

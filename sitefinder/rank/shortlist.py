@@ -30,7 +30,9 @@ CONNECTION = ["grid_node_id", "grid_node", "grid_voltage_kv", *range_columns(["g
               "grid_status", "grid_location_precision", "grid_location_error_km", "grid_capacity_mva"]
 PLACE = ["province", "district", "elevation_m", "nearest_town", "town_distance_km", "nearest_large_city",
          "large_city_distance_km", "connectivity_point", "connectivity_distance_km"]
-REGION = ["region", "on_national_grid", *range_columns(["region_surplus_mw", "surplus_winter_mw", "surplus_summer_mw"])]
+REGION = ["region", "on_national_grid", "zone", "surplus_area", "surplus_area_name",
+          *range_columns(["region_surplus_mw", "surplus_winter_mw", "surplus_summer_mw"]), "surplus_binding",
+          "surplus_cost_pkr_per_kwh"]
 CLIMATE = [*range_columns(["hottest_month_tmax_c", "cooling_degree_days", "hours_above_35c", "free_cooling_months",
                            "annual_mean_temp_c"]), "climate_station_km", "climate_source"]
 LAND = ["flood_2022", "flood_2022_basis", "land_excluded"]
@@ -74,7 +76,7 @@ def site_economics_for(study: Study, profile: Profile, matrix: pd.DataFrame, row
     sub = matrix.iloc[np.asarray(rows, dtype=np.intp)].reset_index(drop=True)
     return economics_table(sub, profile.economics, study.dataset["supply_regions"], study.dataset.get("connectivity"),
                            mw=profile.facility_mw if mw is None else mw, months=months,
-                           unknown_kv=profile.node_rule.min_voltage_kv)
+                           unknown_kv=profile.node_rule.min_voltage_kv, areas=study.areas)
 
 
 def with_economics(table: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:

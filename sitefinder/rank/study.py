@@ -22,6 +22,7 @@ from sitefinder.measure.cache import cached, cached_h3_candidates, candidates_di
 from sitefinder.measure.candidates import Candidates, user_candidates
 from sitefinder.measure.criteria import combine, grid_criteria
 from sitefinder.measure.partitions import measure_site
+from sitefinder.measure.surplus import surplus_areas
 from sitefinder.model.profiles import Profile
 from sitefinder.model.vocabulary import NodeRule
 from sitefinder.rank.fastscore import Prepared, prepare, score_prepared
@@ -65,6 +66,11 @@ class Study:
         return cls(dataset, cands, progress)
 
     @property
+    def areas(self) -> pd.DataFrame:
+        """The surplus areas sites draw on (``measure.surplus.surplus_areas``; a few rows, rebuilt when asked)."""
+        return surplus_areas(self.dataset)
+
+    @property
     def key(self) -> str:
         """A digest of the data and the candidates: what the measured criteria depend on (the disk cache's key)."""
         if self._key is None:
@@ -99,11 +105,11 @@ class Study:
             if len(self._matrices) > 4:
                 self._matrices.clear()
                 self._prepared.clear()
-            matrix = combine(self.site, self.grid(profile.node_rule), profile.season)
+            matrix = combine(self.site, self.grid(profile.node_rule), profile.season, self.areas)
             digest = hashlib.sha256(repr((profile.node_rule, profile.economics, profile.facility_mw)).encode()).hexdigest()[:12]
             cost = cached("cost", f"{self.key}-{digest}", lambda: add_cost_criterion(
                 pd.DataFrame(index=matrix.index), profile.economics, self.dataset["supply_regions"], profile.facility_mw,
-                profile.node_rule.min_voltage_kv, frame=matrix).reset_index(drop=True))
+                profile.node_rule.min_voltage_kv, frame=matrix, areas=self.areas).reset_index(drop=True))
             for col in cost.columns:
                 matrix[col] = cost[col].to_numpy()
             self._matrices[key] = matrix

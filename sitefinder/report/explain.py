@@ -25,9 +25,10 @@ from sitefinder.measure.candidates import Candidates
 from sitefinder.measure.climate import ClimateSettings
 from sitefinder.measure.criteria import climate_check, combine, eligible_nodes, grid_criteria, site_criteria
 from sitefinder.measure.geodesy import geodesic_km
+from sitefinder.measure.surplus import ZONE, surplus_areas
 from sitefinder.model.profiles import Profile
 from sitefinder.model.ranges import finite, format_estimate, high, low
-from sitefinder.model.vocabulary import CRITERIA, METRIC_COLUMNS
+from sitefinder.model.vocabulary import CRITERIA, HOURLY, METRIC_COLUMNS, MONTH_NAMES
 from sitefinder.rank.scoring import ScoreResult, reason_text, score
 
 EXTRA_UNITS = {"elevation_m": ("m", "Ground elevation"), "surplus_winter_mw": ("MW", "Region surplus, winter"),
@@ -111,9 +112,17 @@ class Explanation:
         if self.network:
             n = self.network
             cost = n.get("cost_pkr_per_kwh")
-            lines += ["", f"network zone: {n['zone']}; its surplus in the {n['season']} is limited by {n['binding']}"
+            lines += ["", f"network zone: {n['zone']}" + (f" ({n['name']})" if n.get("name") else "")
+                      + f"; its surplus in the {n['season']} is limited by {n['binding']}"
                       + (f"; serving it costs about {cost:.1f} PKR/kWh (estimate, the central model's generation cost)"
                          if isinstance(cost, (int, float)) and math.isfinite(cost) else "")]
+            if n.get("node_zone_basis"):
+                lines.append(f"  the grid node's zone: {n['node_zone_basis']}")
+            if n.get("by_month"):
+                lines.append("  deliverable surplus, MW (estimate: central, low-high):")
+                lines.append("  " + f"{'':<5}" + "".join(f"{h:>22}" for h in HOURLY))
+                for row in n["by_month"]:
+                    lines.append("  " + f"{row['month']:<5}" + "".join(f"{_mw_range(row[h]):>22}" for h in HOURLY))
         lines += ["", "constraints:"]
         for c in self.constraints:
             lines.append(f"  [{'pass' if c.passed else 'FAIL'}] {c.label}" + ("" if c.passed else f": {c.detail}"))
@@ -198,8 +207,9 @@ def explain_point(dataset: Dataset, lon: float, lat: float, profile: Profile, *,
     cands = Candidates(ids=np.array(["point"]), lon=np.array([lon]), lat=np.array([lat]), kind="user")
     site = site_criteria(dataset, cands)
     grid = grid_criteria(dataset, cands, profile.node_rule)
-    matrix = add_cost_criterion(combine(site, grid, profile.season), profile.economics, dataset["supply_regions"],
-                                profile.facility_mw, profile.node_rule.min_voltage_kv)
+    areas = surplus_areas(dataset)
+    matrix = add_cost_criterion(combine(site, grid, profile.season, areas), profile.economics, dataset["supply_regions"],
+                                profile.facility_mw, profile.node_rule.min_voltage_kv, areas=areas)
     result = score(matrix, profile)
     m = matrix.iloc[0]
 
@@ -214,8 +224,13 @@ def explain_point(dataset: Dataset, lon: float, lat: float, profile: Profile, *,
     check = climate_check(dataset["climate_stations"], settings)
     raster = str(m.get("climate_source") or "").startswith("raster")
 
+    area = str(m.get("surplus_area")) if isinstance(m.get("surplus_area"), str) else None
+    area_row = areas.loc[area] if area in areas.index else None
+    zoned = area is not None and area.startswith(ZONE)
     region_basis = _src(region_row, "supply regions layer")
-    if region_row is not None and isinstance(region_row.get("surplus_basis"), str):
+    if zoned and area_row is not None:
+        region_basis = f"{area_row['surplus_basis']} | zones layer"
+    elif region_row is not None and isinstance(region_row.get("surplus_basis"), str):
         region_basis = f"{region_row['surplus_basis']} | {region_basis}"
     climate_src = (str(m.get("climate_source")) if raster else
                    f"estimate: {settings.describe()}; range = -/+ the leave-one-out error (RMSE) over "
@@ -294,21 +309,36 @@ def explain_point(dataset: Dataset, lon: float, lat: float, profile: Profile, *,
         province=_str(m.get("province")), values=values, constraints=verdicts,
         score=float(result.score[0]) if feasible else None, score_if_allowed=total,
         rank=rank if feasible else None, cell=cell, nearest_nodes=nearest_nodes(dataset, lon, lat, profile, nodes_shown),
-        data_gaps=result.gaps(0), network=_network(region_row, profile.season))
+        data_gaps=result.gaps(0), network=_network(area_row if zoned else None, profile.season, node_row))
 
 
-def _network(region: pd.Series | None, season: str) -> dict[str, Any] | None:
-    """The region's zone, what limits its surplus in the profile's season (year-round: the leaner season) and the
-    cost of serving it (PKR/kWh), from the supply-region layer's network columns; None where it has none."""
-    if region is None or not isinstance(region.get("zone"), str):
+def _mw_range(cell: dict[str, float | None]) -> str:
+    """``1,234 (800-1,500)`` MW; ``unknown`` for no value, no brackets for no range."""
+    v, lo, hi = cell["value"], cell["low"], cell["high"]
+    if v is None:
+        return "unknown"
+    return f"{v:,.0f}" + (f" ({lo:,.0f}-{hi:,.0f})" if lo is not None and hi is not None else "")
+
+
+def _network(zone: pd.Series | None, season: str, node: pd.Series | None) -> dict[str, Any] | None:
+    """The site's network zone (its grid node's), how the node's zone was found, what limits the zone's surplus in
+    the profile's season (year-round: the leaner season), the cost of serving it (PKR/kWh) and the surplus by month
+    and hour type with its range (MW), from the zones layer; None where the site is in no zone."""
+    if zone is None or not isinstance(zone.get("zone"), str):
         return None
     seasons = ["winter", "summer"] if season == "year_round" else [season]
-    have = [s for s in seasons if f"surplus_{s}_binding" in region and isinstance(region.get(f"surplus_{s}_binding"), str)]
-    if not have:
-        return None
-    lean = min(have, key=lambda s: finite(region.get(f"surplus_{s}_mw")) or 0.0)
-    return {"zone": region["zone"], "season": lean, "binding": region[f"surplus_{lean}_binding"],
-            "cost_pkr_per_kwh": finite(region.get(f"surplus_{lean}_cost_pkr_per_kwh"))}
+    have = [s for s in seasons if isinstance(zone.get(f"surplus_{s}_binding"), str)]
+    lean = min(have, key=lambda s: finite(zone.get(f"surplus_{s}_mw")) or 0.0) if have else seasons[0]
+    by_month = [{"month": MONTH_NAMES[k], **{h: {"value": finite(zone.get(col)), "low": finite(zone.get(col + "_low")),
+                                                 "high": finite(zone.get(col + "_high"))}
+                                             for h, cols in HOURLY.items() for col in (cols[k],)}}
+                for k in range(12)]
+    return {"zone": zone["zone"], "name": _str(zone.get("name")), "season": lean,
+            "binding": _str(zone.get(f"surplus_{lean}_binding")) or "not stated",
+            "cost_pkr_per_kwh": finite(zone.get(f"surplus_{lean}_cost_pkr_per_kwh")),
+            "node_zone_basis": _str(node.get("zone_basis")) if node is not None else None,
+            "by_month": by_month if any(v["value"] is not None for r in by_month for v in r.values()
+                                        if isinstance(v, dict)) else []}
 
 
 def _why_not(con: Any, matrix: pd.DataFrame, params: dict[str, float]) -> str:

@@ -6,9 +6,10 @@ Everything is read from the criteria matrix of one study under one profile (one 
   The spread ``s`` (%) sets its concentration ``alpha = (1 - m) / (m * s**2) - 1`` with ``m = 1/k`` over the
   ``k`` weighted criteria, so a weight of average share ``m`` varies with a standard deviation of ``s`` of
   itself; larger weights vary relatively less, smaller ones more. ``s = 0`` keeps the weights as set.
-* **a region's surplus**: one draw per supply region, within its low-high range: triangular (low, central,
-  high), uniform (low, high), or none (always central). Winter and summer are drawn at the same quantile (a
-  region that is tighter than estimated in winter is tighter in summer too); regions are drawn independently.
+* **a region's surplus**: one draw per surplus area (a network zone, shared by every site whose grid node is in
+  it, or a supply region outside every zone), within its low-high range: triangular (low, central, high),
+  uniform (low, high), or none (always central). Winter and summer are drawn at the same quantile (an area that
+  is tighter than estimated in winter is tighter in summer too); areas are drawn independently.
 * **climate**: one draw per climate-station area (the cells whose nearest station is that station), applied
   to every climate metric of those cells within each cell's own range (the leave-one-out error of the
   interpolation): a place warmer than estimated is warmer in every metric.
@@ -138,7 +139,8 @@ def inputs_for(matrix: pd.DataFrame, profile: Profile, dataset: Dataset) -> Inpu
     n = len(matrix)
     used = frozenset({c.name for c in profile.criteria} | {c.column for c in profile.constraints})
 
-    row_region, region_ids = _codes(matrix["region_id"]) if "region_id" in matrix else (np.full(n, -1, np.intp), np.array([], object))
+    key = "surplus_area" if "surplus_area" in matrix else "region_id"  # one draw per pot of surplus
+    row_region, region_ids = _codes(matrix[key]) if key in matrix else (np.full(n, -1, np.intp), np.array([], object))
     R = len(region_ids)
     seasons = {}
     for season in ("winter", "summer"):
@@ -146,7 +148,8 @@ def inputs_for(matrix: pd.DataFrame, profile: Profile, dataset: Dataset) -> Inpu
         cols = (low(col), col, high(col))
         seasons[season] = np.column_stack([
             _first_per_code(row_region, matrix[c].to_numpy(float), R) if c in matrix else np.full(R, np.nan) for c in cols])
-    names = _first_per_code_obj(row_region, matrix["region"] if "region" in matrix else None, R)
+    name_col = "surplus_area_name" if key == "surplus_area" else "region"
+    names = _first_per_code_obj(row_region, matrix[name_col] if name_col in matrix else None, R)
 
     stations = dataset["climate_stations"]
     finder = NearestFinder(stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy())
@@ -428,7 +431,7 @@ def describe(inputs: Inputs, settings: DrawSettings) -> dict[str, Any]:
         "region_surplus": {
             "distribution": {"triangular": "triangular(low, central, high)", "uniform": "uniform(low, high)",
                              "none": "fixed at the central value"}[data],
-            "unit": "per supply region, independently; winter and summer at the same quantile",
+            "unit": "per surplus area (network zone, else supply region), independently; winter and summer at the same quantile",
             "regions_with_a_range": ranged_regions,
         },
         "climate": {

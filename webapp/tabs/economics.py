@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from sitefinder.economics.cost_model import inputs_from, sweep
+from sitefinder.measure.surplus import surplus_areas
 from sitefinder.model.profiles import Profile
 from sitefinder.model.settings import ECONOMICS, SETTINGS
 from sitefinder.rank.shortlist import Shortlist
@@ -57,7 +58,7 @@ def _picked_rows(short: Shortlist) -> tuple[np.ndarray, list[str]]:
     return np.asarray(short.rows)[[position[c] for c in ids]], labels
 
 
-def sensitivity_charts(short: Shortlist, prof: Profile, regions: pd.DataFrame) -> None:
+def sensitivity_charts(short: Shortlist, prof: Profile, regions: pd.DataFrame, areas: pd.DataFrame | None = None) -> None:
     """Payback against hashprice and tariff (a mine), or energy cost per MW-year against tariff (a data centre), for
     the sites in the comparison (else the top three)."""
     if not len(short.table):
@@ -65,7 +66,7 @@ def sensitivity_charts(short: Shortlist, prof: Profile, regions: pd.DataFrame) -
     econ = prof.economics
     rows, labels = _picked_rows(short)
     x = inputs_from(short.matrix.iloc[rows].reset_index(drop=True), regions, prof.facility_mw,
-                    unknown_kv=prof.node_rule.min_voltage_kv)
+                    unknown_kv=prof.node_rule.min_voltage_kv, areas=areas)
     figure, ylabel = (("payback_years", "payback (years)") if econ.revenue == "hashprice"
                       else ("energy_cost_usd_per_mw_year", "energy cost (USD M per MW-year)"))
     sweeps = [("tariff_pkr_per_kwh", "tariff (PKR/kWh)")]
@@ -108,6 +109,6 @@ def economics_tab(page: Page) -> None:
                + "Left out: staff, maintenance, pool fees, taxes, land and hardware replacement. Each site's figures "
                "are in its card, in Compare and in both exports; the ranking counts cost only if 'Cost per MWh' has a "
                "weight.")
-    sensitivity_charts(short, prof, regions)
+    sensitivity_charts(short, prof, regions, surplus_areas(page.dataset))
     st.markdown("**Parameters** (each with its source or the word assumption; change one and every figure follows)")
     parameter_controls(prof)

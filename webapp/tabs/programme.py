@@ -34,7 +34,7 @@ def programme_tab(page: Page) -> None:
     m2.metric("Sites", f"{len(c.rows)}")
     m3.metric("Firm at the low estimate", f"{programme.firm_mw.sum():,.0f} MW",
               help="The same sites, in the same order, if every region's surplus were at the low end of its range")
-    m4.metric("Regions / nodes drawn on", f"{len(programme.regions)} / {len(programme.nodes)}")
+    m4.metric("Zones / nodes drawn on", f"{len(programme.pools)} / {len(programme.nodes)}")
     (st.success if c.stopped_because.startswith("target reached") else st.warning)(
         md_escape(f"Stopped because: {c.stopped_because}."))
     headroom = programme.rules.headroom_rule()
@@ -58,8 +58,8 @@ def programme_tab(page: Page) -> None:
                                 "score": number("score", format="%.1f")})
     l1, l2 = st.columns(2)
     with l1:
-        st.markdown("**Supply regions: surplus at the start and what is left (MW)**")
-        st.dataframe(programme.regions.drop(columns=["region_id"]), hide_index=True, width="stretch")
+        st.markdown("**Network zones (or supply regions outside every zone): surplus at the start and what is left (MW)**")
+        st.dataframe(programme.pools.drop(columns=["surplus_area"]), hide_index=True, width="stretch")
     with l2:
         st.markdown("**Grid nodes: headroom at the start and what is left (MW)**")
         st.dataframe(programme.nodes.drop(columns=["grid_node_id"]), hide_index=True, width="stretch")

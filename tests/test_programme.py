@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 
 from sitefinder.data.dataset import Dataset
+from sitefinder.economics.cost_model import hours_of
 from sitefinder.measure.geodesy import geodesic_km
 from sitefinder.model.profiles import load_profile
 from sitefinder.model.scenario import Scenario
-from sitefinder.model.vocabulary import MONTHLY, SEASON_MONTHS
-from sitefinder.programme.ledger import Rules, firm_at, make_ledger, month_text, place_sites
+from sitefinder.model.vocabulary import HOURLY, MONTHLY, SEASON_MONTHS
+from sitefinder.programme.ledger import Rules, firm_at, make_ledger, month_text, place_sites, run_text
 from sitefinder.programme.run import make_programme
 from sitefinder.rank.shortlist import pick_shortlist
 from sitefinder.rank.study import Study
@@ -63,8 +64,8 @@ def _check_limits(placement, matrix: pd.DataFrame, data: Dataset, rules: Rules) 
     used = np.zeros_like(start.surplus)
     p_index = {r: i for i, r in enumerate(start.pool_ids)}
     by_node: dict[str, float] = {}
-    for row, mw, months in zip(placement.rows, placement.mw, placement.months):
-        used[p_index[str(matrix["surplus_area"].iloc[row])]] += np.where(months, mw, 0.0)
+    for row, mw, cells in zip(placement.rows, placement.mw, placement.cells):
+        used[p_index[str(matrix["surplus_area"].iloc[row])]] += np.where(cells, mw, 0.0)
         node = str(matrix["grid_node_id"].iloc[row])
         by_node[node] = by_node.get(node, 0.0) + mw
         assert rules.smallest - 1e-9 <= mw <= rules.unit_mw + 1e-9
@@ -151,9 +152,11 @@ def test_an_interruptible_load_can_use_surplus_that_exists_only_part_of_the_year
     for k, col in enumerate(MONTHLY):
         regions[col] = np.where(on_grid, months[:, k], np.nan)
     data = pakistan_data.with_layer("supply_regions", regions)
-    zones = data["zones"].copy()  # the network zones: the same months
+    zones = data["zones"].copy()  # the network zones: the same months, in every hour type
     for k, col in enumerate(MONTHLY):
         zones[col] = months[0, k]
+        for hour in HOURLY:
+            zones[HOURLY[hour][k]] = months[0, k]
     data = data.with_layer("zones", zones)
     study = Study(data, h3_study.candidates)
     profile = load_profile("bitcoin_mine").with_facility_mw(20.0)
@@ -164,6 +167,31 @@ def test_an_interruptible_load_can_use_surplus_that_exists_only_part_of_the_year
     loose = place_sites(matrix, result, data, Rules(target_mw=300.0, unit_mw=100.0, min_mw=20.0, min_months=4), "winter")
     assert loose.total_mw == 300.0
     assert {month_text(m) for m in loose.months} == {"Nov-Feb"}
+
+
+def test_an_interruptible_load_can_run_in_the_hour_types_that_have_room(pakistan_data, h3_study):
+    """Every zone short at the evening peak all year (-500 MW), with 400 MW at midday and at night: a firm site finds
+    nothing; an interruptible one asking for 6 months' worth runs midday and night all year, which is worth
+    12 x (6 + 14) / 24 = 10 months, 20 h a day, 7,300 h a year."""
+    zones = pakistan_data["zones"].copy()
+    for hour, value in (("evening", -500.0), ("midday", 400.0), ("night", 400.0)):
+        for col in HOURLY[hour]:
+            for end in ("", "_low", "_high"):
+                zones[col + end] = value
+    for col in MONTHLY:
+        zones[col] = -500.0  # the firm figure (the least over the hour types) agrees
+    data = pakistan_data.with_layer("zones", zones)
+    study = Study(data, h3_study.candidates)
+    profile = load_profile("bitcoin_mine").with_facility_mw(20.0)
+    # The seasonal figures are left as they are, so every on-grid candidate is ranked: the ledger decides.
+    matrix, result = study.rank(profile.with_season("winter"))
+    firm = place_sites(matrix, result, data, Rules(target_mw=300.0, unit_mw=100.0, min_mw=20.0), "winter")
+    assert firm.total_mw == 0
+    loose = place_sites(matrix, result, data, Rules(target_mw=300.0, unit_mw=100.0, min_mw=20.0, min_months=6), "winter")
+    assert loose.total_mw == 300.0
+    assert {run_text(c) for c in loose.cells} == {"all year (midday, night)"}
+    assert np.allclose(hours_of(loose.day_shares()), 7300.0)
+    _check_limits(loose, matrix, data, Rules(target_mw=300.0, unit_mw=100.0, min_mw=20.0, min_months=6))
 
 
 def test_firm_at_the_low_estimate_replays_the_same_sites(pakistan_data, h3_study):

@@ -103,12 +103,13 @@ def months_running(surplus_by_month: NDArray[np.float64], mw: NDArray[np.float64
     return np.isfinite(s) & (s >= need)
 
 
-def hours_of(months: NDArray[np.bool_]) -> NDArray[np.float64]:
-    """Hours a year in the months given ((n, 12) booleans), 24 h a day, in a 365-day year."""
-    return (np.asarray(months, bool) * DAYS_IN_MONTH).sum(axis=1) * 24.0
+def hours_of(months: NDArray[np.bool_] | NDArray[np.float64]) -> NDArray[np.float64]:
+    """Hours a year in the months given ((n, 12): booleans, 24 h a day; or the share of each month's hours, 0-1), in a
+    365-day year."""
+    return (np.asarray(months, float) * DAYS_IN_MONTH).sum(axis=1) * 24.0
 
 
-def operating_hours(econ: Economics, months: NDArray[np.bool_]) -> NDArray[np.float64]:
+def operating_hours(econ: Economics, months: NDArray[np.bool_] | NDArray[np.float64]) -> NDArray[np.float64]:
     """Hours a year the site runs: all year for a firm load, its running months for an interruptible one."""
     if econ.load == "firm":
         return np.full(len(months), HOURS_PER_YEAR)
@@ -120,7 +121,7 @@ class SiteInputs:
     """What the model needs of each site, as arrays of equal length (MW, km, kV, °C·day, h, PKR/kWh)."""
 
     mw: NDArray[np.float64]
-    months: NDArray[np.bool_]             # (n, 12) the months the site can run
+    months: NDArray[np.float64]           # (n, 12) the share of each month's hours the site can run (0-1)
     grid_km: NDArray[np.float64]
     grid_km_low: NDArray[np.float64]
     grid_km_high: NDArray[np.float64]
@@ -175,7 +176,7 @@ def _region_positions(frame: pd.DataFrame, regions: pd.DataFrame) -> NDArray[np.
 
 
 def inputs_from(frame: pd.DataFrame, regions: pd.DataFrame, mw: NDArray[np.float64] | float, *,
-                months: NDArray[np.bool_] | None = None, unknown_kv: float = 220.0,
+                months: NDArray[np.bool_] | NDArray[np.float64] | None = None, unknown_kv: float = 220.0,
                 areas: pd.DataFrame | None = None) -> SiteInputs:
     """The model's inputs for the sites of ``frame`` (a criteria matrix or a shortlist table); ``months`` defaults to
     the months each site's surplus (its area's, given ``areas``, else its region's) can supply its MW."""
@@ -187,7 +188,7 @@ def inputs_from(frame: pd.DataFrame, regions: pd.DataFrame, mw: NDArray[np.float
     cdd, cdd_lo, cdd_hi = _ranged(frame, "cooling_degree_days")
     hot, hot_lo, hot_hi = _ranged(frame, "hours_above_35c")
     kv = frame["grid_voltage_kv"].to_numpy(float) if "grid_voltage_kv" in frame else np.full(n, np.nan)
-    return SiteInputs(size, np.asarray(months, bool), km, km_lo, km_hi, kv, cdd, cdd_lo, cdd_hi, hot, hot_lo, hot_hi,
+    return SiteInputs(size, np.asarray(months, float), km, km_lo, km_hi, kv, cdd, cdd_lo, cdd_hi, hot, hot_lo, hot_hi,
                       region_tariffs(frame, regions), unknown_kv)
 
 
@@ -303,7 +304,7 @@ def economics_columns(econ: Economics) -> list[str]:
 
 
 def economics_table(frame: pd.DataFrame, econ: Economics, regions: pd.DataFrame, points: pd.DataFrame | None, *,
-                    mw: NDArray[np.float64] | float, months: NDArray[np.bool_] | None = None,
+                    mw: NDArray[np.float64] | float, months: NDArray[np.bool_] | NDArray[np.float64] | None = None,
                     unknown_kv: float = 220.0, areas: pd.DataFrame | None = None) -> pd.DataFrame:
     """The economics columns (``economics_columns`` order) for the sites of ``frame``: rows of a criteria matrix
     (``region_id``, ``lon``/``lat``, grid and climate columns with their ranges); index 0..n-1."""

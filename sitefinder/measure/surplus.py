@@ -12,7 +12,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from sitefinder.data.dataset import Dataset
-from sitefinder.model.vocabulary import MONTHLY, SUMMER_MONTHS, WINTER_MONTHS
+from sitefinder.model.vocabulary import HOUR_TYPES, HOURLY, MONTHLY, SUMMER_MONTHS, WINTER_MONTHS
 
 
 def monthly_surplus(regions: pd.DataFrame, end: str = "") -> NDArray[np.float64]:
@@ -77,3 +77,20 @@ def site_areas(areas: pd.DataFrame, region_id: pd.Categorical, region_zone: pd.C
     zoned = np.asarray(region_zone.codes) >= 0
     pos = np.where((node >= 0) & zoned, node, np.where(zone >= 0, zone, region))
     return pd.Categorical.from_codes(pos, categories=index.astype(str))
+
+
+def hourly_surplus(table: pd.DataFrame, end: str = "") -> NDArray[np.float64]:
+    """Each row's surplus by month and hour type, (R, 12, 3) MW in ``HOUR_TYPES`` order: its
+    ``surplus_{hour}_mw_MM`` columns (a network zone's) where given, else its monthly figure for every hour type.
+    ``end`` = "_low" or "_high" takes that end (the central value where a row has no range)."""
+    monthly = monthly_surplus(table, end)
+    out = np.repeat(monthly[:, :, None], len(HOUR_TYPES), axis=2)
+    for h, hour in enumerate(HOUR_TYPES):
+        for m, col in enumerate(HOURLY[hour]):
+            name = col + end if end and col + end in table else col
+            if name in table:
+                values = pd.to_numeric(table[name], errors="coerce").to_numpy(float)
+                central = pd.to_numeric(table[col], errors="coerce").to_numpy(float) if col in table else values
+                values = np.where(np.isfinite(values), values, central)
+                out[:, m, h] = np.where(np.isfinite(values), values, out[:, m, h])
+    return out

@@ -83,6 +83,7 @@ SEASON_MONTHS = {"winter": WINTER_MONTHS, "summer": SUMMER_MONTHS, "year_round":
 MONTHLY = tuple(f"surplus_mw_{m:02d}" for m in range(1, 13))  # a supply region's surplus month by month (MW)
 # Hour types of the network model: the evening peak (18-22 h), midday (10-16 h) and the other hours (night).
 HOUR_TYPES = ("evening", "midday", "night")
+HOURS_PER_DAY = {"evening": 4, "midday": 6, "night": 14}  # 18-22 h, 10-16 h, and the other 14 hours
 HOURLY = {h: tuple(f"surplus_{h}_mw_{m:02d}" for m in range(1, 13)) for h in HOUR_TYPES}  # a zone's, by month (MW)
 
 # Climate columns: monthly normals of the daily maximum and minimum (°C), and the metrics made from them.

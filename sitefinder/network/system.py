@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from sitefinder.model.vocabulary import HOUR_TYPES
+from sitefinder.model.vocabulary import HOUR_TYPES, HOURS_PER_DAY
 
-HOURS_PER_DAY = {"evening": 4, "midday": 6, "night": 14}  # 18-22 h, 10-16 h, and the other 14 hours
+__all__ = ["HOUR_TYPES", "HOURS_PER_DAY", "ENDS", "PowerSystem", "case_index"]
 HOUR_TYPE_WORDS = {"evening": "evening peak (18-22 h)", "midday": "midday (10-16 h)", "night": "night and shoulder hours"}
 ENDS = ("low", "central", "high")
 

@@ -3,11 +3,13 @@
 Sites are taken in score order (the order of the ordinary ranking, with the shortlist's province and per-node
 rules). Each draws its MW from two limits that are used up as sites are added:
 
-* its supply region's **surplus**, month by month: the region's monthly surplus where the layer gives it
-  (``surplus_mw_01`` .. ``surplus_mw_12``), else its winter figure for October-March and its summer figure for
-  April-September. A site must find its MW in every month of the profile's season (winter, summer, or all
-  year), or, with ``min_months``, in at least that many months of any season (an interruptible load that
-  stops when the surplus does). It draws power, and uses up surplus, in every month where its MW is there;
+* its **surplus area**'s surplus (its grid node's network zone, else its supply region), by month and hour type
+  (evening peak, midday, night): a zone's figures for each, else the monthly figure (``surplus_mw_01`` ..
+  ``surplus_mw_12``), else winter for October-March and summer for April-September. A firm site must find its MW
+  in every hour of every month of the profile's season (winter, summer, or all year). An interruptible one (with
+  ``min_months``) runs in whichever months *and hour types* have room, and needs at least ``min_months`` months'
+  worth of them (a month counts 1, an hour type the share of the day it covers: 4, 6 and 14 hours of 24). A site
+  draws power, and uses up surplus, in every month and hour type where its MW is there;
 * its grid node's **headroom**: the published figure, or for a node whose headroom is unknown, an assumed
   MW per node that the user sets (labelled as an assumption); left unset, unknown headroom does not limit
   the programme and every site says so.
@@ -29,13 +31,21 @@ from numpy.typing import NDArray
 
 from sitefinder.data.dataset import Dataset
 from sitefinder.measure.geodesy import geodesic_km
-from sitefinder.measure.surplus import REGION, monthly_surplus, surplus_areas
+from sitefinder.measure.surplus import REGION, hourly_surplus, surplus_areas
 from sitefinder.model.settings import SettingsRecord, in_group, settings_record
-from sitefinder.model.vocabulary import MONTH_NAMES, SEASON_MONTHS, SUMMER_MONTHS, WINTER_MONTHS
+from sitefinder.model.vocabulary import (
+    HOUR_TYPES,
+    HOURS_PER_DAY,
+    MONTH_NAMES,
+    SEASON_MONTHS,
+    SUMMER_MONTHS,
+    WINTER_MONTHS,
+)
 from sitefinder.rank.scoring import ScoreResult
 from sitefinder.rank.shortlist import in_province
 
 LIMITS = ("target", "region surplus", "node headroom", "facility size")
+DAY_SHARE = np.array([HOURS_PER_DAY[h] / 24.0 for h in HOUR_TYPES])  # each hour type's share of a day
 _EPS = 1e-9
 
 
@@ -64,8 +74,9 @@ class Rules(SettingsRecord):
     def months_rule(self, season: str) -> str:
         """The rule for the months a site must run, in words."""
         if self.min_months is None:
-            return f"every month of the profile's season ({month_text(_mask(SEASON_MONTHS[season]))})"
-        return f"at least {self.min_months} month(s) of any season (interruptible: it stops when the surplus does)"
+            return f"every hour of every month of the profile's season ({month_text(_mask(SEASON_MONTHS[season]))})"
+        return (f"at least {self.min_months} month(s)' worth of months and hour types with room, in any season "
+                f"(interruptible: it stops when the surplus does, by month and by evening peak, midday or night)")
 
 
 def _mask(months: tuple[int, ...] | list[int]) -> NDArray[np.bool_]:
@@ -95,6 +106,24 @@ def month_text(mask: NDArray[np.bool_]) -> str:
     return ", ".join(MONTH_NAMES[r[0]] if len(r) == 1 else f"{MONTH_NAMES[r[0]]}-{MONTH_NAMES[r[-1]]}" for r in runs)
 
 
+def run_text(cells: NDArray[np.bool_]) -> str:
+    """When a site runs ((12, 3) months x hour types), as people write it: "all year", "Nov-Feb",
+    "Oct-Mar; Jun-Aug (midday, night)"."""
+    cells = np.asarray(cells, bool).reshape(12, len(HOUR_TYPES))
+    groups: dict[tuple[bool, ...], NDArray[np.bool_]] = {}
+    for m in range(12):
+        key = tuple(bool(v) for v in cells[m])
+        if any(key):
+            groups.setdefault(key, np.zeros(12, dtype=bool))[m] = True
+    if not groups:
+        return "none"
+    parts = []
+    for key, mask in sorted(groups.items(), key=lambda kv: (not all(kv[0]), int(np.flatnonzero(kv[1])[0]))):
+        hours = [h for h, on in zip(HOUR_TYPES, key) if on]
+        parts.append(month_text(mask) + ("" if all(key) else f" ({', '.join(hours)})"))
+    return "; ".join(parts)
+
+
 @dataclass
 class Ledger:
     """What is left: each surplus pool's surplus by month (MW), each node's headroom (MW; inf = not limiting).
@@ -104,7 +133,7 @@ class Ledger:
 
     pool_ids: list[str]
     pool_names: list[str]
-    surplus: NDArray[np.float64]        # (P, 12), by pool
+    surplus: NDArray[np.float64]        # (P, 12, 3), by pool, month and hour type (HOUR_TYPES)
     node_ids: list[str]
     headroom: NDArray[np.float64]       # (N,)
     headroom_basis: list[str]           # per node: "published", "assumed", "unknown: not limiting"
@@ -128,7 +157,7 @@ def make_ledger(dataset: Dataset, rules: Rules, end: str = "") -> Ledger:
     else:
         left = np.where(known, head, rules.assumed_headroom_mw)
         basis = ["published" if k else f"assumed {rules.assumed_headroom_mw:g} MW" for k in known]
-    surplus = monthly_surplus(areas, end)
+    surplus = hourly_surplus(areas, end)
     on_grid = areas["on_national_grid"].astype(bool).to_numpy() if "on_national_grid" in areas else np.ones(len(areas), bool)
     surplus[~on_grid] = np.nan  # off the national grid: no national surplus to draw on
     return Ledger(areas.index.astype(str).tolist(), areas["name"].astype(str).tolist(), surplus,
@@ -149,7 +178,7 @@ class Placement:
     rows: NDArray[np.intp]               # matrix rows of the sites, in the order taken
     mw: NDArray[np.float64]
     binding: list[str]
-    months: list[NDArray[np.bool_]]      # the months each site runs
+    cells: list[NDArray[np.bool_]]       # the months and hour types each site runs, (12, 3) each
     region_left: NDArray[np.float64]     # after the site: its region's surplus left in its required months (MW)
     node_left: NDArray[np.float64]       # after the site: its node's headroom left (MW; inf = not limiting)
     headroom_basis: list[str]
@@ -162,6 +191,15 @@ class Placement:
     def total_mw(self) -> float:
         """MW placed in all."""
         return float(self.mw.sum())
+
+    @property
+    def months(self) -> list[NDArray[np.bool_]]:
+        """The months each site runs in at all, (12,) each."""
+        return [np.asarray(c.any(axis=1), dtype=bool) for c in self.cells]
+
+    def day_shares(self) -> NDArray[np.float64]:
+        """(sites, 12): the share of each month's hours each site runs (0-1)."""
+        return np.array([c @ DAY_SHARE for c in self.cells], dtype=float).reshape(len(self.cells), 12)
 
 
 def place_sites(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rules: Rules, season: str, *,
@@ -178,14 +216,14 @@ def place_sites(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rul
     if rules.province:
         keep = in_province(matrix["province"], order, rules.province)
         order, region_pos, node_pos = order[keep], region_pos[keep], node_pos[keep]
-    required = _mask(SEASON_MONTHS[season])
+    required = np.repeat(_mask(SEASON_MONTHS[season])[:, None], len(HOUR_TYPES), axis=1)
     smallest = rules.smallest
     room_of: dict[int, float] = {}  # each pool's room, until a site draws on it
 
     rows: list[int] = []
     mw: list[float] = []
     binding: list[str] = []
-    months: list[NDArray[np.bool_]] = []
+    cells: list[NDArray[np.bool_]] = []
     region_left: list[float] = []
     node_left: list[float] = []
     basis: list[str] = []
@@ -234,7 +272,7 @@ def place_sites(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rul
         total += take
         rows.append(int(i))
         mw.append(take)
-        months.append(runs)
+        cells.append(runs)
         need = required if rules.min_months is None else runs
         region_left.append(float(np.min(np.where(need, ledger.surplus[r], np.inf))))
         node_left.append(float(ledger.headroom[n]) if n is not None else math.inf)
@@ -246,7 +284,7 @@ def place_sites(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rul
         else:
             why = "; ".join(f"{v:,} candidate(s): {k}" for k, v in skipped.items() if v)
             stopped = f"nothing more fits ({why or 'no candidate passes the constraints'})"
-    return Placement(np.asarray(rows, dtype=np.intp), np.asarray(mw, dtype=float), binding, months,
+    return Placement(np.asarray(rows, dtype=np.intp), np.asarray(mw, dtype=float), binding, cells,
                       np.asarray(region_left), np.asarray(node_left), basis, ledger, rules.target_mw, skipped, stopped)
 
 
@@ -264,12 +302,17 @@ def _positions(column: pd.Series, order: NDArray[np.intp], ids: list[str]) -> ND
 
 
 def _region_room(left: NDArray[np.float64], required: NDArray[np.bool_], min_months: int | None) -> float:
-    """The most MW a site can take from a region with ``left`` (MW by month): every required month's surplus, or
-    the ``min_months``-th best month's. -inf where the region has no surplus figure."""
+    """The most MW a site can take from a pool with ``left`` (MW by month and hour type, (12, 3)): the least over
+    the required cells (firm), or the most that leaves ``min_months`` months' worth of cells with room
+    (interruptible: the best cells first, each worth its share of the day). -inf where the pool has no figure."""
     if min_months is None:
         room = float(np.min(np.where(required, left, np.inf)))
     else:
-        room = float(np.sort(np.nan_to_num(left, nan=-np.inf))[::-1][min_months - 1])
+        flat = np.nan_to_num(left, nan=-np.inf).ravel()
+        order = np.argsort(-flat, kind="stable")
+        worth = np.cumsum(np.broadcast_to(DAY_SHARE, left.shape).ravel()[order])
+        enough = np.flatnonzero(worth >= min_months - 1e-9)
+        room = float(flat[order[enough[0]]]) if len(enough) else -np.inf
     return room if np.isfinite(room) else -np.inf
 
 
@@ -280,7 +323,7 @@ def firm_at(placement: Placement, matrix: pd.DataFrame, dataset: Dataset, rules:
     ledger = make_ledger(dataset, rules, end)
     pool_index = {r: i for i, r in enumerate(ledger.pool_ids)}
     node_index = {n: i for i, n in enumerate(ledger.node_ids)}
-    required = _mask(SEASON_MONTHS[season])
+    required = np.repeat(_mask(SEASON_MONTHS[season])[:, None], len(HOUR_TYPES), axis=1)
     pools = site_pools(matrix)
     out = np.zeros(len(placement.rows))
     for k, (i, mw) in enumerate(zip(placement.rows, placement.mw)):
@@ -315,7 +358,7 @@ def ledger_tables(placement: Placement, matrix: pd.DataFrame, dataset: Dataset) 
     site_pool = site_pools(matrix).astype(str).to_numpy()[placement.rows]
     site_node = matrix["grid_node_id"].astype(object).to_numpy()[placement.rows]
     p_index = {r: k for k, r in enumerate(led.pool_ids)}
-    winter, summer = _mask(WINTER_MONTHS), _mask(SUMMER_MONTHS)
+    winter, summer = _mask(WINTER_MONTHS), _mask(SUMMER_MONTHS)  # the least over the season's months and hours
     pool_rows = []
     for r in sorted(set(site_pool)):
         k, here = p_index[r], site_pool == r

@@ -14,16 +14,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from sitefinder.economics.cost_model import hours_of
 from sitefinder.errors import Problem, ProfileError
 from sitefinder.model.profiles import Profile
 from sitefinder.model.scenario import Scenario
-from sitefinder.programme.ledger import RULE_SETTINGS, Placement, Rules, firm_at, ledger_tables, month_text, place_sites
+from sitefinder.programme.ledger import RULE_SETTINGS, Placement, Rules, firm_at, ledger_tables, place_sites, run_text
 from sitefinder.rank.metadata import run_metadata
 from sitefinder.rank.scoring import ScoreResult
 from sitefinder.rank.shortlist import provinces, recorded_scenario, shortlist_frame, shortlist_table, site_economics_for, with_economics
 from sitefinder.rank.study import Study
 
 PROGRAMME_COLUMNS = ["rank", "placed_mw", "placed_mw_at_low", "binding_limit", "months_running", "months_count",
+                     "hours_running_per_year",
                      "region_surplus_left_mw", "node_headroom_left_mw", "headroom_basis"]
 
 
@@ -80,14 +82,15 @@ def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
         "placed_mw": np.round(central.mw, 3),
         "placed_mw_at_low": np.round(firm, 3),
         "binding_limit": central.binding,
-        "months_running": [month_text(m) for m in central.months],
+        "months_running": [run_text(c) for c in central.cells],
         "months_count": [int(m.sum()) for m in central.months],
+        "hours_running_per_year": np.round(hours_of(central.day_shares()), 0),
         "region_surplus_left_mw": np.round(central.region_left, 3),
         "node_headroom_left_mw": [None if not np.isfinite(v) else round(float(v), 3) for v in central.node_left],
         "headroom_basis": central.headroom_basis,
     })
     table = pd.concat([base[["rank"]], extra, base.drop(columns=["rank"])], axis=1)
-    months = np.array(central.months, dtype=bool).reshape(len(rows), 12)
+    months = central.day_shares()  # the share of each month's hours each site runs
     table = with_economics(table, site_economics_for(study, profile, matrix, rows, mw=central.mw, months=months))
     frame = shortlist_frame(study, table, rows)
     pools, nodes = ledger_tables(central, matrix, study.dataset)

@@ -127,8 +127,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             widget="number_input", place="programme", none_means="not limiting (flagged)", commands=PROGRAMME,
             group="programme"),
     Setting("min_months", "int", "Months a site must run (interruptible load)",
-            "Blank: every month of the profile's season. A number: at least that many months of surplus, in any "
-            "season (a mine that stops when the surplus does).", lo=1, hi=12, step=1, url_key="months",
+            "Blank: every hour of every month of the profile's season. A number: at least that many months' worth "
+            "of surplus, in any months and hour types (evening peak, midday, night) that have room (a mine that "
+            "stops when the surplus does).", lo=1, hi=12, step=1, url_key="months",
             flag="--min-months", widget="number_input", place="programme", none_means="the season's months",
             commands=PROGRAMME, group="programme"),
     # -- economics: the cost model's parameters ---------------------------------------------------------------------

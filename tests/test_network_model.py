@@ -15,6 +15,7 @@ import pytest
 pytest.importorskip("pypsa")
 
 from sitefinder.build.network import zonal_model  # noqa: E402
+from sitefinder.build.zone_surplus import embed_tables  # noqa: E402
 from sitefinder.model.scenario import Scenario  # noqa: E402
 from sitefinder.model.vocabulary import WINTER_MONTHS  # noqa: E402
 from sitefinder.network.solve import unserved_with  # noqa: E402
@@ -115,3 +116,15 @@ def test_explain_at_a_karachi_site_names_its_zone_binding_limit_and_price():
     assert city["region"] == "K-Electric"  # the distribution company people know stays
     text = explain("66.80", "24.86").stdout
     assert "network zone: ke" in text and "PKR/kWh" in text and "deliverable surplus, MW" in text
+
+
+def test_the_data_readme_holds_the_network_tables_the_build_wrote():
+    """The zones, interfaces with sources, back-cast and surplus by zone, month and hour type are in the data README
+    itself, exactly as the build wrote them to network.md (a stale README fails)."""
+    data = ROOT / "data" / "pakistan"
+    readme = (data / "README.md").read_text(encoding="utf-8")
+    tables = (data / "network.md").read_text(encoding="utf-8")
+    assert embed_tables(readme, tables) == readme
+    for heading in ("### Zones", "### Interfaces", "### Back-cast", "### Deliverable surplus by zone, month and hour type"):
+        assert heading in readme
+    assert embed_tables("no markers here", tables) == "no markers here"

@@ -29,6 +29,7 @@ from sitefinder.build.network import district_points, node_zones, zonal_model
 from sitefinder.build.regions import build_districts, build_supply_regions
 from sitefinder.build.zone_surplus import (
     apply_to_regions,
+    embed_tables,
     interface_lines,
     network_markdown,
     solve_all,
@@ -97,6 +98,12 @@ def build_dataset(facts_dir: Path, out_dir: Path, config_path: Path,
         built = _build(facts_dir, stage, config_path, cfg, progress)
         for path in built:
             os.replace(path, out_dir / path.name)
+        readme = out_dir / "README.md"
+        if readme.is_file() and (out_dir / "network.md").is_file():
+            text = readme.read_text(encoding="utf-8")
+            new = embed_tables(text, (out_dir / "network.md").read_text(encoding="utf-8"))
+            if new != text:
+                readme.write_text(new, encoding="utf-8")
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return [out_dir / path.name for path in built]

@@ -115,6 +115,21 @@ def apply_to_regions(regions: gpd.GeoDataFrame, zoning: Zoning, zones: pd.DataFr
     return out
 
 
+README_START = "<!-- network tables: written by `sitefinder build-data`; do not edit by hand -->"
+README_END = "<!-- end of network tables -->"
+
+
+def embed_tables(readme: str, tables: str) -> str:
+    """``readme`` (the data README's text) with ``tables`` (``network_markdown``, its headings one level down and
+    its title dropped) between the two markers; unchanged if the markers are missing."""
+    if README_START not in readme or README_END not in readme:
+        return readme
+    body = [("#" + line if line.startswith("#") else line) for line in tables.splitlines()[1:]]
+    head, rest = readme.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    return f"{head}{README_START}\n" + "\n".join(body).strip("\n") + f"\n{README_END}{tail}"
+
+
 def _mw(v: float) -> str:
     return "-" if pd.isna(v) else f"{0.0 if abs(v) < 0.5 else v:,.0f}"
 

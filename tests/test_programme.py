@@ -259,7 +259,8 @@ def test_bad_programme_options_are_refused_with_the_allowed_values():
 
 def test_regions_of_one_zone_share_its_surplus(pakistan_data, h3_study):
     """LESCO, GEPCO and FESCO are all central Punjab: with 300 MW in the zone, the programme places at most 300 MW
-    there in all, not 300 MW per company."""
+    there in all, not 300 MW per company; and with 300 MW in every zone, 300 MW in all, since the zones' figures
+    come from the idle generation they share."""
     data = _with_surplus(pakistan_data, 300.0)
     study = Study(data, h3_study.candidates)
     profile, matrix, result = _ranked(study, mw=100.0)
@@ -267,6 +268,26 @@ def test_regions_of_one_zone_share_its_surplus(pakistan_data, h3_study):
     placement = place_sites(matrix, result, data, rules, profile.season)
     zones = matrix["zone"].astype(str).to_numpy()[placement.rows]
     placed = pd.Series(placement.mw).groupby(zones).sum()
-    assert placed.get("central_punjab", 0) == pytest.approx(300.0)
+    assert placed.sum() == pytest.approx(300.0)  # and the zones share their idle generation: 300 MW in all
     assert (placed <= 300.0 + 1e-6).all(), placed
     _check_limits(placement, matrix, data, rules)
+
+
+def test_the_zones_together_never_take_more_than_the_best_placed_zone_could(pakistan_data, h3_study):
+    """Each zone's figure is what it alone could take from the idle generation they share: with a target far above
+    any zone's, the sites of all zones together stay within the largest zone's figure, month by month and hour by
+    hour, and each zone within its own."""
+    profile, matrix, result = _ranked(h3_study, mw=100.0)
+    rules = Rules(target_mw=1e5, unit_mw=100.0, max_per_node=0)
+    placement = place_sites(matrix, result, pakistan_data, rules, profile.season)
+    start = make_ledger(pakistan_data, rules)
+    zoned = [k for k, p in enumerate(start.pool_ids) if p.startswith("zone:")]
+    assert placement.total_mw > 0
+    together = np.zeros((12, 3))
+    for row, mw, cells in zip(placement.rows, placement.mw, placement.cells):
+        if str(matrix["surplus_area"].iloc[row]).startswith("zone:"):
+            together += np.where(cells, mw, 0.0)
+    best = np.nanmax(start.surplus[zoned], axis=0)
+    assert np.all(together <= np.maximum(best, 0.0) + 1e-6)
+    assert together.max() > 0.5 * np.nanmin(np.where(together > 0, best, np.nan))  # the group, not a zone, binds
+    _check_limits(placement, matrix, pakistan_data, rules)

@@ -45,15 +45,17 @@ def _surplus_columns(frame: pd.DataFrame) -> list[str]:
 def surplus_areas(dataset: Dataset) -> pd.DataFrame:
     """The pots that sites draw surplus from, one row each (index: area id): every zone of the dataset's ``zones``
     layer (``zone:<id>``, the deliverable surplus of a network model) and every supply region (``region:<id>``, its
-    own figures, for sites that belong to no zone). Columns: ``name``, ``zone`` and the layers' surplus columns
+    own figures, for sites that belong to no zone). Columns: ``name``, ``zone``, ``system`` (a zone's, e.g.
+    national; blank for a region) and the layers' surplus columns
     (MW; PKR/kWh for the cost), NaN where a layer has none."""
     regions = pd.DataFrame(dataset["supply_regions"].drop(columns="geometry"))
     parts = []
     zones = dataset.get("zones")
     if zones is not None and len(zones):
         z = pd.DataFrame(zones.drop(columns="geometry"))
-        parts.append(z.assign(area=ZONE + z["zone"].astype(str), on_national_grid=True)
-                     [["area", "name", "zone", *_surplus_columns(z.assign(on_national_grid=True))]])
+        z = z.assign(area=ZONE + z["zone"].astype(str), on_national_grid=True,
+                     system=z["system"] if "system" in z else None)
+        parts.append(z[["area", "name", "zone", "system", *_surplus_columns(z)]])
     r = regions.assign(area=REGION + regions["region_id"].astype(str),
                        zone=regions["zone"] if "zone" in regions else None)
     parts.append(r[["area", "name", "zone", *_surplus_columns(r)]])

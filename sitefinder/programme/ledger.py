@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from sitefinder.data.dataset import Dataset
 from sitefinder.measure.geodesy import geodesic_km
-from sitefinder.measure.surplus import REGION, hourly_surplus, surplus_areas
+from sitefinder.measure.surplus import REGION, ZONE, hourly_surplus, surplus_areas
 from sitefinder.model.settings import SettingsRecord, in_group, settings_record
 from sitefinder.model.vocabulary import (
     HOUR_TYPES,
@@ -129,7 +129,14 @@ class Ledger:
     """What is left: each surplus pool's surplus by month (MW), each node's headroom (MW; inf = not limiting).
 
     A pool is a surplus area (``measure.surplus.surplus_areas``): a network zone, which every site connecting to a
-    node in it draws on, so two sites behind the same interface share it; or a supply region outside every zone."""
+    node in it draws on, so two sites behind the same interface share it; or a supply region outside every zone.
+
+    The zones of one network also share its idle generation: each zone's figure is what that zone alone could
+    take, so they cannot all take theirs at once. The zones form a *group* whose surplus, in each month and hour
+    type, is the largest of its zones' (the idle generation that can reach the best-placed zone): every site draws
+    on its zone and on the group. This is conservative where the zones are held back by their own interfaces (and
+    it charges K-Electric's own idle plants to the group too); the programme's loads re-solved on the network (a
+    test) check the rest."""
 
     pool_ids: list[str]
     pool_names: list[str]
@@ -137,12 +144,34 @@ class Ledger:
     node_ids: list[str]
     headroom: NDArray[np.float64]       # (N,)
     headroom_basis: list[str]           # per node: "published", "assumed", "unknown: not limiting"
+    group_of: NDArray[np.intp] = field(default_factory=lambda: np.zeros(0, dtype=np.intp))  # (P,): -1 = none
+    group_surplus: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 12, len(HOUR_TYPES))))
     start_surplus: NDArray[np.float64] = field(init=False)
     start_headroom: NDArray[np.float64] = field(init=False)
 
     def __post_init__(self) -> None:
+        if len(self.group_of) != len(self.pool_ids):
+            self.group_of = np.full(len(self.pool_ids), -1, dtype=np.intp)
         self.start_surplus = self.surplus.copy()
         self.start_headroom = self.headroom.copy()
+
+    def available(self, pool: int) -> NDArray[np.float64]:
+        """What a site in ``pool`` can still draw, by month and hour type (MW): its pool's surplus, and no more than
+        its group's."""
+        g = int(self.group_of[pool])
+        return self.surplus[pool] if g < 0 else np.minimum(self.surplus[pool], self.group_surplus[g])
+
+    def draw(self, pool: int, runs: NDArray[np.bool_], mw: float) -> None:
+        """Use up ``mw`` in the cells ``runs`` of ``pool`` and of its group."""
+        self.surplus[pool] = np.where(runs, self.surplus[pool] - mw, self.surplus[pool])
+        g = int(self.group_of[pool])
+        if g >= 0:
+            self.group_surplus[g] = np.where(runs, self.group_surplus[g] - mw, self.group_surplus[g])
+
+    def sharing(self, pool: int) -> list[int]:
+        """The pools whose room changes when ``pool`` is drawn on: itself and its group's other zones."""
+        g = int(self.group_of[pool])
+        return [pool] if g < 0 else [int(p) for p in np.flatnonzero(self.group_of == g)]
 
 
 def make_ledger(dataset: Dataset, rules: Rules, end: str = "") -> Ledger:
@@ -160,8 +189,15 @@ def make_ledger(dataset: Dataset, rules: Rules, end: str = "") -> Ledger:
     surplus = hourly_surplus(areas, end)
     on_grid = areas["on_national_grid"].astype(bool).to_numpy() if "on_national_grid" in areas else np.ones(len(areas), bool)
     surplus[~on_grid] = np.nan  # off the national grid: no national surplus to draw on
+    zoned = np.asarray(areas.index.str.startswith(ZONE), dtype=bool)
+    group_of = np.where(zoned, 0, -1).astype(np.intp) if zoned.sum() > 1 else np.full(len(areas), -1, dtype=np.intp)
+    groups = np.full((int(group_of.max()) + 1, 12, len(HOUR_TYPES)), np.nan)
+    for g in range(len(groups)):
+        members = surplus[group_of == g]
+        if np.isfinite(members).any():
+            groups[g] = np.nanmax(members, axis=0)
     return Ledger(areas.index.astype(str).tolist(), areas["name"].astype(str).tolist(), surplus,
-                  nodes["node_id"].astype(str).tolist(), left, basis)
+                  nodes["node_id"].astype(str).tolist(), left, basis, group_of, groups)
 
 
 def site_pools(matrix: pd.DataFrame) -> pd.Series:
@@ -249,7 +285,7 @@ def place_sites(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rul
         if n is not None and rules.max_per_node > 0 and per_node.get(n, 0) >= rules.max_per_node:
             skipped["node already has its most sites"] += 1
             continue
-        left = ledger.surplus[r]
+        left = ledger.available(r)
         if r not in room_of:
             room_of[r] = _region_room(left, required, rules.min_months)
         region_room = room_of[r]
@@ -264,8 +300,9 @@ def place_sites(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rul
                 skipped["too close to a site already taken"] += 1
                 continue
         runs = np.nan_to_num(left, nan=-np.inf) >= take - _EPS
-        ledger.surplus[r] = np.where(runs, left - take, left)
-        room_of.pop(r, None)
+        ledger.draw(r, runs, take)
+        for p in ledger.sharing(r):
+            room_of.pop(p, None)
         if n is not None:
             ledger.headroom[n] = node_room - take
             per_node[n] = per_node.get(n, 0) + 1
@@ -274,7 +311,7 @@ def place_sites(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rul
         mw.append(take)
         cells.append(runs)
         need = required if rules.min_months is None else runs
-        region_left.append(float(np.min(np.where(need, ledger.surplus[r], np.inf))))
+        region_left.append(float(np.min(np.where(need, ledger.available(r), np.inf))))
         node_left.append(float(ledger.headroom[n]) if n is not None else math.inf)
         basis.append(ledger.headroom_basis[n] if n is not None else "no node")
         binding.append(_binding(take, rules.unit_mw, room, region_room, node_room))
@@ -330,13 +367,13 @@ def firm_at(placement: Placement, matrix: pd.DataFrame, dataset: Dataset, rules:
         r = pool_index[str(pools.iloc[i])]
         node = matrix["grid_node_id"].iloc[i]
         n = node_index.get(str(node)) if pd.notna(node) else None
-        left = ledger.surplus[r]
+        left = ledger.available(r)
         take = min(float(mw), _region_room(left, required, rules.min_months),
                    float(ledger.headroom[n]) if n is not None else math.inf)
         if take < rules.smallest - _EPS:
             continue
         runs = np.nan_to_num(left, nan=-np.inf) >= take - _EPS
-        ledger.surplus[r] = np.where(runs, left - take, left)
+        ledger.draw(r, runs, take)
         if n is not None:
             ledger.headroom[n] -= take
         out[k] = take

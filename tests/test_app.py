@@ -19,12 +19,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from sitefinder.economics.text import margin_headline
 from sitefinder.model.profiles import builtin_profile_names, load_profile
 from sitefinder.model.scenario import MAX_SELECTED, Scenario
 from sitefinder.model.settings import SETTINGS
@@ -762,3 +764,20 @@ def test_economics_parameters_edit_the_card_follow_the_url_and_reset(media: dict
     check_ok(at)
     assert at.number_input(key="e_tariff").value == prof.economics["tariff_pkr_per_kwh"]
     assert not [k for k in query(at) if k.startswith("e_")]
+
+
+def test_the_header_says_when_no_site_makes_money(default_app: AppTest, media: dict[str, bytes]) -> None:
+    at = make_app({"res": "5", "top": "5", "e_hashprice": "30"}).run()
+    check_ok(at)
+    exported = json.loads(download(at, media, "Download GeoJSON"))
+    table = pd.DataFrame([f["properties"] for f in exported["features"]])
+    assert (table["margin_usd_per_year"] < 0).all()
+    headline = margin_headline(table, exported["metadata"]["economics"])
+    assert headline is not None and headline.loses_everywhere
+    assert [shown(w.value) for w in at.warning if "power costs" in shown(w.value)] == [headline.text]
+    # where some site makes money, the same sentence is a note, not a warning
+    default = json.loads(download(default_app, media, "Download GeoJSON"))
+    same = margin_headline(pd.DataFrame([f["properties"] for f in default["features"]]), default["metadata"]["economics"])
+    assert same is not None and not same.loses_everywhere
+    assert [shown(i.value) for i in default_app.info if "power costs" in shown(i.value)] == [same.text]
+    assert not [w for w in default_app.warning if "power costs" in shown(w.value)]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from appserver import (
     CHROMIUM,
@@ -43,6 +44,8 @@ from appserver import (
     wait_for_sites_redrawn,
     wait_until_idle,
 )
+
+from sitefinder.economics.text import margin_headline
 
 pytestmark = pytest.mark.browser
 
@@ -216,6 +219,11 @@ def test_weight_change_reranks_and_exports_geojson(app: Session, tmp_path: Path)
     assert meta["weights"]["region_surplus_mw"] == 0
     assert meta["weights_normalised"]["hours_above_35c"] == pytest.approx(100 / 150, abs=1e-6)
     assert meta["scenario"].get("w.hours_above_35c") == "100"
+    # the page leads with the margin headline of exactly these sites, in the core function's words
+    money = margin_headline(pd.DataFrame(props), meta["economics"])
+    assert money is not None
+    alerts = [" ".join(a.split()) for a in page.locator('[data-testid="stMain"] [data-testid="stAlert"]').all_inner_texts()]
+    assert any(" ".join(money.text.split()) in a for a in alerts), alerts
 
     import geopandas as gpd  # noqa: PLC0415
 

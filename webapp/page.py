@@ -12,6 +12,7 @@ import shapely
 import streamlit as st
 
 from sitefinder.data.dataset import Dataset
+from sitefinder.economics.text import margin_headline
 from sitefinder.errors import SitefinderError
 from sitefinder.measure.geodesy import area_km2
 from sitefinder.model.profiles import Profile
@@ -169,6 +170,9 @@ def header(page: Page) -> None:
     m2.metric("Pass every constraint", f"{res.n_feasible:,}")
     m3.metric("Best score", f"{short.table['score'].iloc[0]:.1f}" if len(short.table) else "—")
     m4.metric("Shortlist", f"{len(short.table)} sites")
+    money = margin_headline(short.table, prof.economics)
+    if money is not None:
+        (st.warning if money.loses_everywhere else st.info)(md_escape(money.text), icon="⚠️" if money.loses_everywhere else None)
     with st.expander("Why were candidates excluded?"):
         st.dataframe(pd.DataFrame([{"constraint": k, "candidates excluded": v} for k, v in res.failure_counts().items()]),
                      hide_index=True, width="stretch")

@@ -26,10 +26,13 @@ The model, per site (``mw`` is the facility's IT load, as elsewhere in sitefinde
 * a data centre: ``energy_cost_usd_per_mw_year``, and the round-trip time in fibre to the nearest cable landing and
   the nearest internet exchange: ``2 * geodesic km * route_factor / FIBRE_KM_PER_MS``.
 
-Each money figure has ``_low`` and ``_high`` columns: the formulas evaluated with every input at its favourable end
-and at its unfavourable end (parameter ranges; the climate and grid-distance ranges of the site). A parameter the
-user sets has no range. Left out: staff, maintenance, pool fees, taxes, hardware replacement, curtailment inside
-a running month, and the price of power outside surplus months for a firm load (charged at the same tariff).
+Each money figure, PUE, the tariff, the hashrate and the break-evens have ``_low`` and ``_high`` columns: the formulas
+evaluated with every input at its favourable end and at its unfavourable end (parameter ranges; the climate and
+grid-distance ranges of the site). A parameter the user sets has no range. The running months are held at the central
+surplus for all of them; ``operating_hours_per_year_low``/``_high`` are the hours at the low and high ends of the
+surplus, and a round trip's range is the route factor's. Left out: staff, maintenance, pool fees, taxes, hardware
+replacement, curtailment inside a running month, and the price of power outside surplus months for a firm load
+(charged at the same tariff).
 """
 
 from __future__ import annotations
@@ -145,13 +148,14 @@ def _ranged(frame: pd.DataFrame, col: str) -> tuple[NDArray[np.float64], NDArray
 
 
 def region_months(frame: pd.DataFrame, regions: pd.DataFrame, mw: NDArray[np.float64],
-                  areas: pd.DataFrame | None = None) -> NDArray[np.bool_]:
+                  areas: pd.DataFrame | None = None, end: str = "") -> NDArray[np.bool_]:
     """(n, 12): for each site, the months its surplus covers its MW: its surplus area's (``frame`` has
-    ``surplus_area``, ``areas`` is ``measure.surplus.surplus_areas``), else its supply region's (``region_id``)."""
+    ``surplus_area``, ``areas`` is ``measure.surplus.surplus_areas``), else its supply region's (``region_id``);
+    ``end`` "_low"/"_high": at that end of the surplus ranges (``monthly_surplus``)."""
     use_areas = areas is not None and "surplus_area" in frame
     table_of = areas if use_areas else regions
     assert table_of is not None
-    table = monthly_surplus(table_of)
+    table = monthly_surplus(table_of, end)
     if "on_national_grid" in table_of:
         table[~table_of["on_national_grid"].astype(bool).to_numpy()] = np.nan
     pos = (np.asarray(table_of.index.get_indexer(frame["surplus_area"].astype(str)), dtype=np.intp) if use_areas
@@ -233,15 +237,19 @@ def _figures(econ: Economics, x: SiteInputs, case: str) -> dict[str, NDArray[np.
 
 
 RANGED = ("pue", "energy_cost_usd_per_year", "connection_cost_usd", "capex_usd", "cost_usd_per_mwh",
-          "revenue_usd_per_year", "margin_usd_per_year", "payback_years", "energy_cost_usd_per_mw_year")
+          "revenue_usd_per_year", "margin_usd_per_year", "payback_years", "energy_cost_usd_per_mw_year",
+          # figures that are not money, with ranges from the same ends (economics_table and latency add the last three)
+          "tariff_pkr_per_kwh", "hashrate_ph", "breakeven_hashprice_usd_per_ph_day", "breakeven_tariff_pkr_per_kwh",
+          "operating_hours_per_year", "latency_ms_to_landing", "latency_ms_to_ix")
 
 
 def site_economics(econ: Economics, x: SiteInputs) -> pd.DataFrame:
-    """Every figure of every site, with ``_low``/``_high`` for the money figures and PUE (see the module docstring)."""
+    """Every figure of every site, with ``_low``/``_high`` for the money figures, PUE, the tariff, the hashrate and the
+    break-evens (see the module docstring)."""
     central, good, bad = (_figures(econ, x, c) for c in ("", "good", "bad"))
     out = pd.DataFrame(central)
     for name in RANGED:
-        if name not in central:
+        if name not in central or name == "operating_hours_per_year":  # its range is the surplus's: economics_table
             continue
         a, b = good[name], bad[name]
         if name == "payback_years":  # blank (never pays back) counts as the worst end
@@ -279,10 +287,13 @@ def nearest_km(lon: NDArray[np.float64], lat: NDArray[np.float64], points: pd.Da
 def latency(econ: Economics, lon: NDArray[np.float64], lat: NDArray[np.float64], points: pd.DataFrame | None) -> pd.DataFrame:
     """A data centre's round trips (ms) to the nearest cable landing and internet exchange, with their names."""
     rf = econ["route_factor"]
+    lo, hi = econ.values["route_factor"].ends()
     land_km, land = nearest_km(lon, lat, points, LANDING_TYPES) if points is not None else (np.full(len(lon), np.nan), None)
     ix_km, ix = nearest_km(lon, lat, points, EXCHANGE_TYPES) if points is not None else (np.full(len(lon), np.nan), None)
-    return pd.DataFrame({"landing_point": land, "latency_ms_to_landing": rtt_ms(land_km, rf),
-                         "internet_exchange": ix, "latency_ms_to_ix": rtt_ms(ix_km, rf)})
+    out = pd.DataFrame({"landing_point": land, "internet_exchange": ix}, index=pd.RangeIndex(len(lon)))
+    for name, km in (("latency_ms_to_landing", land_km), ("latency_ms_to_ix", ix_km)):  # range: the route factor's
+        out[name], out[name + "_low"], out[name + "_high"] = rtt_ms(km, rf), rtt_ms(km, lo), rtt_ms(km, hi)
+    return out
 
 
 def economics_columns(econ: Economics) -> list[str]:
@@ -308,11 +319,29 @@ def economics_table(frame: pd.DataFrame, econ: Economics, regions: pd.DataFrame,
                     unknown_kv: float = 220.0, areas: pd.DataFrame | None = None) -> pd.DataFrame:
     """The economics columns (``economics_columns`` order) for the sites of ``frame``: rows of a criteria matrix
     (``region_id``, ``lon``/``lat``, grid and climate columns with their ranges); index 0..n-1."""
-    figures = site_economics(econ, inputs_from(frame, regions, mw, months=months, unknown_kv=unknown_kv, areas=areas))
+    x = inputs_from(frame, regions, mw, months=months, unknown_kv=unknown_kv, areas=areas)
+    figures = site_economics(econ, x)
+    figures["operating_hours_per_year_low"], figures["operating_hours_per_year_high"] = _hours_range(
+        econ, frame, regions, x, given_months=months is not None, areas=areas)
     if econ.revenue != "hashprice":
         figures = pd.concat([figures, latency(econ, frame["lon"].to_numpy(float), frame["lat"].to_numpy(float), points)],
                             axis=1)
     return figures[[c for c in economics_columns(econ) if c in figures]]
+
+
+def _hours_range(econ: Economics, frame: pd.DataFrame, regions: pd.DataFrame, x: SiteInputs, *,
+                 given_months: bool, areas: pd.DataFrame | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(low, high) of the hours a year each site runs: all year at both ends for a firm load; for an interruptible one,
+    the months its region covers its MW at the low and at the high end of the surplus (never beyond the central
+    figure); blank where the months were given (a programme's)."""
+    central = operating_hours(econ, x.months)
+    if econ.load == "firm":
+        return central, central
+    if given_months:
+        return np.full(len(central), np.nan), np.full(len(central), np.nan)
+    lo = operating_hours(econ, region_months(frame, regions, x.mw, areas, "_low"))
+    hi = operating_hours(econ, region_months(frame, regions, x.mw, areas, "_high"))
+    return np.minimum(lo, central), np.maximum(hi, central)
 
 
 COST = "cost_usd_per_mwh"

@@ -80,11 +80,27 @@ def format_estimate(value: Any, lo: Any = None, hi: Any = None, *, fmt: str = ",
     if v is None:
         return unknown
     text = f"{format(v, fmt)}{' ' + unit if unit else ''}"
-    a, b = finite(lo), finite(hi)
-    if a is not None and b is not None:
-        span = f"{format(a, fmt)} to {format(b, fmt)}" if a < 0 or b < 0 else f"{format(a, fmt)}-{format(b, fmt)}"
+    span = span_text(lo, hi, fmt)
+    if span:
         return f"{text} ({'estimate, ' if estimate else 'range '}{span})"
     return f"{text} (estimate, no range given)" if estimate else text
+
+
+def span_text(lo: Any, hi: Any, fmt: str = ",.0f") -> str:
+    """A range as people read it: "800-1,500", "-3.2 to 4.1" where an end is negative; "" where an end is missing."""
+    a, b = finite(lo), finite(hi)
+    if a is None or b is None:
+        return ""
+    return f"{format(a, fmt)} to {format(b, fmt)}" if a < 0 or b < 0 else f"{format(a, fmt)}-{format(b, fmt)}"
+
+
+def compact_estimate(value: Any, lo: Any = None, hi: Any = None, fmt: str = ",.0f", *, unknown: str = "?") -> str:
+    """An estimate for a narrow table column: "1,234 (900-1,500)", "1,234 (no range)" where no range is known,
+    ``unknown`` where there is no value."""
+    v = finite(value)
+    if v is None:
+        return unknown
+    return f"{format(v, fmt)} ({span_text(lo, hi, fmt) or 'no range'})"
 
 
 def out_of_order(frame: pd.DataFrame, name: str) -> np.ndarray:

@@ -12,8 +12,7 @@ import pandas as pd
 from sitefinder import __version__
 from sitefinder.data.dataset import Dataset
 from sitefinder.measure.climate import ClimateSettings
-from sitefinder.model.ranges import RANGED_COLUMNS
-from sitefinder.model.vocabulary import CRITERIA
+from sitefinder.model.figures import FIGURES
 from sitefinder.rank.scoring import ScoreResult
 from sitefinder.rank.study import Study
 
@@ -56,10 +55,13 @@ def run_metadata(study: Study, result: ScoreResult, *, top: int, max_per_node: i
         "aggregation": "weighted sum (score, 0-100); TOPSIS closeness (topsis_score, 0-100) as a cross-check",
         "dataset": {"name": ds.name, "version": ds.version, "layers": sources},
         "scenario": scenario or {},
-        "estimates": "values in " + ", ".join(c for c, i in CRITERIA.items() if i.estimate)
-                     + " are estimates; see the dataset README for how they were made",
-        "ranges": "each estimated column <name> has <name>_low and <name>_high: "
-                  + ", ".join(RANGED_COLUMNS) + ". Blank = no range known (never zero)",
+        "estimates": "each row's estimates column names every figure in it that is an estimate (the others are "
+                     "given by a layer, a source or you, measured from given positions, or the ranking itself); "
+                     "a shortlist's figures block says how each is made. The dataset README says how the data's "
+                     "estimates were made",
+        "ranges": "an estimate <name> with a range has <name>_low and <name>_high: "
+                  + ", ".join(f.name for f in FIGURES.values() if f.ranged)
+                  + ". Blank = no range known (never zero); an estimate without these columns has no range",
         "assumptions": dataset_assumptions(ds),
         "economics": {**prof.economics.metadata(), "facility_mw": prof.facility_mw,
                       "unknown_voltage_priced_at_kv": prof.node_rule.min_voltage_kv},

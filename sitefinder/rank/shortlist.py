@@ -18,10 +18,10 @@ from numpy.typing import NDArray
 from sitefinder.economics.cost_model import economics_table
 from sitefinder.errors import Problem, ProfileError, SitefinderError
 from sitefinder.measure.geodesy import geodesic_km
+from sitefinder.model.figures import figures_metadata, row_estimates
 from sitefinder.model.profiles import Profile, load_profile
 from sitefinder.model.ranges import RANGED_COLUMNS, range_columns
 from sitefinder.model.scenario import Scenario
-from sitefinder.model.vocabulary import CRITERIA
 from sitefinder.rank.metadata import run_metadata
 from sitefinder.rank.scoring import ScoreResult
 from sitefinder.rank.study import Study
@@ -60,12 +60,13 @@ def shortlist_table(matrix: pd.DataFrame, result: ScoreResult, rows: np.ndarray)
     for j, name in enumerate(result.criteria):
         out[f"contrib_{name}"] = result.contributions[rows, j]
     out["data_gaps"] = ["; ".join(result.gaps(int(i))) for i in rows]
-    out["estimates"] = "; ".join(c for c in scored if CRITERIA[c].estimate and result.weight_of(c) > 0)
+    out["estimates"] = ""
     out["lon"] = sub["lon"].to_numpy()
     out["lat"] = sub["lat"].to_numpy()
     for col in out.columns:
         if out[col].dtype.kind == "f":
             out[col] = out[col].round(DECIMALS.get(col, 3))
+    out["estimates"] = row_estimates(out)
     return out
 
 
@@ -80,14 +81,18 @@ def site_economics_for(study: Study, profile: Profile, matrix: pd.DataFrame, row
 
 
 def with_economics(table: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with the economics columns put before the contributions (replacing any of the same name)."""
+    """``table`` with the economics columns put before the contributions (replacing any of the same name), and its
+    ``estimates`` column naming the new figures too."""
     base = table.drop(columns=[c for c in figures.columns if c in table])
     cut = next((i for i, c in enumerate(base.columns) if str(c).startswith("contrib_")), len(base.columns))
     figures = figures.reset_index(drop=True).copy()
     for col in figures.columns:
         if figures[col].dtype.kind == "f":
             figures[col] = figures[col].round(DECIMALS.get(col, 3))
-    return pd.concat([base.iloc[:, :cut], figures, base.iloc[:, cut:]], axis=1)
+    out = pd.concat([base.iloc[:, :cut], figures, base.iloc[:, cut:]], axis=1)
+    if "estimates" in out:
+        out["estimates"] = row_estimates(out)
+    return out
 
 
 
@@ -149,6 +154,7 @@ def make_shortlist(study: Study, scenario: Scenario, profile: Profile) -> Shortl
     frame = shortlist_frame(study, table, rows)
     meta = run_metadata(study, result, top=scenario.top, max_per_node=scenario.max_per_node, province=scenario.province,
                         scenario=recorded_scenario(scenario, profile))
+    meta["figures"] = figures_metadata(str(c) for c in table.columns)
     return Shortlist(matrix, result, rows, table, frame, meta)
 
 

@@ -17,8 +17,8 @@ import pandas as pd
 
 from sitefinder import __version__
 from sitefinder.data.dataset import Dataset
-from sitefinder.economics.text import figure_lines, parameter_rows
-from sitefinder.model.ranges import number_text, ranged_text
+from sitefinder.economics.text import figure_lines, margin_headline, parameter_rows
+from sitefinder.model.ranges import compact_estimate, number_text, ranged_text
 from sitefinder.model.vocabulary import CRITERIA
 from sitefinder.report.staticmap import site_map_svg
 
@@ -38,8 +38,13 @@ th { background: #f0f3f6; } td.n, th.n { text-align: right; white-space: nowrap;
 .cards { columns: 2; column-gap: 4mm; } .card table { font-size: 8pt; }
 .bar { display: inline-block; height: 2.2mm; background: #3b6fb6; vertical-align: middle; }
 .map { break-inside: avoid; border: 1px solid #ddd; }
+.headline { border-left: 1.5mm solid #3b6fb6; padding: 1.5mm 3mm; background: #f0f3f6; }
+.headline.loses { border-left-color: #b2182b; background: #fbeaea; }
 @media print { a { color: inherit; text-decoration: none; } .pagebreak { break-before: page; } }
 """
+
+
+RANGED_IN_TABLE = ("grid_distance_km", "cost_usd_per_mwh")  # estimates the sites table shows with their ranges
 
 
 def _e(value: Any) -> str:
@@ -131,6 +136,12 @@ def _assumptions(meta: dict[str, Any]) -> str:
     for key in ("estimates", "ranges"):
         if meta.get(key):
             parts.append(f"<p class='small'>{_e(meta[key])}</p>")
+    figures = meta.get("figures")
+    if figures:
+        parts.append("<h3>What each figure is</h3><table><tr><th>column</th><th>kind</th><th>range</th><th>basis</th></tr>"
+                     + "".join(f"<tr><td>{_e(name)}</td><td>{_e(f.get('kind', ''))}</td>"
+                               f"<td>{'low-high' if f.get('range') else ''}</td><td>{_e(f.get('basis', ''))}</td></tr>"
+                               for name, f in figures.items()) + "</table>")
     econ = meta.get("economics")
     if econ:
         parts.append("<h3>Cost model</h3><p class='small'>" + _e(econ.get("model", "")) + ". Left out: "
@@ -185,9 +196,9 @@ def brief_html(frame: gpd.GeoDataFrame, metadata: dict[str, Any], dataset: Datas
                  ("months_running", "runs", "")]
     if "p_top_n" in frame:
         cols += [("p_top_n", "shortlisted", "n")]
-    cols += [("grid_node", "connection point", ""), ("grid_distance_km", "km", "n"), ("region", "region", "")]
+    cols += [("grid_node", "connection point", ""), ("grid_distance_km", "km to node (range)", "n"), ("region", "region", "")]
     if "cost_usd_per_mwh" in frame:
-        cols += [("cost_usd_per_mwh", "USD/MWh (est.)", "n")]
+        cols += [("cost_usd_per_mwh", "USD/MWh (est., range)", "n")]
     head = "".join(f"<th class='{c}'>{_e(t)}</th>" for _, t, c in cols)
     body = []
     for _, r in frame.iterrows():
@@ -198,6 +209,8 @@ def brief_html(frame: gpd.GeoDataFrame, metadata: dict[str, Any], dataset: Datas
                 text = _label(v)
             elif col == "p_top_n":
                 text = "" if v is None or pd.isna(v) else f"{float(v):.0%}"
+            elif col in RANGED_IN_TABLE and col + "_low" in r:
+                text = compact_estimate(v, r.get(col + "_low"), r.get(col + "_high"), ",.1f", unknown="")
             elif isinstance(v, float):
                 text = _num(v, ",.1f" if col in ("score", "grid_distance_km") else ",.0f", unknown="")
             else:
@@ -205,14 +218,18 @@ def brief_html(frame: gpd.GeoDataFrame, metadata: dict[str, Any], dataset: Datas
             cells.append(f"<td class='{c}'>{_e(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     stop = f"<p><b>Stopped because:</b> {_e(alloc['stopped_because'])}</p>" if alloc else ""
+    money = margin_headline(frame, meta.get("economics") or {},
+                            ("site in the programme", "sites in the programme") if alloc else ("shortlisted site", "shortlisted sites"))
+    if money is not None:
+        stop = f"<p class='headline{' loses' if money.loses_everywhere else ''}'>{_e(money.text)}</p>" + stop
     cards = "".join(site_card_html(r, criteria, meta.get("economics")) for _, r in frame.iterrows())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{_e(title)}: {_e(kind)} brief</title>
 <meta name="generator" content="sitefinder {_e(__version__)}"><style>{CSS}</style></head>
 <body>
 <h1>{_e(title)}: {_e(kind)}</h1>
-<p class="muted">Where surplus electricity could run it, ranked by sitefinder's weighted multi-criteria score. Surplus,
-climate and flood figures are estimates with ranges; grid headroom is unknown unless stated.</p>
+<p class="muted">Where surplus electricity could run it, ranked by sitefinder's weighted multi-criteria score. Estimates
+show their low-high range, or say they have none; grid headroom is unknown unless stated.</p>
 <div class="summary">{''.join(f"<div>{_e(k)}<b>{_e(v)}</b></div>" for k, v in summary)}</div>
 {stop}
 <div class="map">{svg}</div>

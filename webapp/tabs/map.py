@@ -134,11 +134,11 @@ def ranked_table(page: Page) -> None:
                                 "shortlisted": st.column_config.ProgressColumn("shortlisted (draws)", min_value=0,
                                                                                max_value=1, format="percent"),
                                 "grid_voltage_kv": st.column_config.TextColumn("kV"),
-                                "grid_distance_km": st.column_config.NumberColumn("km to node", format="%.1f"),
+                                "grid_distance_km": st.column_config.NumberColumn("km to node (est.)", format="%.1f"),
                                 "grid_headroom_mw": st.column_config.TextColumn("headroom MW"),
                                 "region_surplus_mw": st.column_config.NumberColumn("surplus MW (est.)", format="%.0f"),
                                 "cost_usd_per_mwh": st.column_config.NumberColumn("USD/MWh (est.)", format="%.1f"),
-                                "payback_years": st.column_config.NumberColumn("payback yrs (blank: never)",
+                                "payback_years": st.column_config.NumberColumn("payback yrs (est.; blank: never)",
                                                                                format="%.1f")})
     geojson, csv = caches.shortlist_files(page.keys.ranking, short)
     shown = page.shown
@@ -146,5 +146,6 @@ def ranked_table(page: Page) -> None:
                  ("Download brief (HTML)",  # made when clicked, not on every change of a weight
                   lambda: brief_html(shown, short.metadata, page.dataset, kind="shortlist", title=prof.title),
                   "_brief.html", "text/html"))
-    st.caption("Same content as `sitefinder rank` writes for the same settings. Surplus, climate and flood "
-               "values are estimates; grid headroom is unknown unless your grid layer gives it.")
+    st.caption("Same content as `sitefinder rank` writes for the same settings. Columns marked est. are estimates: "
+               "the site card gives each one's range, and every row of the downloads names its estimates and carries "
+               "their low and high ends. Grid headroom is unknown unless your grid layer gives it.")

@@ -88,3 +88,39 @@ def test_must_run_output_nobody_can_take_is_spilled_and_is_surplus_where_it_stan
     assert a["surplus_mw"] == pytest.approx(130, abs=0.5)
     assert a["cost_pkr_per_kwh"] == pytest.approx(600 / 130, abs=0.01)
     assert b["surplus_mw"] == pytest.approx(30, abs=0.5)
+
+
+def test_a_take_or_pay_floor_moves_generation_and_makes_the_surplus_cheaper_not_larger():
+    # B's plant must take 80 % of its 50 MW (its fuel is paid for whether burned or not): it runs 40 MW, the line
+    # brings 80 and A's plant runs 180 of 300. The floor idles 20 MW more of A's cheap plant than the merit order.
+    # Extra load at A: still 130 MW (A's 120 idle, and 10 more that B frees by running flat out), but at
+    # (120 x 10 + 10 x 20) / 130 PKR/kWh, not 1600 / 130: the 40 MW of B's fuel is paid for in both dispatches.
+    # Extra load at B: B's own 10 MW idle and the line's 20 MW of room, 30 MW as before, at (10 x 20 + 20 x 10) / 30
+    # instead of B's 20 PKR/kWh.
+    system = two_zones()
+    system.generators["min_pu"] = [0.0, 0.8]
+    answer = deliverable_surplus(system)
+    a, b = at(answer.table, "a"), at(answer.table, "b")
+    assert answer.dispatch.iloc[0]["gb"] == pytest.approx(40, abs=0.5)
+    assert answer.flows.iloc[0]["a-b"] == pytest.approx(80, abs=0.5)
+    assert a["surplus_mw"] == pytest.approx(130, abs=0.5)
+    assert a["cost_pkr_per_kwh"] == pytest.approx(1400 / 130, abs=0.01)
+    assert b["surplus_mw"] == pytest.approx(30, abs=0.5)
+    assert b["cost_pkr_per_kwh"] == pytest.approx(400 / 30, abs=0.01)
+    assert (answer.table["spilled_mw"] == 0).all()
+
+
+def test_a_take_or_pay_floor_nobody_can_take_is_spilled_and_a_new_load_takes_it_for_no_fuel():
+    # A 10 MW line; B's load is 30 MW and B's plant is bound to its whole 50 MW: 10 MW goes to A over the line and
+    # 10 MW has nowhere to go, so it is spilled. Extra load at B takes the 10 MW spilled, the 10 MW sent to A (A's
+    # plant serves A instead) and the line's 10 MW the other way: 30 MW, and the only extra fuel is A's 20 MW at
+    # 10 PKR/kWh, so (20 x 10) / 30 PKR/kWh.
+    system = two_zones(link_mw=10.0)
+    system.demand["b"] = 30.0
+    system.generators["min_pu"] = [0.0, 1.0]
+    answer = deliverable_surplus(system)
+    b = at(answer.table, "b")
+    assert b["spilled_mw"] == pytest.approx(10, abs=0.5)
+    assert answer.flows.iloc[0]["a-b"] == pytest.approx(-10, abs=0.5)
+    assert b["surplus_mw"] == pytest.approx(30, abs=0.5)
+    assert b["cost_pkr_per_kwh"] == pytest.approx(200 / 30, abs=0.01)

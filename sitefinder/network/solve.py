@@ -5,6 +5,9 @@ One linear programme answers every zone at once. Its snapshots are the cases rep
 for zone z, only z has a *probe*: a load of any size that is worth ``PROBE_VALUE`` per kWh served. Shedding
 anyone's ordinary demand costs ``SHED_COST``, far above the probe's worth, so the solver never sheds a customer to
 serve the probe: the probe only takes generation that would otherwise stand idle and network room that is left.
+A plant with a floor (``must_run``, or a take-or-pay ``min_pu``) burns the fuel of its floor with the probe and
+without it, so that fuel cancels out of the probe's cost: the probe is served by the plants the floor leaves idle,
+and by the floor's own output where nobody else can take it (spilled), for no extra fuel.
 Cases do not interact (no storage or ramping), so the copies are independent and the answer equals one programme
 per zone and case, in one solve instead of hundreds.
 """
@@ -23,7 +26,8 @@ from sitefinder.network.system import PowerSystem
 PROBE_VALUE = 500.0   # PKR/kWh: a weight that ranks serving the probe above any fuel cost (the dearest is ~31)
 SHED_COST = 5000.0    # PKR/kWh: a weight that ranks keeping every customer above serving the probe
 PROBE_MAX_MW = 100_000.0
-SPILL_COST = 100.0    # PKR/kWh: must-run output nobody can take is spilled (wind curtailed, water spilt) at this weight
+SPILL_COST = 100.0    # PKR/kWh: must-run or must-take output nobody can take is spilled (wind curtailed, water spilt,
+                      # take-or-pay fuel burned for nothing) at this weight
 WHEELING = 0.01       # PKR/kWh on every interface: a token cost that stops flows circling a loop for nothing
 FORWARD, BACKWARD = " >", " <"
 # A limit that stops the extra load has a shadow price near the probe's worth (PKR/MWh); one that only changes
@@ -41,7 +45,8 @@ for _name in ("pypsa", "linopy"):
 class Answer:
     """Per zone and case (rows: zone, month, hour_type): ``surplus_mw``, ``binding`` (what stops more),
     ``cost_pkr_per_kwh`` (average generation cost of the extra load), ``shed_mw`` (ordinary demand the system
-    cannot serve even without the extra load, MW), ``spilled_mw`` (must-run output nobody takes without it).
+    cannot serve even without the extra load, MW), ``spilled_mw`` (must-run or must-take output nobody takes
+    without it).
     ``flows``: MW on each interface in the base dispatch (positive from bus0 to bus1); ``dispatch``: MW of each
     plant in the base dispatch (cases x plants)."""
 
@@ -71,6 +76,8 @@ def _network(system: PowerSystem, zones: list[str], probe: bool) -> pypsa.Networ
     g = system.generators
     avail = pd.DataFrame(np.tile(system.availability[g.index].to_numpy(float), (rep, 1)), index=snaps, columns=g.index)
     floor = avail * g["must_run"].astype(float).to_numpy()
+    if "min_pu" in g:  # a take-or-pay floor: at least min_pu of p_nom, or all that is available where that is less
+        floor = np.maximum(floor, np.minimum(avail, g["min_pu"].fillna(0.0).to_numpy(float)))
     n.add("Generator", g.index, bus=g["bus"], p_nom=g["p_nom"], marginal_cost=g["marginal_cost"] * 1000.0,
           carrier=g["fuel"], p_max_pu=avail, p_min_pu=floor)
     demand = pd.DataFrame(np.tile(system.demand[list(system.buses.index)].to_numpy(float), (rep, 1)), index=snaps,

@@ -30,7 +30,9 @@ class PowerSystem:
     - ``buses``: index zone id; columns ``name``, ``system`` ("national", "k-electric"), ``x``, ``y`` (lon, lat).
     - ``links``: index interface id; ``bus0``, ``bus1``, ``p_nom`` (MW, either way), ``name``, ``source``.
     - ``generators``: index plant id; ``bus``, ``fuel``, ``contract``, ``p_nom`` (MW), ``marginal_cost``
-      (PKR/kWh), ``must_run`` (bool: runs at its availability, no less).
+      (PKR/kWh), ``must_run`` (bool: runs at its availability, no less); optional ``min_pu`` (0-1: a floor on its
+      output as a share of ``p_nom``, or of its availability where that is less, e.g. a take-or-pay fuel contract
+      whose fuel is paid for whether burned or not; 0 or absent: no floor).
     - ``availability``: cases x plants, the share of ``p_nom`` that can run (0-1).
     - ``demand``: cases x buses, MW to serve.
     - ``transfer_cap``: cases -> MW, the most the national network can carry to load (all buses whose system is
@@ -62,4 +64,6 @@ class PowerSystem:
             problems.append("availability and demand: not the same cases")
         if (self.links["p_nom"] < 0).any() or (self.generators["p_nom"] < 0).any():
             problems.append("a negative capacity")
+        if "min_pu" in self.generators and not self.generators["min_pu"].between(0.0, 1.0).all():
+            problems.append("generators: min_pu outside 0-1")
         return problems

@@ -18,7 +18,7 @@ from sitefinder.build.network import zonal_model  # noqa: E402
 from sitefinder.build.zone_surplus import embed_tables  # noqa: E402
 from sitefinder.model.scenario import Scenario  # noqa: E402
 from sitefinder.model.vocabulary import WINTER_MONTHS  # noqa: E402
-from sitefinder.network.solve import unserved_with  # noqa: E402
+from sitefinder.network.solve import deliverable_surplus, unserved_with  # noqa: E402
 from sitefinder.programme.run import make_programme  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +59,23 @@ def test_every_interface_has_a_source_and_a_range(model):
     estimated = links[links["kind"] == "estimate"]
     assert estimated["basis"].str.startswith("ESTIMATE").all()
     assert set(links.index) >= {"thar-south", "hvdc", "ke-interconnection", "qesco"}
+
+
+def test_the_government_rlng_plants_carry_their_take_or_pay_floor_and_run_at_it(model):
+    # ECC, 11 Jan 2023: 33 % of capacity at Bhikki, Balloki and Haveli Bahadur Shah (facts/network/gas_evidence.csv).
+    cfg = tomllib.loads((DATA / "build.toml").read_text(encoding="utf-8"))["network"]
+    floors = {end: model.systems[end].generators["min_pu"] for end in ("low", "central", "high")}
+    bound = ["bhikki-power-station", "balloki-power-station", "haveli-bahadur-shah-hbs-power-station"]
+    assert floors["central"][bound].tolist() == pytest.approx([cfg["rlng_take_or_pay"]["value"]] * 3)
+    assert (floors["central"].drop(bound) == 0).all()  # Trimmu, Nandipur, BQPS-III and every other plant: none
+    assert (floors["low"][bound] <= floors["central"][bound]).all()
+    assert (floors["central"][bound] <= floors["high"][bound]).all()
+    system = model.systems["central"]
+    answer = deliverable_surplus(system, zones=["north"])
+    g = system.generators.loc[bound]
+    least = (system.availability[bound].clip(upper=g["min_pu"], axis=1) * g["p_nom"]).sum(axis=1)
+    assert (answer.dispatch[bound].sum(axis=1) >= least - 0.5).all()
+    assert least.min() > 1000  # a third of 3,700 MW runs in every month and hour type
 
 
 def test_the_backcast_is_no_worse_than_recorded():

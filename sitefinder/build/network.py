@@ -29,6 +29,7 @@ FUEL_CLASS = {"RLNG": "RLNG", "gas": "local gas", "furnace oil": "RFO", "nuclear
 NO_FUEL_COST = {"hydro", "wind", "solar"}
 PICK = {"low": "low", "central": "value", "high": "high"}  # which end of an input's range each system takes
 FLIP = {"low": "high", "central": "value", "high": "low"}  # for inputs where more means less surplus
+TAKE_OR_PAY_FLIP = False  # the low (dearest) system takes the least must-take RLNG (see take_or_pay_floor)
 
 
 def _pick(r: Range, end: str, flip: bool = False) -> float:
@@ -229,7 +230,8 @@ def power_system(end: str, *, facts_dir: Path, cfg: dict, plants: pd.DataFrame, 
     ids = [re.sub(r"[^a-z0-9]+", "-", n.lower()).strip("-") for n in p["name"]]
     gens = pd.DataFrame({"bus": z["zone"].to_numpy(), "fuel": fuel, "contract": z["contract"].to_numpy(),
                          "p_nom": number(p, "capacity_mw").to_numpy(), "marginal_cost": [costs[f].value for f in fuel],
-                         "must_run": must, "name": p["name"].to_numpy()}, index=ids)
+                         "must_run": must, "min_pu": take_or_pay_floor(p["name"], net, end, plants),
+                         "name": p["name"].to_numpy()}, index=ids)
     avail = {s: availability(sur, s) for s in ("winter", "summer")}
     col = {}
     for gid, tracker_fuel in zip(gens.index, p["fuel"]):
@@ -259,6 +261,36 @@ def power_system(end: str, *, facts_dir: Path, cfg: dict, plants: pd.DataFrame, 
     cap = _pick(_range(net["transfer_capability"], "[network] transfer_capability")[0], end)
     return PowerSystem(buses, link_frame, gens.drop(columns="name"), availability_frame, demand,
                        pd.Series(cap, index=cases), notes=[f"end: {end}"])
+
+
+def take_or_pay_floor(names: pd.Series, net: dict, end: str, plants: pd.DataFrame) -> np.ndarray:
+    """Each plant's take-or-pay floor (0-1 of its capacity): ``build.toml`` [network] rlng_take_or_pay for the
+    plants it names, 0 for the others.
+
+    Why a floor: Pakistan buys LNG under long-term take-or-pay contracts (Qatar's from 2016, for 15 years), and the
+    government's RLNG plants' gas supply and power purchase agreements pass that on as a minimum off-take (66 % of
+    capacity at first, 33 % since the ECC's decision of 11 Jan 2023; ``facts/network/gas_evidence.csv``). The gas is
+    paid for whether it is burned or not, so the system runs these plants even when cheaper ones stand idle: a pure
+    merit order, which would leave RLNG (the dearest fuel but furnace oil) off all winter, misses it.
+
+    What it does to the surplus: the floor does not add generation, it moves it. The cheaper plants it displaces
+    (local coal and gas, imported coal) stand idle instead, so a new load is served from them, and its cost is
+    theirs, not RLNG's (the RLNG burned at the floor is paid for with or without the new load). Where the floor
+    cannot be absorbed (low demand, a full interface) its output is spilled, and a new load there takes it for no
+    fuel at all, as it does spilled must-run output. And since the RLNG plants stand near Lahore, running them
+    lightens the flows north over the HVDC and the 500 kV lines, leaving room for idle plants in the south.
+    So must-take RLNG is not surplus in itself (it already serves today's load); it makes surplus of the cheaper
+    plants it idles. In Pakistan's model it leaves every zone's surplus (MW) as it was and lowers what serving it
+    costs; the low system, the dearer one, takes the least floor (``TAKE_OR_PAY_FLIP``)."""
+    r, _ = _range(net["rlng_take_or_pay"], "[network] rlng_take_or_pay")
+    if not 0.0 <= r.low <= r.value <= r.high <= 1.0:
+        raise BuildError("build.toml [network] rlng_take_or_pay: the floor is a share of capacity, 0..1, low <= value <= high.")
+    named = list(net["rlng_take_or_pay_plants"])
+    unknown = sorted(set(named) - set(plants["name"]))
+    if unknown:
+        raise BuildError(f"build.toml [network] rlng_take_or_pay_plants: not in power_plants.csv: {unknown}")
+    share = _pick(r, end, flip=TAKE_OR_PAY_FLIP)
+    return np.where(names.isin(named).to_numpy(), share, 0.0)
 
 
 def zone_shares(facts_dir: Path, zoning: Zoning, end: str, relative: float) -> dict[str, float]:

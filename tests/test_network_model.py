@@ -15,6 +15,7 @@ import pytest
 
 pytest.importorskip("pypsa")
 
+from sitefinder.build.backcast import thar_2023  # noqa: E402
 from sitefinder.build.network import zonal_model  # noqa: E402
 from sitefinder.build.zone_surplus import embed_tables  # noqa: E402
 from sitefinder.model.scenario import Scenario  # noqa: E402
@@ -80,6 +81,17 @@ def test_the_government_rlng_plants_carry_their_take_or_pay_floor_and_run_at_it(
     least = (system.availability[bound].clip(upper=g["min_pu"], axis=1) * g["p_nom"]).sum(axis=1)
     assert (answer.dispatch[bound].sum(axis=1) >= least - 0.5).all()
     assert least.min() > 1000  # a third of 3,700 MW runs in every month and hour type
+
+
+def test_the_thar_limit_of_2023_binds_as_the_grid_found_and_todays_does_less(model):
+    # Feb 2023: CPPA-G told NTDC only 1,800 MW of Thar's 2,400 MW could leave over one line (interface_evidence.csv).
+    then, now = thar_2023(model.systems["central"], model.links)
+    assert then.limit_mw == 1800 and now.limit_mw == model.links.loc["thar-south", "value_mw"]
+    assert then.binding_cases > then.cases / 2
+    assert then.flow_max_mw == pytest.approx(1800, abs=0.5)
+    assert then.held_back_mw > now.held_back_mw
+    assert now.binding_cases < then.binding_cases
+    assert "## Thar in 2023" in (DATA / "network.md").read_text(encoding="utf-8")
 
 
 def test_the_backcast_is_no_worse_than_recorded():

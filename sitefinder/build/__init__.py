@@ -21,7 +21,7 @@ import shapely
 
 from sitefinder import __version__
 from sitefinder.build.assumptions import assumption_rows, climate_check_table
-from sitefinder.build.backcast import backcast
+from sitefinder.build.backcast import backcast, thar_2023
 from sitefinder.build.facts import read_outline, read_table
 from sitefinder.build.grid_nodes import build_grid_nodes
 from sitefinder.build.layers import build_cities, build_climate_stations, build_connectivity, build_exclusions
@@ -144,7 +144,8 @@ def _build(facts_dir: Path, out_dir: Path, config_path: Path, cfg: dict,
     backcast_path = out_dir / "backcast.csv"
     write_csv(back, backcast_path)
     network_md = out_dir / "network.md"
-    network_md.write_text(network_markdown(zones, lines, model.zoning.zones, back, ke_import), encoding="utf-8")
+    thar = thar_2023(model.systems["central"], model.links)
+    network_md.write_text(network_markdown(zones, lines, model.zoning.zones, back, ke_import, thar), encoding="utf-8")
     grid_nodes = grid_nodes.join(node_zones(grid_nodes, district_points(facts_dir), model.zoning, facts_dir))
     _write(grid_nodes, out_dir / LAYER_FILES["grid_nodes"], "node_id")
     zone_layer = zones_layer(model.systems["central"], zones)

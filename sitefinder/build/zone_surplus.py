@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sitefinder.build.backcast import TOLERANCE_SHARE_POINTS
+from sitefinder.build.backcast import TOLERANCE_SHARE_POINTS, TharCheck
 from sitefinder.build.network import Zoning
 from sitefinder.model.vocabulary import HOURLY, MONTHLY, SUMMER_MONTHS, WINTER_MONTHS
 from sitefinder.network.solve import Answer, deliverable_surplus
@@ -135,9 +135,11 @@ def _mw(v: float) -> str:
 
 
 def network_markdown(table: pd.DataFrame, lines: gpd.GeoDataFrame, zones: pd.DataFrame, back: pd.DataFrame,
-                     ke_import: dict[str, float]) -> str:
+                     ke_import: dict[str, float], thar: tuple[TharCheck, TharCheck] | None = None) -> str:
     """The model's tables for ``data/pakistan/network.md``: zones, interfaces with limits, sources and modelled
-    flows, and the deliverable surplus by zone, month and hour type (low / central / high) with what binds."""
+    flows, the back-cast (and, with ``thar``, Thar's evacuation at its 2023 limit beside today's,
+    ``backcast.thar_2023``), and the deliverable surplus by zone, month and hour type (low / central / high) with
+    what binds."""
     out = ["# The network model's answer", "",
            "Written by `sitefinder build-data` from `facts/network/` and `build.toml` [network]; do not edit.", "",
            "## Zones", "", "| zone | name | system |", "|---|---|---|"]
@@ -161,6 +163,19 @@ def network_markdown(table: pd.DataFrame, lines: gpd.GeoDataFrame, zones: pd.Dat
             for r in back.itertuples()]
     out += ["", f"K-Electric's import from the grid, December: modelled {_mw(ke_import['ke_import_dec_modelled_mw'])} MW "
             f"on average, published {_mw(ke_import['ke_import_dec_published_mw'])} MW (Dec 2024, NEPRA member's note)."]
+    if thar is not None:
+        then, now = thar
+        out += ["", "## Thar in 2023: does its evacuation limit bind?", "",
+                f"The central model with the Thar-Matiari limit of Feb 2023 ({_mw(then.limit_mw)} MW, one line: the "
+                f"interface's low end), everything else as today. The line is full while cheaper Thar output stands "
+                f"idle and dearer plants run elsewhere in **{then.binding_cases} of {then.cases}** month and hour-type "
+                f"cases: of the {_mw(then.available_max_mw)} MW Thar's plants can give, {_mw(then.held_back_mw)} MW "
+                f"stands idle on average ({_mw(then.held_back_max_mw)} MW at most). At today's central limit "
+                f"({_mw(now.limit_mw)} MW, two lines) it binds in {now.binding_cases} of {now.cases}; the largest "
+                f"flow is {_mw(now.flow_max_mw)} MW, and what stands idle then ({_mw(now.held_back_mw)} MW on average) "
+                "is left idle by the merit order, not by the line. "
+                "The grid found the same in Feb 2023: CPPA-G told NTDC that only 1,800 MW of Thar's 2,400 MW could "
+                "be evacuated (Profit, 24 Feb 2023; `facts/network/interface_evidence.csv`)."]
     out += ["", "## Deliverable surplus by zone, month and hour type", "",
             "MW of extra load the zone can take: central (low-high). What binds and the average cost of the "
             "generation that serves it (PKR/kWh) are the central model's.", "",

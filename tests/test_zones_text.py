@@ -27,6 +27,7 @@ def test_mw_range_reads_as_central_and_range() -> None:
     assert zt.mw_range({"value": 1234.4, "low": 800.0, "high": 1500.2}) == "1,234 (800-1,500)"
     assert zt.mw_range({"value": 12.0, "low": None, "high": 30.0}) == "12"
     assert zt.mw_range({"value": None, "low": 1.0, "high": 2.0}) == "unknown"
+    assert zt.mw_range({"value": -50.0, "low": -200.0, "high": 10.0}) == "-50 (-200 to 10)"
 
 
 def test_cost_is_marked_as_an_estimate() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from sitefinder.measure.surplus import ZONE
-from sitefinder.model.ranges import finite, format_estimate, number_text, text_or
+from sitefinder.model.ranges import finite, format_estimate, number_text, ranged_text, text_or
 from sitefinder.model.vocabulary import HOURLY, MONTH_NAMES
 from sitefinder.network.system import HOUR_TYPE_WORDS
 
@@ -68,7 +68,9 @@ def mw_range(cell: dict[str, float | None]) -> str:
     v, lo, hi = cell["value"], cell["low"], cell["high"]
     if v is None:
         return "unknown"
-    return f"{v:,.0f}" + (f" ({lo:,.0f}-{hi:,.0f})" if lo is not None and hi is not None else "")
+    if lo is None or hi is None:
+        return f"{v:,.0f}"
+    return f"{v:,.0f} ({lo:,.0f} to {hi:,.0f})" if min(lo, hi) < 0 else f"{v:,.0f} ({lo:,.0f}-{hi:,.0f})"
 
 
 def cost_text(cost: Any) -> str:
@@ -88,6 +90,21 @@ def network_rows(n: dict[str, Any]) -> list[tuple[str, str]]:
             (f"What limits its {n['season']} surplus", str(n["binding"])),
             ("Cost of serving it", cost_text(n.get("cost_pkr_per_kwh"))),
             ("Grid node's zone", n.get("node_zone_basis") or "not stated")]
+
+
+def site_surplus_rows(r: Any) -> list[tuple[str, str]]:
+    """A ranked site's rows on its surplus (``r``: a shortlist row): the supply region, the network zone it draws on
+    (its grid node's), the zone's deliverable surplus in the profile's season with its range, what limits it and the
+    cost of serving it."""
+    zone = _str(r.get("zone"))
+    return [
+        ("Supply region", str(text_or(r.get("region"), "—"))),
+        ("Network zone", zone_title({"zone": zone, "name": _str(r.get("surplus_area_name"))}) if zone is not None
+         else "none: the region's own figures"),
+        ("Surplus" + (" (the zone's, deliverable)" if zone is not None else ""), ranged_text(r, "region_surplus_mw", "MW")),
+        ("What limits it", str(text_or(r.get("surplus_binding"), "not stated"))),
+        ("Cost of serving it", cost_text(r.get("surplus_cost_pkr_per_kwh"))),
+    ]
 
 
 def month_hour_table(n: dict[str, Any]) -> list[dict[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 from dataclasses import dataclass
@@ -18,11 +19,13 @@ from sitefinder.model.scenario import Scenario
 from sitefinder.rank.shortlist import Shortlist, make_shortlist
 from sitefinder.rank.study import Study
 from sitefinder.report.colors import HEAT_RAMP, SCORE_RAMP, ramp_rgb
+from sitefinder.report.zones import interface_label
 from webapp import mapview
 from webapp import raster as rasters
 
 ASSET_BASE = "/app/static/leaflet"
-LAYER_NAMES = ("Supply regions", "Grid nodes", "Exclusion zones", "Connectivity", "Ranked sites")
+LAYER_NAMES = ("Supply regions", "Grid nodes", "Exclusion zones", "Connectivity", "Ranked sites",
+               "Network zones and interfaces")
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(2)>"
 PAYLOAD = f"Evil {SCRIPT} {IMG} & co"
@@ -147,8 +150,9 @@ def _poison(frame: gpd.GeoDataFrame, column: str, rows: int = 1) -> gpd.GeoDataF
 
 
 POISONED_LAYERS = [("grid_nodes", "name"), ("supply_regions", "name"), ("exclusions", "reason"),
-                   ("exclusions", "name"), ("connectivity", "name")]
-POISONED_SHORTLIST = ["grid_node", "region", "district", "data_gaps"]
+                   ("exclusions", "name"), ("connectivity", "name"), ("supply_regions", "surplus_winter_binding"),
+                   ("zones", "name"), ("zones", "surplus_summer_binding"), ("interfaces", "name"), ("interfaces", "basis")]
+POISONED_SHORTLIST = ["grid_node", "region", "district", "data_gaps", "surplus_area_name", "surplus_binding"]
 
 
 def assert_only_escaped(html: str, where: str) -> None:
@@ -268,3 +272,92 @@ def test_score_png_from_real_scores(world: World) -> None:
     assert visible.any()
     assert not visible[idx < 0].any()
     assert (visible[idx >= 0] == feasible[idx[idx >= 0]]).all()
+
+
+# ------------------------------------------------------------------------------------------------
+# The network model: zones, interfaces, and the zone a site or region draws on
+
+
+def _features(html: str, marker: str) -> list[str]:
+    """The popup texts (as JavaScript hands them to the page) of the features whose popup contains ``marker``."""
+    seen = unescape_js(html)
+    return [p for p in re.findall(r'"popup": "((?:[^"\\]|\\.)*)"', seen) if marker in p]
+
+
+def test_network_layer_draws_every_interface_with_its_limit_and_flow(world: World, app_html: str) -> None:
+    interfaces = world.dataset["interfaces"]
+    assert world.layers.interfaces is not None and len(world.layers.interfaces) == len(interfaces)
+    assert world.layers.zones is not None and len(world.layers.zones) == len(world.dataset["zones"])
+    labels = re.findall(r"class='sf-ifc'[^>]*>([^<]*)</div>", unescape_js(app_html))
+    assert sorted(labels) == sorted(html.escape(interface_label(r)) for _, r in interfaces.iterrows())
+    hvdc = interfaces[interfaces["interface"] == "hvdc"].iloc[0]
+    flow = max(hvdc["flow_max_forward_mw"], hvdc["flow_max_backward_mw"])
+    assert f"{hvdc['limit_mw']:,.0f} ({hvdc['limit_mw_low']:,.0f}-{hvdc['limit_mw_high']:,.0f}) MW · flow {flow:,.0f}" in labels
+    popups = _features(app_html, "Largest modelled flow")
+    assert len(popups) == len(interfaces)
+    hvdc_popup = next(p for p in popups if html.escape(hvdc["name"]) in p)
+    assert f"{hvdc['flow_max_forward_mw']:,.0f} MW south -&gt; central_punjab" in hvdc_popup
+    assert f"in {hvdc['hours_at_limit_share']:.0%} of the modelled cases" in hvdc_popup
+
+
+def test_network_layer_is_off_until_asked_for(app_html: str) -> None:
+    name = next(n for n in overlay_names(app_html) if n.startswith("Network zones and interfaces"))
+    group = re.search(r'"' + re.escape(name) + r'"\s*:\s*(\w+)', app_html)
+    assert group, name
+    assert not re.search(re.escape(group.group(1)) + r"\.addTo\(", app_html), "the network layer is drawn at first"
+    legend = re.search(r'<details id="sf-legend".*?</details>', app_html, re.S)
+    assert legend and "Network zones" in legend.group(0) and "limit estimated" in legend.group(0)
+
+
+def test_zone_popups_give_both_seasons_with_range_binding_and_cost(world: World, app_html: str) -> None:
+    zones = world.dataset["zones"]
+    popups = _features(app_html, ": network zone</b>")
+    assert len(popups) == len(zones)
+    ke = zones[zones["zone"] == "ke"].iloc[0]
+    text = next(p for p in popups if "[ke]" in p)
+    for season in ("winter", "summer"):
+        col = f"surplus_{season}_mw"
+        assert f"{ke[col]:,.0f} MW (estimate, {ke[col + '_low']:,.0f}-{ke[col + '_high']:,.0f})" in text
+        assert html.escape(ke[f"surplus_{season}_binding"]) in text
+        assert f"about {ke[f'surplus_{season}_cost_pkr_per_kwh']:.1f} PKR/kWh (estimate" in text
+
+
+def test_region_popups_name_their_zone_and_its_surplus(world: World, app_html: str) -> None:
+    regions = world.dataset["supply_regions"]
+    names = dict(zip(world.dataset["zones"]["zone"], world.dataset["zones"]["name"]))
+    popups = _features(app_html, "supply region</b>")
+    assert len(popups) == len(regions)
+    for _, r in regions.iterrows():
+        text = next(p for p in popups if f"<b>{html.escape(r['name'])} supply region</b>" in p)
+        if isinstance(r["zone"], str):
+            assert f"<th>Network zone</th><td>{html.escape(names[r['zone']])} [{r['zone']}]</td>" in text
+            assert f"<th>Winter surplus (its zone&#x27;s, deliverable)</th><td>{r['surplus_winter_mw']:,.0f} MW" in text
+            assert html.escape(r["surplus_winter_binding"]) in text
+        else:
+            assert "none: the region&#x27;s own figures" in text
+
+
+def test_site_popups_give_zone_surplus_binding_and_price(world: World, app_html: str) -> None:
+    table = world.short.table
+    popups = _features(app_html, "<th>What limits it</th>")
+    assert len(popups) == len(table)
+    for _, r in table.iterrows():
+        text = next(p for p in popups if f"<b>#{int(r['rank'])}: score" in p)
+        assert f"<th>Network zone</th><td>{html.escape(r['surplus_area_name'])} [{r['zone']}]</td>" in text
+        assert (f"<th>Surplus (the zone&#x27;s, deliverable)</th><td>{r['region_surplus_mw']:,.0f} MW (estimate, "
+                f"{r['region_surplus_mw_low']:,.0f}-{r['region_surplus_mw_high']:,.0f})</td>") in text
+        assert f"<th>What limits it</th><td>{html.escape(r['surplus_binding'])}</td>" in text
+        assert f"about {r['surplus_cost_pkr_per_kwh']:.1f} PKR/kWh (estimate" in text
+
+
+def test_a_dataset_without_zones_or_interfaces_still_draws(world: World) -> None:
+    layers = {k: v for k, v in world.dataset.layers.items() if k not in ("zones", "interfaces")}
+    plain = Dataset(world.dataset.name, layers, version="no-network")
+    display = mapview.prepare_layers(plain)
+    assert display.zones is None and display.interfaces is None
+    page = mapview.map_html(full_map(world, layers=display))
+    assert not any(n.startswith("Network zones") for n in overlay_names(page))
+    assert "sf-ifc" not in page and "Network zones" not in page
+    only_zones = mapview.prepare_layers(plain.with_layer("zones", world.dataset["zones"]))
+    assert only_zones.interfaces is None and only_zones.zones is not None
+    assert any(n.startswith("Network zones") for n in overlay_names(mapview.map_html(full_map(world, layers=only_zones))))

@@ -27,10 +27,23 @@ from numpy.typing import NDArray
 
 from sitefinder.data.dataset import Dataset
 from sitefinder.measure.criteria import connectivity_exists
-from sitefinder.model.ranges import number_text, ranged_text, text_or
+from sitefinder.model.ranges import number_text, text_or
 from sitefinder.report.colors import HEAT_RAMP, SCORE_RAMP, SURPLUS_RAMP, css_gradient, ramp_hex
+from sitefinder.report.zones import interface_label, zone_names
 from sitefinder.robustness.run import ROBUST_SHARE
-from webapp.popups import POPUP_CSS, esc, popup_html, robust_text, share_text, site_popup, sources_text
+from webapp.popups import (
+    POPUP_CSS,
+    esc,
+    interface_popup,
+    interface_tooltip,
+    popup_html,
+    region_popup,
+    robust_text,
+    site_popup,
+    sources_text,
+    zone_popup,
+    zone_tooltip,
+)
 
 VOLTAGE_COLOURS = {765: "#54278f", 500: "#cb181d", 220: "#fd8d3c"}
 UNKNOWN_VOLTAGE_COLOUR = "#525252"
@@ -68,6 +81,8 @@ class DisplayLayers:
     nodes: pd.DataFrame
     connectivity: pd.DataFrame
     bounds: tuple[float, float, float, float]
+    zones: pd.DataFrame | None = None  # the network model's zones (points), None without a zones layer
+    interfaces: gpd.GeoDataFrame | None = None  # the interfaces between them (lines), None without that layer
     geojson: dict[str, dict[str, Any]] = field(default_factory=dict)  # GeoJSON made once per key (season, ...)
 
     def feature_collection(self, key: str, make: Callable[[], gpd.GeoDataFrame]) -> dict[str, Any]:
@@ -88,21 +103,10 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
     outline_geom = _round_geoms(np.asarray(study.geometry.array))
     outline = gpd.GeoDataFrame(geometry=list(outline_geom), crs=4326).__geo_interface__
 
+    names = zone_names(dataset.get("zones"))
     reg = dataset["supply_regions"].copy()
     reg["geometry"] = _round_geoms(np.asarray(reg.geometry.array))
-    reg["popup"] = [
-        popup_html(f"{r['name']} supply region", [
-            ("Full name", text_or(r.get("full_name"), r["name"])),
-            ("On national grid", "yes" if r["on_national_grid"] else "NO: not connected"),
-            ("Winter surplus", ranged_text(r, "surplus_winter_mw", "MW", unknown="not applicable")),
-            ("Summer surplus", ranged_text(r, "surplus_summer_mw", "MW", unknown="not applicable")),
-            ("Generation, winter", ranged_text(r, "generation_winter_mw", "MW", unknown="not applicable")),
-            ("Generation, summer", ranged_text(r, "generation_summer_mw", "MW", unknown="not applicable")),
-            ("Share of national demand", share_text(r)),
-            ("Demand basis", text_or(r.get("demand_basis"), "not stated")),
-            ("Boundary", text_or(r.get("boundary"), "as supplied")),
-            ("Source", sources_text(r.get("source"))),
-        ], note=str(text_or(r.get("surplus_basis"), ""))) for _, r in reg.iterrows()]
+    reg["popup"] = [region_popup(r, names) for _, r in reg.iterrows()]
     exc = dataset["exclusions"].copy()
     exc["geometry"] = _round_geoms(np.asarray(exc.geometry.array))
     exc["popup"] = [popup_html(str(text_or(r.get("name"), r["zone_id"])), [
@@ -144,7 +148,75 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
                                               ("Source", sources_text(r.get("source")))]) for (_, r), ok in zip(cn.iterrows(), exists)],
     })
     b = study.total_bounds
-    return DisplayLayers(outline, reg, exc, nodes, conn, (float(b[0]), float(b[1]), float(b[2]), float(b[3])))
+    return DisplayLayers(outline, reg, exc, nodes, conn, (float(b[0]), float(b[1]), float(b[2]), float(b[3])),
+                         zones=_zone_points(dataset.get("zones")),
+                         interfaces=_interface_lines(dataset.get("interfaces"), names))
+
+
+def _zone_points(zones: gpd.GeoDataFrame | None) -> pd.DataFrame | None:
+    """The zones layer as points with their popups and tooltips; None without a zones layer."""
+    if zones is None or not len(zones):
+        return None
+    where = zones.geometry.representative_point()
+    return pd.DataFrame({"lon": where.x.round(5), "lat": where.y.round(5),
+                         "popup": [zone_popup(r) for _, r in zones.iterrows()],
+                         "tip": [zone_tooltip(r) for _, r in zones.iterrows()]})
+
+
+def _interface_lines(interfaces: gpd.GeoDataFrame | None, names: dict[str, str]) -> gpd.GeoDataFrame | None:
+    """The interfaces layer as rounded lines with their popups, tooltips, labels (limit with range and modelled
+    flow, plain text) and the label's point halfway along; None without an interfaces layer."""
+    if interfaces is None or not len(interfaces):
+        return None
+    geoms = shapely.set_precision(np.asarray(interfaces.geometry.array), 10 ** -DISPLAY_DIGITS)
+    mid = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
+    limit = interfaces["limit_mw"].to_numpy(float)
+    top = float(np.nanmax(limit)) if np.isfinite(limit).any() else 1.0
+    return gpd.GeoDataFrame({
+        "popup": [interface_popup(r, names) for _, r in interfaces.iterrows()],
+        "tip": [interface_tooltip(r) for _, r in interfaces.iterrows()],
+        "label": [interface_label(r) for _, r in interfaces.iterrows()],
+        "label_lon": shapely.get_x(mid).round(5), "label_lat": shapely.get_y(mid).round(5),
+        "weight": np.where(np.isfinite(limit), 2.0 + 5.0 * np.clip(limit, 0, None) / max(top, 1.0), 2.0).round(1),
+        "dash": ["6 4" if "estimate" in str(text_or(k, "")).lower() else "" for k in
+                 (interfaces["kind"] if "kind" in interfaces else [None] * len(interfaces))],
+    }, geometry=list(geoms), crs=4326)
+
+
+NETWORK_LAYER = "Network zones and interfaces (limit MW, low-high · modelled flow)"
+NETWORK_COLOUR = "#6a3d9a"
+
+
+def network_group(layers: DisplayLayers, *, show: bool = False) -> folium.FeatureGroup | None:
+    """The network model's layer: each interface as a line between its zones' points (wider for a higher limit,
+    dashed where the limit is estimated), labelled with its limit (low-high) and the largest modelled flow, and each
+    zone as a point whose popup gives its winter and summer deliverable surplus and what limits it. None where the
+    dataset has neither layer."""
+    if layers.zones is None and layers.interfaces is None:
+        return None
+    group = folium.FeatureGroup(name=NETWORK_LAYER, show=show)
+    lines = layers.interfaces
+    if lines is not None:
+        fc = layers.feature_collection("interfaces", lambda: lines[["popup", "tip", "weight", "dash", "geometry"]])
+        folium.GeoJson(fc, style_function=lambda f: {"color": NETWORK_COLOUR, "weight": f["properties"]["weight"],
+                                                     "dashArray": f["properties"]["dash"] or None, "opacity": 0.85},
+                       popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+                       tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(group)
+        for label, lon, lat in zip(lines["label"], lines["label_lon"], lines["label_lat"]):
+            folium.Marker([float(lat), float(lon)], icon=folium.DivIcon(
+                html=f"<div class='sf-ifc' style='background:rgba(255,255,255,.9);border:1px solid {NETWORK_COLOUR};"
+                     f"border-radius:4px;color:{NETWORK_COLOUR};font:bold 10px sans-serif;padding:0 3px;"
+                     f"transform:translate(-50%,-50%);display:inline-block;white-space:nowrap'>{esc(label)}</div>",
+                icon_size=(0, 0))).add_to(group)
+    zones = layers.zones
+    if zones is not None:
+        folium.GeoJson(_points_fc(zones, {"popup": zones["popup"], "tip": zones["tip"]}),
+                       marker=folium.CircleMarker(radius=7, fill=True),
+                       style_function=lambda _f: {"color": "#ffffff", "weight": 2, "fillColor": NETWORK_COLOUR,
+                                                  "fillOpacity": 1.0},
+                       popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+                       tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(group)
+    return group
 
 
 # ------------------------------------------------------------------------------------------------
@@ -195,8 +267,9 @@ class Legend(MacroElement):
 
 
 def legend_html(season: str, score_range: tuple[float, float], climate_label: str, climate_range: tuple[float, float],
-                surplus_range: tuple[float, float]) -> str:
-    """The legend's HTML: score, surplus and climate ramps and the node voltages (all text escaped)."""
+                surplus_range: tuple[float, float], *, network: bool = False) -> str:
+    """The legend's HTML: score, surplus and climate ramps, the node voltages and, with ``network``, the network
+    zones and interfaces (all text escaped)."""
     sw = "display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:4px;vertical-align:middle"
     bar = "display:block;height:6px;border-radius:2px;margin:1px 0"
     rows = [
@@ -218,6 +291,14 @@ def legend_html(season: str, score_range: tuple[float, float], climate_label: st
         f"(<span style='{sw};background:#fff;border:2px solid #2171b5'></span>planned, not scored)",
         "<span style='display:inline-block;width:12px;height:8px;background:#999;opacity:.6;margin-right:4px'></span>exclusion zone",
     ]
+    if network:
+        line = f"display:inline-block;width:14px;vertical-align:middle;margin-right:4px;border-top:3px {{}} {NETWORK_COLOUR}"
+        rows += [
+            "<b>Network zones</b> (layer off at first)",
+            f"<span style='{sw};background:{NETWORK_COLOUR};border:1px solid #fff'></span>zone: deliverable surplus (estimate)",
+            f"<span style='{line.format('solid')}'></span>interface: limit MW (low-high) · largest modelled flow",
+            f"<span style='{line.format('dashed')}'></span>limit estimated, not published",
+        ]
     return "<br>".join(rows)
 
 
@@ -269,7 +350,9 @@ def base_map(
     surplus_range = (-lim, lim)
     reg_fc = layers.feature_collection(f"regions:{season}", lambda: reg.assign(
         fill=[ramp_hex(v, -lim, lim, SURPLUS_RAMP) if np.isfinite(v) else "#bdbdbd" for v in values],
-        tip=[esc(f"{n}: {number_text(v, ',.0f', 'MW', 'not on the national grid')}") for n, v in zip(reg["name"], values)])[
+        tip=[esc(f"{n}: {number_text(v, ',.0f', 'MW', 'not on the national grid')}"
+                 + (f" (zone {z})" if isinstance(text_or(z, None), str) else ""))
+             for n, v, z in zip(reg["name"], values, reg["zone"] if "zone" in reg else [None] * len(reg))])[
         ["tip", "popup", "fill", "geometry"]])
     folium.GeoJson(reg_fc, name=f"Supply regions: {season.replace('_', '-')} surplus (estimate)",
                    style_function=lambda f: {"color": "#555", "weight": 1, "fillColor": f["properties"]["fill"], "fillOpacity": 0.35},
@@ -285,6 +368,10 @@ def base_map(
     folium.GeoJson(exc, name="Exclusion zones (approximate)", show=True,
                    style_function=lambda f: {"color": "#636363", "weight": 0.5, "fillColor": "#969696", "fillOpacity": 0.55},
                    popup=folium.GeoJsonPopup(fields=["popup"], labels=False)).add_to(m)
+
+    network = network_group(layers)
+    if network is not None:
+        network.add_to(m)
 
     nodes = layers.nodes
     planned = nodes["status"].isin(["planned", "under_construction"]).to_numpy()
@@ -316,7 +403,8 @@ def base_map(
                    popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
                    tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(m)
 
-    m.get_root().add_child(Legend(legend_html(season, score_range, climate_label, climate_range, surplus_range)))
+    m.get_root().add_child(Legend(legend_html(season, score_range, climate_label, climate_range, surplus_range,
+                                              network=network is not None)))
     return m
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sitefinder.model.ranges import format_estimate, number_text, ranged_text, text_or
+from sitefinder.report.zones import interface_label, interface_rows, region_zone_rows, site_surplus_rows, zone_rows, zone_tip
 
 
 def esc(value: Any) -> str:
@@ -17,12 +18,6 @@ def esc(value: Any) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "—"
     return html.escape(str(value), quote=True)
-
-
-
-
-
-
 
 
 def share_text(r: Any) -> str:
@@ -60,15 +55,59 @@ def robust_text(r: pd.Series) -> str:
             f"{place(r.get('rank_p95'))} (median {place(r.get('rank_p50'))})")
 
 
+def zone_popup(r: pd.Series) -> str:
+    """The popup of a network zone (a row of the zones layer)."""
+    return popup_html(f"{text_or(r.get('name'), r['zone'])}: network zone", zone_rows(r),
+                      note=str(text_or(r.get("surplus_basis"), "")))
+
+
+def zone_tooltip(r: pd.Series) -> str:
+    """A network zone's tooltip, escaped."""
+    return esc(zone_tip(r))
+
+
+def interface_popup(r: pd.Series, names: dict[str, str]) -> str:
+    """The popup of an interface between two zones (a row of the interfaces layer)."""
+    return popup_html(str(text_or(r.get("name"), r["interface"])), [
+        *interface_rows(r, names), ("Source", sources_text(r.get("source")))])
+
+
+def interface_tooltip(r: pd.Series) -> str:
+    """An interface's tooltip: its name, limit with range and modelled flow, escaped."""
+    return esc(f"{text_or(r.get('name'), r['interface'])}: {interface_label(r)}")
+
+
+def region_popup(r: pd.Series, zone_names: dict[str, str]) -> str:
+    """A supply region's popup: the network zone it belongs to and that zone's deliverable surplus (which the region
+    shows), what limits it and the cost, then the region's own generation and demand share."""
+    rows = region_zone_rows(r, zone_names)
+    whose = " (its zone's, deliverable)" if isinstance(text_or(r.get("zone"), None), str) else ""
+    return popup_html(f"{r['name']} supply region", [
+        ("Full name", text_or(r.get("full_name"), r["name"])),
+        ("On national grid", "yes" if r["on_national_grid"] else "NO: not connected"),
+        rows[0],
+        ("Winter surplus" + whose, ranged_text(r, "surplus_winter_mw", "MW", unknown="not applicable")),
+        ("Summer surplus" + whose, ranged_text(r, "surplus_summer_mw", "MW", unknown="not applicable")),
+        *rows[1:],
+        ("Generation, winter", ranged_text(r, "generation_winter_mw", "MW", unknown="not applicable")),
+        ("Generation, summer", ranged_text(r, "generation_summer_mw", "MW", unknown="not applicable")),
+        ("Share of national demand", share_text(r)),
+        ("Demand basis", text_or(r.get("demand_basis"), "not stated")),
+        ("Boundary", text_or(r.get("boundary"), "as supplied")),
+        ("Source", sources_text(r.get("source"))),
+    ], note=str(text_or(r.get("surplus_basis"), "")))
+
+
 def site_popup(r: pd.Series) -> str:
-    """The popup of a ranked site: place, score, connection point, region surplus and climate."""
+    """The popup of a ranked site: place, score, connection point, its zone's surplus, what limits it, the cost of
+    serving it, and climate."""
     return popup_html(f"#{int(r['rank'])}: score {float(r['score']):.1f}", [
         ("Place", ", ".join(str(v) for v in (r.get("district"), r.get("province")) if isinstance(v, str)) or r["candidate_id"]),
         ("Connection", f"{text_or(r.get('grid_node'), '—')}"),
         ("Voltage", number_text(r.get("grid_voltage_kv"), ".0f", "kV", "not published")),
         ("Distance to node", ranged_text(r, "grid_distance_km", "km", fmt=".1f", estimate=False)),
         ("Headroom", number_text(r.get("grid_headroom_mw"), ",.0f", "MW", "unknown")),
-        ("Region surplus", f"{ranged_text(r, 'region_surplus_mw', 'MW')} in {text_or(r.get('region'), '—')}"),
+        *site_surplus_rows(r),
         ("Hours above 35 °C", ranged_text(r, "hours_above_35c", "h/yr")),
         ("Cooling degree days", ranged_text(r, "cooling_degree_days", "°C·day")),
         ("Data gaps", text_or(r.get("data_gaps"), "none")),

@@ -58,6 +58,7 @@ LAYER_FILES = {
     "cities": "cities.geojson",
     "districts": "districts.geojson",
     "zones": "zones.geojson",
+    "interfaces": "interfaces.geojson",
 }
 
 
@@ -137,7 +138,7 @@ def _build(facts_dir: Path, out_dir: Path, config_path: Path, cfg: dict,
     zones = zone_table(answers)
     zone_path = out_dir / "zone_surplus.csv"
     write_csv(zones, zone_path)
-    interfaces_path = out_dir / "interfaces.geojson"
+    interfaces_path = out_dir / LAYER_FILES["interfaces"]
     lines = interface_lines(model.systems["central"], model.links, answers["central"])
     _write(lines, interfaces_path, "interface")
     back, ke_import = backcast(facts_dir, model.systems["central"], answers["central"])
@@ -186,7 +187,7 @@ def _build(facts_dir: Path, out_dir: Path, config_path: Path, cfg: dict,
     _write(build_cities(cities, cfg["connectivity"]), out_dir / LAYER_FILES["cities"], "name")
 
     written = [out_dir / f for f in LAYER_FILES.values()] + [surface_path, plants_path, loo_path, zone_path,
-                                                             interfaces_path, backcast_path, network_md]
+                                                             backcast_path, network_md]
     manifest = out_dir / "dataset.toml"
     manifest.write_text(_manifest(facts_dir, config_path, written, unmapped, cells.resolution, settings, loo_summary,
                                   assumption_rows(cfg)), encoding="utf-8")

@@ -21,6 +21,7 @@ from sitefinder.model.vocabulary import HOURLY, MONTHLY, NODE_STATUSES, TMAX_COL
 DType = Literal["str", "float", "bool", "category"]
 POINT = ("Point",)
 POLYGONAL = ("Polygon", "MultiPolygon")
+LINEAR = ("LineString", "MultiLineString")
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,34 @@ SCHEMAS: dict[str, LayerSchema] = {
             ),
             required_layer=False,
             id_column="zone",
+        ),
+        LayerSchema(
+            "interfaces", "Network interfaces",
+            "The transfer limits between the zones of the network model, each drawn as a line between its zones' "
+            "points (a picture, not a route), with the largest flow the model sends over it. Shown on the map; "
+            "the zones layer's surplus already allows for them.", LINEAR,
+            (
+                Column("interface", "str", "Unique identifier of the interface", unique=True),
+                Column("name", "str", "Interface name"),
+                Column("zone_from", "str", "The zone at the line's start (the zones layer's id)"),
+                Column("zone_to", "str", "The zone at the line's end (the zones layer's id)"),
+                Column("limit_mw", "float", "Most power the interface carries, either way", unit="MW", min=0,
+                       max=100_000),
+                *(Column(f"limit_mw_{end}", "float", f"{'Low' if end == 'low' else 'High'} end of the limit's range",
+                         unit="MW", required=False, nullable=True, min=0, max=100_000) for end in ("low", "high")),
+                Column("kind", "str", "How the limit is known, e.g. published or estimate", required=False,
+                       nullable=True),
+                Column("basis", "str", "How the limit and its range were obtained", required=False, nullable=True),
+                Column("source", "str", "Where the limit comes from", required=False, nullable=True),
+                Column("flow_max_forward_mw", "float", "Largest flow from zone_from to zone_to in the central model",
+                       unit="MW", required=False, nullable=True, min=0, max=100_000),
+                Column("flow_max_backward_mw", "float", "Largest flow from zone_to to zone_from in the central model",
+                       unit="MW", required=False, nullable=True, min=0, max=100_000),
+                Column("hours_at_limit_share", "float", "Share of the central model's cases (month x hour type) in "
+                       "which the flow is at the limit", required=False, nullable=True, min=0, max=1),
+            ),
+            required_layer=False,
+            id_column="interface",
         ),
     )
 }

@@ -388,7 +388,9 @@ def combine(site: pd.DataFrame, grid: pd.DataFrame, season: str, areas: pd.DataF
     matrix = pd.concat([site.reset_index(drop=True), grid.reset_index(drop=True)], axis=1)
     if areas is not None:
         matrix = with_areas(matrix, areas, season)
-    matrix["region_surplus_mw"] = region_surplus(site, season)
-    matrix["region_surplus_mw_low"], matrix["region_surplus_mw_high"] = region_surplus_range(site, season)
+    # the area's seasons where there are areas (with_areas put them in the matrix), so that the scored surplus is the
+    # zone's that the site's binding, cost and months come from, also where its node's zone is not its region's
+    matrix["region_surplus_mw"] = region_surplus(matrix, season)
+    matrix["region_surplus_mw_low"], matrix["region_surplus_mw_high"] = region_surplus_range(matrix, season)
     matrix.attrs["season"] = season
     return matrix

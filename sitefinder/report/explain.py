@@ -28,8 +28,9 @@ from sitefinder.measure.geodesy import geodesic_km
 from sitefinder.measure.surplus import ZONE, surplus_areas
 from sitefinder.model.profiles import Profile
 from sitefinder.model.ranges import finite, format_estimate, high, low
-from sitefinder.model.vocabulary import CRITERIA, HOURLY, METRIC_COLUMNS, MONTH_NAMES
+from sitefinder.model.vocabulary import CRITERIA, METRIC_COLUMNS
 from sitefinder.rank.scoring import ScoreResult, reason_text, score
+from sitefinder.report.zones import network_lines, site_network
 
 EXTRA_UNITS = {"elevation_m": ("m", "Ground elevation"), "surplus_winter_mw": ("MW", "Region surplus, winter"),
                "surplus_summer_mw": ("MW", "Region surplus, summer"), "annual_mean_temp_c": ("°C", "Annual mean temperature"),
@@ -110,19 +111,7 @@ class Explanation:
             lines.append(f"not eligible: it breaks {sum(not c.passed for c in self.constraints)} rule(s) below "
                          f"(it would score {self.score_if_allowed:.1f} if allowed)")
         if self.network:
-            n = self.network
-            cost = n.get("cost_pkr_per_kwh")
-            lines += ["", f"network zone: {n['zone']}" + (f" ({n['name']})" if n.get("name") else "")
-                      + f"; its surplus in the {n['season']} is limited by {n['binding']}"
-                      + (f"; serving it costs about {cost:.1f} PKR/kWh (estimate, the central model's generation cost)"
-                         if isinstance(cost, (int, float)) and math.isfinite(cost) else "")]
-            if n.get("node_zone_basis"):
-                lines.append(f"  the grid node's zone: {n['node_zone_basis']}")
-            if n.get("by_month"):
-                lines.append("  deliverable surplus, MW (estimate: central, low-high):")
-                lines.append("  " + f"{'':<5}" + "".join(f"{h:>22}" for h in HOURLY))
-                for row in n["by_month"]:
-                    lines.append("  " + f"{row['month']:<5}" + "".join(f"{_mw_range(row[h]):>22}" for h in HOURLY))
+            lines += ["", *network_lines(self.network)]
         lines += ["", "constraints:"]
         for c in self.constraints:
             lines.append(f"  [{'pass' if c.passed else 'FAIL'}] {c.label}" + ("" if c.passed else f": {c.detail}"))
@@ -309,36 +298,7 @@ def explain_point(dataset: Dataset, lon: float, lat: float, profile: Profile, *,
         province=_str(m.get("province")), values=values, constraints=verdicts,
         score=float(result.score[0]) if feasible else None, score_if_allowed=total,
         rank=rank if feasible else None, cell=cell, nearest_nodes=nearest_nodes(dataset, lon, lat, profile, nodes_shown),
-        data_gaps=result.gaps(0), network=_network(area_row if zoned else None, profile.season, node_row))
-
-
-def _mw_range(cell: dict[str, float | None]) -> str:
-    """``1,234 (800-1,500)`` MW; ``unknown`` for no value, no brackets for no range."""
-    v, lo, hi = cell["value"], cell["low"], cell["high"]
-    if v is None:
-        return "unknown"
-    return f"{v:,.0f}" + (f" ({lo:,.0f}-{hi:,.0f})" if lo is not None and hi is not None else "")
-
-
-def _network(zone: pd.Series | None, season: str, node: pd.Series | None) -> dict[str, Any] | None:
-    """The site's network zone (its grid node's), how the node's zone was found, what limits the zone's surplus in
-    the profile's season (year-round: the leaner season), the cost of serving it (PKR/kWh) and the surplus by month
-    and hour type with its range (MW), from the zones layer; None where the site is in no zone."""
-    if zone is None or not isinstance(zone.get("zone"), str):
-        return None
-    seasons = ["winter", "summer"] if season == "year_round" else [season]
-    have = [s for s in seasons if isinstance(zone.get(f"surplus_{s}_binding"), str)]
-    lean = min(have, key=lambda s: finite(zone.get(f"surplus_{s}_mw")) or 0.0) if have else seasons[0]
-    by_month = [{"month": MONTH_NAMES[k], **{h: {"value": finite(zone.get(col)), "low": finite(zone.get(col + "_low")),
-                                                 "high": finite(zone.get(col + "_high"))}
-                                             for h, cols in HOURLY.items() for col in (cols[k],)}}
-                for k in range(12)]
-    return {"zone": zone["zone"], "name": _str(zone.get("name")), "season": lean,
-            "binding": _str(zone.get(f"surplus_{lean}_binding")) or "not stated",
-            "cost_pkr_per_kwh": finite(zone.get(f"surplus_{lean}_cost_pkr_per_kwh")),
-            "node_zone_basis": _str(node.get("zone_basis")) if node is not None else None,
-            "by_month": by_month if any(v["value"] is not None for r in by_month for v in r.values()
-                                        if isinstance(v, dict)) else []}
+        data_gaps=result.gaps(0), network=site_network(area_row if zoned else None, profile.season, node_row))
 
 
 def _why_not(con: Any, matrix: pd.DataFrame, params: dict[str, float]) -> str:

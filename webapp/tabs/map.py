@@ -19,7 +19,7 @@ from webapp import caches, foliummap, mapview, state
 from webapp.caches import CLIMATE_METRICS
 from webapp.downloads import download_row
 from webapp.page import Page, focus_on
-from webapp.tabs.site_card import site_card, why_not_here
+from webapp.tabs.site_card import month_table, site_card, why_not_here
 from webapp.text import md_escape
 
 ASSET_BASE = "/app/static/leaflet"  # Streamlit serves ./static/ here (server.enableStaticServing)
@@ -32,17 +32,22 @@ def map_tab(page: Page, pinned: Shortlist | None, static: Path) -> None:
     col_map, col_card = st.columns([2, 1], gap="medium")
     with col_map:
         out = _map(page, pinned, static)
+        under_map = st.container(key="zone_months")  # the card's zone by month, where there is room for a table
     _follow_click(page, out)
+    network = None
     with col_card:
         at = state.EXPLAIN_AT.get()
         if at:
             ranking = RankLookup(page.study.candidates, page.short.result) if page.study.candidates.kind == "h3" else None
             try:
-                why_not_here(explain_point(page.dataset, at[0], at[1], page.profile, ranking=ranking))
+                network = why_not_here(explain_point(page.dataset, at[0], at[1], page.profile, ranking=ranking))
             except SitefinderError as exc:
                 st.error(md_escape(f"Could not explain this place. {exc}"))
         else:
-            site_card(page.short, state.FOCUS.get(), page.profile, page.robust)
+            network = site_card(page.short, state.FOCUS.get(), page.profile, page.robust, areas=page.study.areas,
+                                nodes=page.dataset["grid_nodes"])
+    with under_map:
+        month_table(network)
     ranked_table(page)
 
 

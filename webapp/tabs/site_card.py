@@ -3,6 +3,8 @@ climate, land, costs, gaps), or "Why not here?" for a place that is not shortlis
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -13,19 +15,24 @@ from sitefinder.model.ranges import format_estimate, number_text, ranged_text, t
 from sitefinder.model.vocabulary import CRITERIA, SEASON_LABELS
 from sitefinder.rank.shortlist import Shortlist
 from sitefinder.report.explain import Explanation
+from sitefinder.report.zones import month_hour_table, network_of, network_rows, source_text, zone_title
 from sitefinder.robustness.run import ROBUST_SHARE, ROBUST_WORDS, RobustRun
 from webapp import state
 from webapp.text import md_escape, place_of, place_text
 
 
-def site_card(short: Shortlist, cid: str | None, prof: Profile, robust: RobustRun | None = None) -> None:
-    """The card of one shortlisted site."""
+def site_card(short: Shortlist, cid: str | None, prof: Profile, robust: RobustRun | None = None, *,
+              areas: pd.DataFrame | None = None, nodes: pd.DataFrame | None = None) -> dict[str, Any] | None:
+    """The card of one shortlisted site; with ``areas`` (the study's surplus areas) and ``nodes`` (the grid nodes
+    layer), its network zone too. Returns the zone (``report.zones.site_network``) for ``month_table``."""
     t = short.table
     row = t[t["candidate_id"] == cid]
     if row.empty:
         st.info("Select a site in the table or click one on the map to see why it ranks where it does.")
-        return
+        return None
     r = row.iloc[0]
+    network = network_of(areas, nodes, r.get("surplus_area"), r.get("grid_node_id"), prof.season) \
+        if areas is not None else None
     st.markdown(f"### #{int(r['rank'])} · {md_escape(place_of(r))}")
     c1, c2, c3 = st.columns(3)
     c1.metric("Score", f"{r['score']:.1f}", help="Weighted sum, 0-100")
@@ -47,6 +54,7 @@ def site_card(short: Shortlist, cid: str | None, prof: Profile, robust: RobustRu
         number_text(r["grid_headroom_mw"], ",.0f", "MW", "unknown (not published)"),
         str(text_or(r.get("grid_location_precision"), "—"))]},
         index=["Node", "Voltage", "Distance", "Headroom", "Node location"]))
+    network_section(network)
     st.markdown("**Region, climate and land**")
     place = _place_rows(r, prof)
     st.table(pd.DataFrame({"": list(place.values())}, index=list(place.keys())))
@@ -58,6 +66,7 @@ def site_card(short: Shortlist, cid: str | None, prof: Profile, robust: RobustRu
     if gaps:
         st.warning(md_escape(f"Data gaps: {gaps}. Unknown values count as neutral (0.5) and are not zero."))
     st.caption(md_escape(f"Location {r['lat']:.4f}° N, {r['lon']:.4f}° E · site {cid}"))
+    return network
 
 
 def _robustness(robust: RobustRun, rows: np.ndarray, shortlisted: int) -> None:
@@ -78,10 +87,38 @@ def _robustness(robust: RobustRun, rows: np.ndarray, shortlisted: int) -> None:
                          f"constraints in {one['p_feasible']:.0%} of the {draws:,} draws."))
 
 
+def network_section(n: dict[str, Any] | None) -> None:
+    """The site's network zone: what limits its surplus, the cost of serving it (an estimate) and how its grid node's
+    zone was found, with their source; nothing outside every zone. The month table goes under the map
+    (``month_table``), where there is room for it."""
+    if n is None:
+        return
+    st.markdown("**Network zone** (the surplus this site draws on)")
+    rows = network_rows(n)
+    st.table(pd.DataFrame({"": [v for _, v in rows]}, index=[k for k, _ in rows]))
+    if n.get("by_month"):
+        st.caption("By month and hour type: under the map.")
+    st.caption(md_escape(f"Source: {source_text(n)}"))
+
+
+def month_table(n: dict[str, Any] | None) -> None:
+    """The zone's deliverable surplus by month and hour type with the range (MW), or nothing."""
+    table = month_hour_table(n) if n is not None else []
+    if n is None or not table:
+        return
+    st.markdown(f"**Deliverable surplus of the network zone {md_escape(zone_title(n))}** by month and hour type "
+                "(MW, estimate: central (low-high))")
+    st.table(pd.DataFrame(table).set_index("month"))
+    st.caption("The least over the hour type's hours, as the network model serves a new load there without shedding "
+               "anyone. The range runs from the model's low to its high end.")
+
+
 def _place_rows(r: pd.Series, prof: Profile) -> dict[str, str]:
     season = SEASON_LABELS.get(prof.season, prof.season)
+    zoned = isinstance(text_or(r.get("zone"), None), str)
     rows = {
-        f"Region surplus, {season.lower()}": f"{ranged_text(r, 'region_surplus_mw', 'MW')} in {r['region']}",
+        "Supply region": str(text_or(r.get("region"), "none")),
+        f"Surplus, {season.lower()}" + (" (its zone's)" if zoned else ""): ranged_text(r, "region_surplus_mw", "MW"),
         "Winter surplus": ranged_text(r, "surplus_winter_mw", "MW"),
         "Summer surplus": ranged_text(r, "surplus_summer_mw", "MW"),
     }
@@ -105,8 +142,9 @@ def _close() -> None:
     state.EXPLAIN_AT.pop()
 
 
-def why_not_here(ex: Explanation) -> None:
-    """"Why not here?" for a clicked place: verdicts, values with ranges and sources, nearest nodes."""
+def why_not_here(ex: Explanation) -> dict[str, Any] | None:
+    """"Why not here?" for a clicked place: verdicts, values with ranges and sources, its network zone, nearest
+    nodes. Returns the zone for ``month_table``."""
     place = ", ".join(p for p in (ex.district, ex.province) if p) or "outside every district"
     st.markdown(f"### Why not here? · {md_escape(place)}")
     st.caption(md_escape(f"{ex.lat:.4f}° N, {ex.lon:.4f}° E · supply region {ex.region or 'none'} · "
@@ -132,6 +170,7 @@ def why_not_here(ex: Explanation) -> None:
             v.value, v.low, v.high, fmt=",.1f" if v.unit in ("°C", "km") else ",.0f", unit=v.unit, estimate=v.estimate)
         rows.append({"value": v.label, "figure": shown, "source": v.source})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    network_section(ex.network)
     if ex.nearest_nodes:
         st.markdown("**Nearest grid nodes this profile may connect to**")
         st.dataframe(pd.DataFrame([{
@@ -143,3 +182,4 @@ def why_not_here(ex: Explanation) -> None:
         } for n in ex.nearest_nodes]), hide_index=True, width="stretch")
     if ex.data_gaps:
         st.warning(md_escape("Unknown here (scored as the profile says, never as zero): " + ", ".join(ex.data_gaps)))
+    return ex.network

@@ -388,7 +388,8 @@ def combine(site: pd.DataFrame, grid: pd.DataFrame, season: str, areas: pd.DataF
     matrix = pd.concat([site.reset_index(drop=True), grid.reset_index(drop=True)], axis=1)
     if areas is not None:
         matrix = with_areas(matrix, areas, season)
-    matrix["region_surplus_mw"] = region_surplus(site, season)
-    matrix["region_surplus_mw_low"], matrix["region_surplus_mw_high"] = region_surplus_range(site, season)
+    # The area's surplus (with_areas put it in the seasonal columns), as the robustness draws and the programme use it.
+    matrix["region_surplus_mw"] = region_surplus(matrix, season)
+    matrix["region_surplus_mw_low"], matrix["region_surplus_mw_high"] = region_surplus_range(matrix, season)
     matrix.attrs["season"] = season
     return matrix

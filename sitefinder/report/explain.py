@@ -112,9 +112,11 @@ class Explanation:
         if self.network:
             n = self.network
             cost = n.get("cost_pkr_per_kwh")
+            unit = n.get("cost_unit") or "PKR/kWh"
             lines += ["", f"network zone: {n['zone']}" + (f" ({n['name']})" if n.get("name") else "")
                       + f"; its surplus in the {n['season']} is limited by {n['binding']}"
-                      + (f"; serving it costs about {cost:.1f} PKR/kWh (estimate, the central model's generation cost)"
+                      + (f"; serving it costs about {cost:.1f} {unit} (estimate, the "
+                         f"{'grid model' if n.get('cost_unit') else 'central model'}'s generation cost)"
                          if isinstance(cost, (int, float)) and math.isfinite(cost) else "")]
             if n.get("node_zone_basis"):
                 lines.append(f"  the grid node's zone: {n['node_zone_basis']}")
@@ -322,7 +324,8 @@ def _mw_range(cell: dict[str, float | None]) -> str:
 
 def _network(zone: pd.Series | None, season: str, node: pd.Series | None) -> dict[str, Any] | None:
     """The site's network zone (its grid node's), how the node's zone was found, what limits the zone's surplus in
-    the profile's season (year-round: the leaner season), the cost of serving it (PKR/kWh) and the surplus by month
+    the profile's season (year-round: the leaner season), the cost of serving it (PKR/kWh, or the ``cost_unit`` of a
+    grid model's zones) and the surplus by month
     and hour type with its range (MW), from the zones layer; None where the site is in no zone."""
     if zone is None or not isinstance(zone.get("zone"), str):
         return None
@@ -336,6 +339,7 @@ def _network(zone: pd.Series | None, season: str, node: pd.Series | None) -> dic
     return {"zone": zone["zone"], "name": _str(zone.get("name")), "season": lean,
             "binding": _str(zone.get(f"surplus_{lean}_binding")) or "not stated",
             "cost_pkr_per_kwh": finite(zone.get(f"surplus_{lean}_cost_pkr_per_kwh")),
+            "cost_unit": _str(zone.get("cost_unit")),  # None: PKR/kWh; a grid model's own currency otherwise
             "node_zone_basis": _str(node.get("zone_basis")) if node is not None else None,
             "by_month": by_month if any(v["value"] is not None for r in by_month for v in r.values()
                                         if isinstance(v, dict)) else []}

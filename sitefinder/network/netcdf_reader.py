@@ -69,31 +69,34 @@ def _limit_self() -> None:
 
 
 def _hdf5_structure(data: bytes) -> None:
-    """Refuse an HDF5 file that would make the library open another file, or that holds too many objects."""
+    """Refuse an HDF5 file that would make the library open another file, or that holds too many objects. (The
+    visits only note what they find: an exception raised inside h5py's callback does not come out cleanly.)"""
     import h5py
 
-    seen = [0]
+    found: list[tuple[str, str]] = []
 
-    def visit(name: str, link: Any) -> None:
-        seen[0] += 1
-        if seen[0] > MAX_OBJECTS:
-            raise Refusal(f"holds more than {MAX_OBJECTS:,} objects; a PyPSA network holds a few hundred.",
-                          "Check that this is a PyPSA network saved with Network.export_to_netcdf.")
-        if isinstance(link, h5py.ExternalLink):
-            raise Refusal(f"has an external link ({name[:MAX_TEXT_CHARS]}) to another file; reading it would open that "
-                          "file.", "Save the network with Network.export_to_netcdf, which writes one self-contained file.")
+    def visit(name: str, link: Any) -> bool | None:
+        found.append((name, "external" if isinstance(link, h5py.ExternalLink) else ""))
+        return True if found[-1][1] or len(found) > MAX_OBJECTS else None  # anything but None stops the visit
 
     try:
         with h5py.File(io.BytesIO(data), "r") as f:
             f.visititems_links(visit)
-            datasets: list[Any] = []
-            f.visititems(lambda _name, obj: datasets.append(obj) if isinstance(obj, h5py.Dataset) else None)
-            for ds in datasets:
-                if ds.external or ds.is_virtual:
-                    raise Refusal(f"keeps the data of {ds.name[:MAX_TEXT_CHARS]} in another file; reading it would open "
+            external = [name for name, kind in found if kind]
+            if external:
+                raise Refusal(f"has an external link ({external[0][:MAX_TEXT_CHARS]}) to another file; reading it would "
+                              "open that file.", "Save the network with Network.export_to_netcdf, which writes one "
+                              "self-contained file.")
+            if len(found) > MAX_OBJECTS:
+                raise Refusal(f"holds more than {MAX_OBJECTS:,} objects; a PyPSA network holds a few hundred.",
+                              "Check that this is a PyPSA network saved with Network.export_to_netcdf.")
+            for name, _ in found:
+                obj = f.get(name, getlink=False)
+                if isinstance(obj, h5py.Dataset) and (obj.external or obj.is_virtual):
+                    raise Refusal(f"keeps the data of {name[:MAX_TEXT_CHARS]} in another file; reading it would open "
                                   "that file.", "Save the network with Network.export_to_netcdf, which writes one "
                                   "self-contained file.")
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+    except (OSError, ValueError, KeyError, RuntimeError, SystemError) as exc:
         raise Refusal(f"is not a readable netCDF-4 (HDF5) file: {_short(exc)}.",
                       "The file may be truncated or damaged: save the network again with Network.export_to_netcdf.") from None
 

@@ -212,6 +212,33 @@ def _dataset(raw: dict[str, Any], shown: str) -> Any:
             return ds
 
 
+NUMBERS = ("buses_x", "buses_y", "generators_p_nom", "generators_marginal_cost", "generators_p_max_pu",
+           "generators_p_min_pu", "generators_t_p_max_pu", "generators_t_p_min_pu", "generators_t_marginal_cost",
+           "loads_p_set", "loads_t_p_set", "lines_s_nom", "lines_s_max_pu", "transformers_s_nom", "transformers_s_max_pu",
+           "links_p_nom", "links_p_max_pu", "links_p_min_pu")
+
+
+def _blank_numbers(ds: Any, shown: str) -> list[Problem]:
+    """Numbers the file leaves blank (NaN): PyPSA would quietly put its default (0 MW, say) in their place."""
+    problems = []
+    for var in NUMBERS:
+        if var not in ds or ds[var].dtype.kind != "f":
+            continue
+        values = ds[var].values
+        if not np.isnan(values).any():
+            continue
+        names_dim = [d for d in ds[var].dims if d != "snapshots"]
+        names = ds[names_dim[0]].values if names_dim and names_dim[0] in ds else np.array([])
+        bad = np.isnan(values).any(axis=0) if values.ndim == 2 else np.isnan(values)
+        component, _, attr = var.partition("_t_") if "_t_" in var else var.partition("_")
+        component = {"buses": "bus", "generators": "generator", "loads": "load", "lines": "line",
+                     "transformers": "transformer", "links": "link"}[component]
+        problems.append(Problem(shown, f"{component} {attr} is not a number (blank) for "
+                                f"{_rows(list(names[bad]) if len(names) == len(bad) else ['some'])}.",
+                                "Give every component a number; PyPSA would put its default in place of a blank."))
+    return problems
+
+
 def _srid_problem(raw: dict[str, Any], shown: str) -> Problem | None:
     """A model whose coordinates are not longitude and latitude, by its ``network_srid`` or ``crs`` attribute."""
     attrs = raw.get("attrs", {})
@@ -255,6 +282,7 @@ def read_grid_model(path: str | Path, *, name: str | None = None) -> GridModel:
     if srid is not None:
         raise GridModelError(shown, [srid])
     ds = _dataset(raw, shown)
+    blank = _blank_numbers(ds, shown)
     pypsa.options.general.allow_network_requests = False  # PyPSA would otherwise ask GitHub for updates on import
     n = pypsa.Network()
     with warnings.catch_warnings():
@@ -265,7 +293,7 @@ def read_grid_model(path: str | Path, *, name: str | None = None) -> GridModel:
             raise GridModelError(shown, [Problem(shown, f"PyPSA cannot read it as a network ({_brief(exc)}).", FIX)]) from None
     counts = raw.get("counts", {})
     left_out = {k: int(v) for k, v in counts.items() if k in ("storage_units", "stores") and isinstance(v, int) and v}
-    return grid_model_from_network(n, shown, left_out=left_out)
+    return grid_model_from_network(n, shown, left_out=left_out, problems=blank)
 
 
 def _brief(exc: BaseException) -> str:
@@ -275,6 +303,10 @@ def _brief(exc: BaseException) -> str:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Converting a network
+
+
+def _summary(shown: str, count: int) -> str:
+    return f"{shown}: {count} problems in the grid model" if count > 1 else ""
 
 
 def _rows(names: pd.Index | list[Any], limit: int = 5) -> str:
@@ -325,26 +357,23 @@ def _missing_buses(frame: pd.DataFrame, what: str, cols: tuple[str, ...], buses:
                                     "that exist."))
 
 
-def _snapshots(n: pypsa.Network, shown: str) -> pd.DatetimeIndex:
-    """The snapshots as local timestamps, or a ``GridModelError``."""
+def _snapshots(n: pypsa.Network, shown: str) -> tuple[pd.DatetimeIndex, Problem | None]:
+    """The snapshots as local timestamps, or what is wrong with them."""
     snaps = n.snapshots
     if isinstance(snaps, pd.MultiIndex):
-        raise GridModelError(shown, [Problem(shown, "has snapshots in several investment periods.",
-                                             "Save one period's snapshots as a network of its own.")])
+        return pd.DatetimeIndex([]), Problem(shown, "has snapshots in several investment periods.",
+                                             "Save one period's snapshots as a network of its own.")
     if not isinstance(snaps, pd.DatetimeIndex):
-        shown_snaps = _rows(list(snaps), 3)
-        raise GridModelError(shown, [Problem(shown, f"its snapshots are not timestamps ({shown_snaps}); sitefinder needs "
-                                             "each snapshot's month and hour.",
-                                             "Set timestamped snapshots, e.g. n.set_snapshots(pd.date_range(...)), and "
-                                             "save again.")])
+        return pd.DatetimeIndex([]), Problem(
+            shown, f"its snapshots are not timestamps ({_rows(list(snaps), 3)}); sitefinder needs each snapshot's month "
+            "and hour.", "Set timestamped snapshots, e.g. n.set_snapshots(pd.date_range(...)), and save again.")
     if len(snaps) == 0:
-        raise GridModelError(shown, [Problem(shown, "has no snapshots.", "Give at least one timestamped snapshot.")])
+        return snaps, Problem(shown, "has no snapshots.", "Give at least one timestamped snapshot.")
     if snaps.tz is not None:
         snaps = snaps.tz_convert(LOCAL_TZ).tz_localize(None)
     if snaps.has_duplicates:
-        raise GridModelError(shown, [Problem(shown, f"has the snapshot {snaps[snaps.duplicated()][0]} twice.",
-                                             "Give each snapshot once.")])
-    return pd.DatetimeIndex(snaps)
+        return snaps, Problem(shown, f"has the snapshot {snaps[snaps.duplicated()][0]} twice.", "Give each snapshot once.")
+    return pd.DatetimeIndex(snaps), None
 
 
 def _dense(n: pypsa.Network, component: str, attr: str, names: pd.Index) -> pd.DataFrame:
@@ -368,15 +397,18 @@ def _active(frame: pd.DataFrame) -> pd.Series:
     return frame["active"].map(lambda v: v is not False and v != 0).astype(bool)
 
 
-def grid_model_from_network(n: pypsa.Network, name: str, *, left_out: dict[str, int] | None = None) -> GridModel:
+def grid_model_from_network(n: pypsa.Network, name: str, *, left_out: dict[str, int] | None = None,
+                            problems: list[Problem] | None = None) -> GridModel:
     """A ``GridModel`` of ``n`` (see the module's docstring for what is read and how); every problem is reported
-    together in one ``GridModelError`` naming ``name``."""
+    together in one ``GridModelError`` naming ``name``, after ``problems`` already found in the file. ``left_out``:
+    components of kinds not read, by kind, to say so."""
     shown = name
-    problems: list[Problem] = []
+    problems = list(problems or [])
     notes: list[str] = []
     buses = n.buses
     if len(buses) == 0:
-        raise GridModelError(shown, [Problem(shown, "has no buses.", "Add the network's buses (with x and y) and save it again.")])
+        raise GridModelError(shown, [*problems, Problem(shown, "has no buses.",
+                                                        "Add the network's buses (with x and y) and save it again.")])
     carriers = buses["carrier"].fillna("").astype(str) if "carrier" in buses else pd.Series("", index=buses.index)
     other = sorted(set(carriers) - set(ELECTRIC))
     if other:
@@ -403,7 +435,9 @@ def grid_model_from_network(n: pypsa.Network, name: str, *, left_out: dict[str, 
                                     f"latitude -90..90 (e.g. x = {x[off].iloc[0]:g}, y = {y[off].iloc[0]:g}): not lon/lat.",
                                     "Give the buses' x and y as longitude and latitude (EPSG:4326), not projected "
                                     "metres."))
-    snaps = _snapshots(n, shown)
+    snaps, snapshot_problem = _snapshots(n, shown)
+    if snapshot_problem is not None:  # nothing by snapshot can be checked without them
+        raise GridModelError(shown, [*problems, snapshot_problem], summary=_summary(shown, len(problems) + 1))
     bus_ids = buses.index.astype(str)
 
     gens = n.generators[_active(n.generators)] if len(n.generators) else n.generators
@@ -424,8 +458,7 @@ def grid_model_from_network(n: pypsa.Network, name: str, *, left_out: dict[str, 
         _numbers(frame, kind, (cap,), shown, problems)
         branches.append((kind, frame, cap))
     if problems:
-        raise GridModelError(shown, problems, summary=f"{shown}: {len(problems)} problem(s) in the grid model"
-                             if len(problems) > 1 else "")
+        raise GridModelError(shown, problems, summary=_summary(shown, len(problems)))
 
     gen_names = gens.index
     pmax = _dense(n, "Generator", "p_max_pu", gen_names) if len(gens) else pd.DataFrame(index=n.snapshots)
@@ -439,8 +472,7 @@ def grid_model_from_network(n: pypsa.Network, name: str, *, left_out: dict[str, 
     demand_by_load = _dense(n, "Load", "p_set", loads.index) if len(loads) else pd.DataFrame(index=n.snapshots)
     _series_numbers(demand_by_load, "load p_set", shown, problems, 0.0, MAX_CAPACITY_MW, "MW")
     if problems:
-        raise GridModelError(shown, problems, summary=f"{shown}: {len(problems)} problem(s) in the grid model"
-                             if len(problems) > 1 else "")
+        raise GridModelError(shown, problems, summary=_summary(shown, len(problems)))
 
     cases = pd.MultiIndex.from_arrays([snaps.month.astype(int), [hour_type(h) for h in snaps.hour],
                                        [f"{t:%Y-%m-%d %H:%M}" for t in snaps]], names=["month", "hour_type", "snapshot"])
@@ -545,7 +577,8 @@ def _basis(name: str) -> str:
     return (f"ESTIMATE from your grid model {safe}: the deliverable surplus at its bus {{zone}}, the most extra load the "
             "network can serve there from idle generation within its lines' and links' limits without shedding "
             "anyone (a transport model: impedance ignored); the least over the model's snapshots in each month and "
-            f"hour type, and over the hour types in a month (firm); {NO_RANGE}. Months without a snapshot are unknown.")
+            f"hour type, and over the hour types in a month (firm); a season's is the least of its months that have a "
+            f"snapshot, and stands for its other months; {NO_RANGE}. The cost is in {COST_UNIT}.")
 
 
 def lp_variables(system: PowerSystem) -> int:

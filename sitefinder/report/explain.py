@@ -121,7 +121,8 @@ class Explanation:
             if n.get("node_zone_basis"):
                 lines.append(f"  the grid node's zone: {n['node_zone_basis']}")
             if n.get("by_month"):
-                lines.append("  deliverable surplus, MW (estimate: central, low-high):")
+                ranged = any(isinstance(v, dict) and v.get("low") is not None for r in n["by_month"] for v in r.values())
+                lines.append("  deliverable surplus, MW (estimate: " + ("central, low-high):" if ranged else "no range):"))
                 lines.append("  " + f"{'':<5}" + "".join(f"{h:>22}" for h in HOURLY))
                 for row in n["by_month"]:
                     lines.append("  " + f"{row['month']:<5}" + "".join(f"{_mw_range(row[h]):>22}" for h in HOURLY))

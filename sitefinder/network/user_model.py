@@ -719,6 +719,14 @@ def apply_grid_model(dataset: Dataset, solved: SolvedGridModel, *, bus_column: s
     return out, notes
 
 
+def network_model_in_use(dataset: Dataset) -> str:
+    """Which network model a dataset's surplus comes from, in words: a grid model the user brought, or the built-in."""
+    zones = dataset.get("zones")
+    if zones is not None and "overrides_regions" in zones and zones["overrides_regions"].map(lambda v: v is True).any():
+        return f"your grid model {dataset.file_label('zones')}"
+    return "the built-in network model" if zones is not None else "no network model (regions' own figures)"
+
+
 def summary(solved: SolvedGridModel) -> str:
     """One line on the model and its solve."""
     m = solved.model
@@ -726,5 +734,6 @@ def summary(solved: SolvedGridModel) -> str:
 
 
 __all__ = ["COST_UNIT", "MAX_GRID_MODEL_BYTES", "NO_RANGE", "GridModel", "SolvedGridModel", "apply_grid_model",
-           "grid_model_from_network", "hour_type", "join_nodes", "read_grid_model", "solve_grid_model", "summary"]
+           "grid_model_from_network", "hour_type", "join_nodes", "network_model_in_use", "read_grid_model", "solve_grid_model",
+           "summary"]
 

@@ -18,7 +18,14 @@ from sitefinder.data.io import MAX_FILE_BYTES, read_vector
 from sitefinder.data.user_layers import DEFAULT_POWER_FACTOR, combine_layers, load_user_layer
 from sitefinder.errors import ContradictionError, LayerError, Problem
 from sitefinder.model.scenario import Scenario
-from sitefinder.network.user_model import MAX_GRID_MODEL_BYTES, GridModel, apply_grid_model, read_grid_model, solve_grid_model
+from sitefinder.network.user_model import (
+    MAX_GRID_MODEL_BYTES,
+    GridModel,
+    apply_grid_model,
+    bus_column_problem,
+    read_grid_model,
+    solve_grid_model,
+)
 from sitefinder.rank.study import Study
 
 CANDIDATES = input_file("candidate sites file", max_bytes=MAX_FILE_BYTES,
@@ -140,6 +147,9 @@ def with_grid_model(dataset: Dataset, model: GridModel | None, args: argparse.Na
     """``dataset`` with ``model`` solved and in place of the built-in network model (``network.user_model``)."""
     if model is None:
         return dataset
+    problem = bus_column_problem(dataset["grid_nodes"], getattr(args, "grid_model_bus_column", None))
+    if problem is not None:
+        raise LayerError("--grid-model-bus-column", [problem])
     solved = solve_grid_model(model)
     say(f"grid model {model.name} solved in {solved.seconds:.1f} s: one zone per bus, no range (the model is one case)")
     dataset, notes = apply_grid_model(dataset, solved, bus_column=getattr(args, "grid_model_bus_column", None))

@@ -13,8 +13,9 @@ What is read (a *transport* model: power flows where the limits allow; impedance
   p_max_pu`` from bus0 to bus1 and ``p_nom x -p_min_pu`` back (PyPSA's default ``p_min_pu = 0`` is one-way);
   losses (``efficiency``) and further ports (bus2, ...) are ignored; a per-unit limit by snapshot: the static one.
 - **storage units and stores** are left out (each case is solved on its own, nothing is carried between them).
-- **snapshots** must be timestamps, read as local time (a time zone, where given, is converted to Pakistan time,
-  UTC+5). Each snapshot's month and hour type (evening 18-22 h, midday 10-16 h, night the rest) make its case.
+- **snapshots** must be timestamps, read as local time (PyPSA keeps no time zone: a model whose times are UTC, as
+  weather data often is, must be shifted by +5 h for Pakistan first). Each snapshot's month and hour type (evening
+  18-22 h, midday 10-16 h, night the rest) make its case.
 
 Units: power in MW. ``marginal_cost`` is in the model's own currency per MWh (PyPSA's convention), so a cost per kWh
 is ``marginal_cost / 1000`` in that currency (``COST_UNIT``): PKR only if the model's costs are PKR/MWh.
@@ -23,6 +24,7 @@ is ``marginal_cost / 1000`` in that currency (``COST_UNIT``): PKR only if the mo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,7 +41,6 @@ if TYPE_CHECKING:
 MAX_CAPACITY_MW = 100_000.0  # the solve's largest probe and shedding: more than any plant or line anywhere
 MAX_LP_VARIABLES = 400_000  # about 40 s and 1.5 GB on 2 cores (docs/performance/grid-model.md)
 ELECTRIC = ("AC", "DC", "")
-LOCAL_TZ = "Asia/Karachi"
 COST_UNIT = "model currency/kWh (its marginal_cost per MWh / 1000)"
 SOLVER_COST_TOP = 30.0  # the dearest plant's cost as solved: where the built-in's dearest fuel sits (PKR/kWh)
 FIX = "Give a PyPSA network saved with Network.export_to_netcdf (a .nc file)."
@@ -64,6 +65,11 @@ class GridModel:
     cost_scale: float
     counts: dict[str, int]
     notes: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The file's own name (``name`` may be a path): what the data and its exports call the model."""
+        return PurePath(self.name).name or self.name
 
     @property
     def cases(self) -> list[str]:
@@ -186,8 +192,6 @@ def _snapshots(n: pypsa.Network, shown: str) -> tuple[pd.DatetimeIndex, Problem 
             "month and hour.", "Set timestamped snapshots, e.g. n.set_snapshots(pd.date_range(...)), and save again.")
     if len(snaps) == 0:
         return snaps, Problem(shown, "has no snapshots.", "Give at least one timestamped snapshot.")
-    if snaps.tz is not None:
-        snaps = snaps.tz_convert(LOCAL_TZ).tz_localize(None)
     if snaps.has_duplicates:
         return snaps, Problem(shown, f"has the snapshot {snaps[snaps.duplicated()][0]} twice.", "Give each snapshot once.")
     return pd.DatetimeIndex(snaps), None
@@ -334,9 +338,9 @@ def grid_model_from_network(n: pypsa.Network, name: str, *, left_out: dict[str, 
         demand[bus] = demand[bus].to_numpy() + by_load[load].to_numpy(float)
     links = _links(n, branches, name, notes)
     for what, count in (left_out or {}).items():
-        notes.append(f"{count} {what.replace('_', ' ')} left out: each case is solved on its own, nothing is stored "
-                     "between them")
-    notes.append("snapshot times read as local time" if n.snapshots.tz is None else f"snapshot times converted to {LOCAL_TZ}")
+        notes.append(f"{count} {what.replace('_', ' ').rstrip('s')}(s) left out: each case is solved on its own, nothing "
+                     "is stored between them")
+    notes.append("snapshot times read as local time (PyPSA keeps no time zone): a model in UTC is 5 hours behind Pakistan")
     system = PowerSystem(bus_frame, links, generators, availability, demand, None, notes=[f"from the grid model {name}"])
     wrong = system.check()
     if wrong:

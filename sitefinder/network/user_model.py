@@ -75,8 +75,8 @@ def solve_grid_model(model: GridModel) -> SolvedGridModel:
     keys = ["zone", "month", "hour_type"]
     leanest = by_snapshot.groupby(keys, sort=True)["surplus_mw"].idxmin()
     table = by_snapshot.loc[leanest.to_numpy()].reset_index(drop=True)
-    zones = zones_layer(model.system, table, basis=_basis(model.name),
-                        extra={"cost_unit": COST_UNIT, "overrides_regions": True, "source": f"grid model {model.name}"})
+    zones = zones_layer(model.system, table, basis=_basis(model.label),
+                        extra={"cost_unit": COST_UNIT, "overrides_regions": True, "source": f"grid model {model.label}"})
     return SolvedGridModel(model, by_snapshot, table, zones, time.perf_counter() - t)
 
 
@@ -103,11 +103,23 @@ def _study_area_problem(zones: gpd.GeoDataFrame, dataset: Dataset, shown: str) -
                    "Check that this is a model of the study area and that x/y are longitude/latitude."), None
 
 
+def bus_column_problem(nodes: gpd.GeoDataFrame, bus_column: str | None) -> Problem | None:
+    """A bus column the grid nodes layer does not have (checked before the solve, so a typo costs nothing)."""
+    if bus_column is None or bus_column in nodes.columns:
+        return None
+    cols = [str(c) for c in nodes.columns if c != nodes.geometry.name]
+    return Problem(f"--grid-model-bus-column {bus_column}", "is not a column of the grid nodes layer.",
+                   f"Use one of: {', '.join(cols[:30])}; or leave it out to join each node to its nearest bus.")
+
+
 def join_nodes(nodes: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, name: str, bus_column: str | None = None
                ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """``nodes`` with ``zone`` = the bus each joins (the bus named in ``bus_column`` where given and not blank, else
     the nearest bus, geodesic) and ``zone_basis`` saying which and how far; and notes. Raises ``LayerError`` for a
     column that is missing or names buses the model does not have."""
+    problem = bus_column_problem(nodes, bus_column)
+    if problem is not None:
+        raise LayerError("--grid-model-bus-column", [problem])
     out = nodes.copy()
     bus_ids = zones["zone"].astype(str).to_numpy()
     finder = NearestFinder(zones.geometry.x.to_numpy(), zones.geometry.y.to_numpy())
@@ -116,11 +128,6 @@ def join_nodes(nodes: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, name: str, bus_
     named = pd.Series([None] * len(out), index=out.index, dtype=object)
     notes: list[str] = []
     if bus_column is not None:
-        if bus_column not in out.columns:
-            cols = [c for c in out.columns if c != out.geometry.name]
-            raise LayerError("--grid-model-bus-column", [Problem(
-                f"--grid-model-bus-column {bus_column}", "is not a column of the grid nodes layer.",
-                f"Use one of: {', '.join(cols[:30])}; or leave it out to join each node to its nearest bus.")])
         given = out[bus_column].astype(object)
         present = given.notna() & given.astype(str).str.strip().ne("")
         named[present] = given[present].astype(str).str.strip()
@@ -156,10 +163,10 @@ def apply_grid_model(dataset: Dataset, solved: SolvedGridModel, *, bus_column: s
 
     Every site whose grid node joined a bus draws on that bus, whatever its region (``measure.surplus.site_areas``
     reads the zones' ``overrides_regions``); a site with no grid node draws on its region's figures."""
-    name = solved.model.name
-    problem, note = _study_area_problem(solved.zones, dataset, name)
+    name = solved.model.label
+    problem, note = _study_area_problem(solved.zones, dataset, solved.model.name)
     if problem is not None:
-        raise GridModelError(name, [problem])
+        raise GridModelError(solved.model.name, [problem])
     notes = [note] if note else []
     nodes, joined = join_nodes(dataset["grid_nodes"], solved.zones, name, bus_column)
     notes += joined
@@ -199,6 +206,5 @@ def summary(solved: SolvedGridModel) -> str:
 
 
 __all__ = ["COST_UNIT", "MAX_GRID_MODEL_BYTES", "NO_RANGE", "GridModel", "SolvedGridModel", "apply_grid_model",
-           "grid_model_from_network", "hour_type", "join_nodes", "network_model_in_use", "read_grid_model", "solve_grid_model",
-           "summary"]
-
+           "bus_column_problem", "grid_model_from_network", "hour_type", "join_nodes", "network_model_in_use",
+           "read_grid_model", "solve_grid_model", "summary"]

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pypsa
 
-import sitefinder.network.solve  # noqa: F401  (sets PyPSA's string option, so importing it does not warn)
+from sitefinder.network.solve import pypsa_module
 
+pypsa = pypsa_module()  # with its string option set, so building a network does not warn
 logging.getLogger("pypsa").setLevel(logging.ERROR)
 
 LAHORE, MULTAN, PESHAWAR = (74.35, 31.56), (71.48, 30.20), (71.58, 34.01)

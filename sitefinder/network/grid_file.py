@@ -20,10 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xarray as xr
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from sitefinder.errors import FileFormatError, GridModelError, Problem
 from sitefinder.files import read_input_bytes
 from sitefinder.network.pypsa_model import FIX, GridModel, grid_model_from_network, names_text
+from sitefinder.network.solve import pypsa_module
 
 MAX_GRID_MODEL_BYTES = 100 * 2**20
 READ_TIMEOUT_S = 120
@@ -90,8 +94,6 @@ def _read_in_child(data: bytes, shown: str) -> dict[str, Any]:
 def _dataset(raw: dict[str, Any], shown: str) -> Any:
     """An ``xarray.Dataset`` of the reader's plain values, with the snapshots' times decoded; only the attribute that
     says which PyPSA version wrote the file is kept (PyPSA sets every ``network_*`` attribute on the network)."""
-    import xarray as xr
-
     bad = FileFormatError(f"{shown}: the netCDF reader gave an answer of the wrong shape. Fix: {FIX}")
     dims, variables = raw.get("dims"), raw.get("variables")
     if not isinstance(dims, dict) or not isinstance(variables, dict):
@@ -155,9 +157,6 @@ def _srid_problem(raw: dict[str, Any], shown: str) -> Problem | None:
     if isinstance(srid, (int, float)) and srid not in (4326, 0):
         epsg = int(srid)
     elif isinstance(crs_text, str) and crs_text.strip() not in ("", "{}"):
-        from pyproj import CRS
-        from pyproj.exceptions import CRSError
-
         try:
             wkt = json.loads(crs_text).get("_crs")
             if isinstance(wkt, str):
@@ -177,10 +176,6 @@ def read_grid_model(path: str | Path, *, name: str | None = None) -> GridModel:
     at most ``MAX_GRID_MODEL_BYTES``), recognised as netCDF by its first bytes, parsed in a process of its own
     (``netcdf_reader``), then imported by PyPSA from plain values and converted (``grid_model_from_network``).
     ``name``: what messages call it (an upload's own file name). Raises a ``SitefinderError`` naming the file."""
-    import pypsa
-
-    from sitefinder.network import solve  # noqa: F401  (PyPSA's options and logging, set once)
-
     shown = name or str(path)
     data = read_input_bytes(path, max_bytes=MAX_GRID_MODEL_BYTES, name=shown, what=WHAT, fix=FIX)
     sniff(data, shown)
@@ -190,8 +185,7 @@ def read_grid_model(path: str | Path, *, name: str | None = None) -> GridModel:
         raise GridModelError(shown, [srid])
     ds = _dataset(raw, shown)
     blank = _blank_numbers(ds, shown)
-    pypsa.options.general.allow_network_requests = False  # PyPSA would otherwise ask GitHub for updates on import
-    n = pypsa.Network()
+    n = pypsa_module().Network()  # with its network requests off: it would otherwise ask GitHub for updates on import
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

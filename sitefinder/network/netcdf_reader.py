@@ -28,8 +28,13 @@ import io
 import json
 import math
 import re
+import resource
 import sys
 from typing import Any
+
+import h5py
+import netCDF4
+import numpy as np
 
 MAX_BUSES = 100                    # one zone per bus: the solve repeats the network once per bus
 MAX_SNAPSHOTS = 400                # each snapshot is solved for every bus
@@ -58,8 +63,6 @@ class Refusal(Exception):
 def _limit_self() -> None:
     """Cap this process's memory (address space: what it has now plus ``MEMORY_BYTES``), CPU time, and the size of
     any file it writes (zero: it writes none)."""
-    import resource
-
     with open("/proc/self/statm") as fh:
         pages = int(fh.read().split()[0])
     now = pages * resource.getpagesize()
@@ -71,8 +74,6 @@ def _limit_self() -> None:
 def _hdf5_structure(data: bytes) -> None:
     """Refuse an HDF5 file that would make the library open another file, or that holds too many objects. (The
     visits only note what they find: an exception raised inside h5py's callback does not come out cleanly.)"""
-    import h5py
-
     found: list[tuple[str, str]] = []
 
     def visit(name: str, link: Any) -> bool | None:
@@ -113,8 +114,6 @@ def _attr(value: Any) -> Any:
     if isinstance(value, bytes):
         return None
     try:
-        import numpy as np
-
         arr = np.asarray(value)
         if arr.dtype.kind in "biuf" and arr.size <= 16:
             out = arr.tolist()
@@ -126,8 +125,6 @@ def _attr(value: Any) -> Any:
 
 def _values(var: Any) -> tuple[str, list[Any]]:
     """(kind, values) of a variable: "f" numbers, "i" whole numbers, "s" text."""
-    import numpy as np
-
     arr = np.asarray(var[...])
     kind = arr.dtype.kind
     if kind in "fiub":
@@ -151,8 +148,6 @@ def _size(dims: dict[str, int], names: tuple[str, ...]) -> int:
 
 def read(data: bytes) -> dict[str, Any]:
     """The parts of the PyPSA network in ``data`` that sitefinder uses, as plain values; raises ``Refusal``."""
-    import netCDF4
-
     if data[:8] == b"\x89HDF\r\n\x1a\n":
         _hdf5_structure(data)
     try:
@@ -214,11 +209,8 @@ def read(data: bytes) -> dict[str, Any]:
 
 def main(limit: int) -> int:
     """Read a file's bytes (at most ``limit``) on standard input, write JSON on standard output: the network
-    (``read``), or ``{"problem": ..., "fix": ...}``. Exit status 0 either way; anything else means the reader failed."""
-    import h5py  # noqa: F401  (imported before the limits, like everything this process needs)
-    import netCDF4  # noqa: F401
-    import numpy  # noqa: F401
-
+    (``read``), or ``{"problem": ..., "fix": ...}``. Exit status 0 either way; anything else means the reader failed.
+    Everything this process needs was imported with the module, before the limits are set."""
     data = sys.stdin.buffer.read(limit + 1)
     _limit_self()
     try:

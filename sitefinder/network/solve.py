@@ -15,13 +15,17 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
+import highspy
 import numpy as np
 import pandas as pd
-import pypsa
 
 from sitefinder.network.system import PowerSystem
+
+if TYPE_CHECKING:
+    import pypsa
 
 PROBE_VALUE = 500.0   # PKR/kWh: a weight that ranks serving the probe above any fuel cost (the dearest is ~31)
 SHED_COST = 5000.0    # PKR/kWh: a weight that ranks keeping every customer above serving the probe
@@ -35,9 +39,24 @@ BINDS = 0.2 * PROBE_VALUE * 1000.0
 TOL_MW = 0.5
 NATIONAL = "national"
 
-pypsa.options.api.legacy_string_dtype = True  # said explicitly: PyPSA warns until it is
-for _name in ("pypsa", "linopy"):
-    logging.getLogger(_name).setLevel(logging.ERROR)
+
+
+def pypsa_module() -> ModuleType:
+    """PyPSA, imported on first use (it takes seconds, and the app needs it only when it solves a grid model), with
+    its string option said explicitly (PyPSA warns until it is), its network requests off (by default it asks GitHub
+    for a newer version whenever it imports a network), and its and linopy's logging quiet."""
+    import pypsa
+
+    if not _CONFIGURED:
+        pypsa.options.api.legacy_string_dtype = True
+        pypsa.options.general.allow_network_requests = False
+        for name in ("pypsa", "linopy"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        _CONFIGURED.append(True)
+    return pypsa
+
+
+_CONFIGURED: list[bool] = []
 
 
 @dataclass(frozen=True)
@@ -72,7 +91,7 @@ def _network(system: PowerSystem, zones: list[str], probe: bool) -> pypsa.Networ
     cases = system.demand.index
     snaps = _snapshots(cases, zones)
     rep = len(zones)
-    n = pypsa.Network()
+    n = pypsa_module().Network()
     n.set_snapshots(snaps)
     n.add("Carrier", ["AC", "probe", "shed", "spill", *sorted(set(system.generators["fuel"]))])
     n.add("Bus", system.buses.index, x=system.buses["x"], y=system.buses["y"], carrier="AC")
@@ -128,8 +147,6 @@ def _no_banner_on_stdout() -> None:
     standard output carries its results (``explain --json``), so the first start happens with it sent to nowhere."""
     if _BANNER_SHOWN[0]:
         return
-    import highspy
-
     sys.stdout.flush()
     saved = os.dup(1)
     try:

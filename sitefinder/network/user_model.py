@@ -23,6 +23,7 @@ from sitefinder.errors import GridModelError, LayerError, Problem
 from sitefinder.measure.geodesy import NearestFinder
 from sitefinder.network.grid_file import MAX_GRID_MODEL_BYTES, read_grid_model
 from sitefinder.network.pypsa_model import COST_UNIT, GridModel, grid_model_from_network, hour_type, lp_variables
+from sitefinder.network.solve import deliverable_surplus
 from sitefinder.network.zones import zones_layer
 
 NO_RANGE = "no range: the user's model is one case"
@@ -57,8 +58,6 @@ def _basis(name: str) -> str:
 def solve_grid_model(model: GridModel) -> SolvedGridModel:
     """Every bus's deliverable surplus in every snapshot (``network.solve.deliverable_surplus``), the least over each
     case's snapshots, and the ``zones`` layer: one zone per bus, no range, the cost in the model's currency per kWh."""
-    from sitefinder.network.solve import deliverable_surplus
-
     t = time.perf_counter()
     zones = list(model.system.buses.index)
     per_zone = max(1, lp_variables(model.system) // max(len(zones), 1))

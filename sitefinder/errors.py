@@ -45,6 +45,10 @@ class LayerError(ProblemsError, ValueError):
     """A layer file is unreadable or fails its schema."""
 
 
+class GridModelError(ProblemsError, ValueError):
+    """A grid model (a PyPSA network file) that cannot be used: not a network, or values a network cannot have."""
+
+
 class ProfileError(ProblemsError, ValueError):
     """A facility profile (TOML) is missing fields or has values out of range."""
 

@@ -123,8 +123,9 @@ def test_commands_do_not_import_the_command_line_that_registers_them():
 
 
 # Imports inside a function are kept only where the dependency is optional or heavy to load (GDAL, SciPy's
-# distributions, Dask, the app's extras); everything else is imported at the top of its module.
-LAZY_ALLOWED = {"dask", "distributed", "pyogrio", "scipy", "h5py", "PIL", "xstatic"}
+# distributions, Dask, the app's extras, PyPSA: about 4 s, needed by the app only when it solves a grid model);
+# everything else is imported at the top of its module.
+LAZY_ALLOWED = {"dask", "distributed", "pyogrio", "scipy", "h5py", "PIL", "xstatic", "pypsa"}
 
 
 def _function_imports(path: Path) -> list[tuple[int, str]]:

@@ -18,6 +18,7 @@ pytest.importorskip("pypsa")
 from sitefinder.build.backcast import thar_2023  # noqa: E402
 from sitefinder.build.network import zonal_model  # noqa: E402
 from sitefinder.build.zone_surplus import embed_tables  # noqa: E402
+from sitefinder.model.profiles import load_profile  # noqa: E402
 from sitefinder.model.scenario import Scenario  # noqa: E402
 from sitefinder.model.vocabulary import WINTER_MONTHS  # noqa: E402
 from sitefinder.network.solve import deliverable_surplus, unserved_with  # noqa: E402
@@ -165,3 +166,20 @@ def test_the_data_readme_holds_the_network_tables_the_build_wrote():
     for heading in ("### Zones", "### Interfaces", "### Back-cast", "### Deliverable surplus by zone, month and hour type"):
         assert heading in readme
     assert embed_tables("no markers here", tables) == "no markers here"
+
+
+def test_the_scored_surplus_is_the_zone_of_the_sites_grid_node_not_its_region(h3_study):
+    """A site draws on its grid node's zone (issue 18): the surplus it is scored on and constrained by
+    (``region_surplus_mw``) is that zone's, as the robustness draws and the programme take it, even where its
+    region lies in another zone (a cell of AJK or Sindh whose nearest node is across a zone border)."""
+    profile = load_profile("bitcoin_mine")
+    matrix = h3_study.matrix(profile)
+    zoned = matrix["surplus_area"].astype(str).str.startswith("zone:").to_numpy()
+    across = zoned & (matrix["grid_zone"].astype(str) != matrix["region_zone"].astype(str)).to_numpy()
+    assert across.sum() > 10  # the case exists in the built-in data
+    assert (matrix["region_surplus_mw"].to_numpy()[zoned] == matrix["surplus_winter_mw"].to_numpy()[zoned]).all()
+    zones = h3_study.dataset["zones"].set_index("zone")
+    expected = zones.loc[matrix.loc[across, "zone"].astype(str), "surplus_winter_mw"].to_numpy()
+    assert matrix.loc[across, "region_surplus_mw"].to_numpy() == pytest.approx(expected)
+    low = zones.loc[matrix.loc[across, "zone"].astype(str), "surplus_winter_mw_low"].to_numpy()
+    assert matrix.loc[across, "region_surplus_mw_low"].to_numpy() == pytest.approx(low)

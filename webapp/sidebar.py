@@ -15,6 +15,7 @@ from sitefinder.model.profiles import Profile
 from sitefinder.model.scenario import Scenario
 from sitefinder.model.settings import SETTINGS
 from sitefinder.model.vocabulary import CRITERIA
+from sitefinder.network.user_model import network_model_in_use
 from webapp import state
 from webapp.caches import CLIMATE_METRICS
 from webapp.controls import control, controls_at, weight_slider
@@ -63,7 +64,8 @@ def draw(prof: Profile, dataset: Dataset, provinces: list[str], area_km2: float)
                      format_func=lambda k: CLIMATE_METRICS[k][0])
         st.checkbox("Street base map (needs internet)", key="tiles",
                     help="Off by default: the map is complete without it and works offline.")
-    sb.caption(f"sitefinder {__version__} · data: {dataset.name} ({dataset.version[:8]})")
+    sb.caption(f"sitefinder {__version__} · data: {dataset.name} ({dataset.version[:8]}) · surplus from "
+               f"{network_model_in_use(dataset)}")
 
 
 def _weights(sb: DeltaGenerator, prof: Profile) -> None:

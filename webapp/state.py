@@ -71,6 +71,10 @@ PROGRAMME_ERROR: Slot[str] = Slot("sf_programme_error", "why the programme could
 USER_LAYERS: Slot[dict[str, dict[str, Any]]] = Slot("user_layers", "uploaded layers in use, by layer kind")
 USER_SITES: Slot[dict[str, Any]] = Slot("user_sites", "uploaded candidate sites in use")
 USER_RASTER: Slot[dict[str, Any]] = Slot("user_raster", "an uploaded climate raster in use")
+USER_GRID: Slot[dict[str, Any]] = Slot("user_grid_model", "an uploaded grid model in use: solved, its file name and the "
+                                       "grid nodes' column naming each node's bus (None: the nearest bus)")
+GRID_READ: Slot[dict[str, Any]] = Slot("sf_grid_read", "the grid model file last read in Your data, by digest (a rerun "
+                                       "does not read it again)")
 UPLOAD_DIR: Slot[str] = Slot("sf_upload_dir", "this session's private folder for uploaded files")
 SLOTS = tuple(v for v in dict(globals()).values() if isinstance(v, Slot))
 

@@ -1,5 +1,7 @@
 """Solve the zonal model at its three ends and give each supply region its zone's deliverable surplus.
 
+The zones layer itself is made by ``sitefinder.network.zones`` (shared with a grid model a user brings).
+
 Written by the build: ``zone_surplus.csv`` (zone x month x hour type: the surplus at the low, central and high
 ends, what binds and what serving it costs) and ``interfaces.geojson`` (a straight line between the zones' centres
 for each interface, with its limits and the central model's flows). A region's surplus in a month is its zone's
@@ -15,15 +17,12 @@ import shapely
 
 from sitefinder.build.backcast import TOLERANCE_SHARE_POINTS, TharCheck
 from sitefinder.build.network import Zoning
-from sitefinder.model.vocabulary import HOURLY, MONTHLY, SUMMER_MONTHS, WINTER_MONTHS
+from sitefinder.model.vocabulary import HOURLY
 from sitefinder.network.solve import Answer, deliverable_surplus
 from sitefinder.network.system import ENDS, PowerSystem
+from sitefinder.network.zones import BASIS, SEASONS, zones_layer
 
-SEASONS = {"winter": WINTER_MONTHS, "summer": SUMMER_MONTHS}
-BASIS = ("ESTIMATE: the deliverable surplus of the zone ({zone}) in the network model: the most extra load the power system "
-         "can serve there from idle generation, within the interfaces' limits, without shedding anyone; the least "
-         "over the evening peak, midday and night (firm). Low and high: the model's low and high ends. "
-         "data/pakistan/zone_surplus.csv has every month and hour type, with what binds and the cost.")
+__all__ = ["apply_to_regions", "interface_lines", "network_markdown", "solve_all", "zone_table", "zones_layer"]
 
 
 def solve_all(systems: dict[str, PowerSystem]) -> dict[str, Answer]:
@@ -39,60 +38,6 @@ def zone_table(answers: dict[str, Answer]) -> pd.DataFrame:
         t = answers[end].table.set_index(keys)
         out = out.join(t[["surplus_mw", "binding", "cost_pkr_per_kwh"]].add_suffix(f"_{end}"), on=keys)
     return out.sort_values(keys).reset_index(drop=True)
-
-
-def firm_by_month(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    """zone x month: the least of ``column`` over the hour types (MW)."""
-    return table.pivot_table(index="zone", columns="month", values=column, aggfunc="min")
-
-
-def zone_columns(table: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
-    """One row per zone of ``zones`` (index zone id): its monthly firm surplus (``surplus_mw_01``..12), its seasonal
-    surplus with range (``surplus_{winter,summer}_mw``, ``_low``, ``_high``: the least month of the season), what
-    binds in that month and the cost of serving it, and its surplus by month and hour type with range
-    (``surplus_{hour}_mw_MM``, ``_low``, ``_high``). MW and PKR/kWh."""
-    firm = {end: firm_by_month(table, "surplus_mw" if end == "central" else f"surplus_mw_{end}") for end in ENDS}
-    central = table.set_index(["zone", "month", "hour_type"])
-    out = pd.DataFrame(index=zones.index.rename("zone"))
-    known = [z for z in out.index if z in firm["central"].index]
-
-    def lean(z: str, months: tuple[int, ...]) -> tuple[str, float]:
-        """What binds in the season's leanest case of zone ``z`` and what serving it costs there."""
-        month = int(firm["central"].loc[z, list(months)].idxmin())
-        rows = central.loc[(z, month)]
-        worst = rows["surplus_mw"].idxmin()
-        return (f"{rows.loc[worst, 'binding']} ({pd.Timestamp(2000, month, 1):%b}, {worst})",
-                float(rows.loc[worst, "cost_pkr_per_kwh"]))
-
-    for m, col in zip(range(1, 13), MONTHLY):
-        out[col] = [float(firm["central"].loc[z, m]) if z in known else np.nan for z in out.index]
-    for season, months in SEASONS.items():
-        for end, suffix in (("central", ""), ("low", "_low"), ("high", "_high")):
-            out[f"surplus_{season}_mw{suffix}"] = [float(firm[end].loc[z, list(months)].min()) if z in known else np.nan
-                                                   for z in out.index]
-        leanest = {z: lean(z, months) for z in known}
-        out[f"surplus_{season}_binding"] = [leanest[z][0] if z in known else None for z in out.index]
-        out[f"surplus_{season}_cost_pkr_per_kwh"] = [leanest[z][1] if z in known else np.nan for z in out.index]
-    hourly: dict[str, list[float]] = {}
-    for hour, cols in HOURLY.items():
-        for end, suffix in (("central", ""), ("low", "_low"), ("high", "_high")):
-            value = "surplus_mw" if end == "central" else f"surplus_mw_{end}"
-            wide = table[table["hour_type"] == hour].pivot_table(index="zone", columns="month", values=value)
-            for m, col in zip(range(1, 13), cols):
-                hourly[col + suffix] = [float(wide.loc[z, m]) if z in wide.index else np.nan for z in out.index]
-    return pd.concat([out, pd.DataFrame(hourly, index=out.index)], axis=1)
-
-
-def zones_layer(system: PowerSystem, table: pd.DataFrame) -> gpd.GeoDataFrame:
-    """The ``zones`` layer: each bus of ``system`` at its point (EPSG:4326; the point stands for the zone, it is not
-    a place) with its name, system, basis and every surplus column of ``zone_columns``."""
-    buses = system.buses
-    cols = zone_columns(table, buses)
-    out = gpd.GeoDataFrame({"zone": buses.index.astype(str), "name": buses["name"].to_numpy(),
-                            "system": buses["system"].to_numpy(),
-                            "surplus_basis": [BASIS.format(zone=z) for z in buses.index]},
-                           geometry=gpd.points_from_xy(buses["x"], buses["y"]), crs=4326)
-    return out.join(cols, on="zone")
 
 
 def apply_to_regions(regions: gpd.GeoDataFrame, zoning: Zoning, zones: pd.DataFrame) -> gpd.GeoDataFrame:

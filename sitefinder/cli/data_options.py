@@ -1,6 +1,7 @@
-"""Where a command's data comes from, shared by ``rank`` and ``robustness``: the dataset folder, replaced or
-added layers (``--layer``, ``--add-layer``, ``--map``), a climate raster, the user's own candidate sites, and
-the study that measures them."""
+"""Where a command's data comes from, shared by ``rank``, ``programme`` and ``robustness``: the dataset folder,
+replaced or added layers (``--layer``, ``--add-layer``, ``--map``), a climate raster, a grid model in place of the
+built-in network model (``--grid-model``, also on ``explain``), the user's own candidate sites, and the study that
+measures them."""
 
 from __future__ import annotations
 
@@ -17,11 +18,21 @@ from sitefinder.data.io import MAX_FILE_BYTES, read_vector
 from sitefinder.data.user_layers import DEFAULT_POWER_FACTOR, combine_layers, load_user_layer
 from sitefinder.errors import ContradictionError, LayerError, Problem
 from sitefinder.model.scenario import Scenario
+from sitefinder.network.user_model import (
+    MAX_GRID_MODEL_BYTES,
+    GridModel,
+    apply_grid_model,
+    bus_column_problem,
+    read_grid_model,
+    solve_grid_model,
+)
 from sitefinder.rank.study import Study
 
 CANDIDATES = input_file("candidate sites file", max_bytes=MAX_FILE_BYTES,
                         fix="Give a GeoJSON, GeoPackage, zipped shapefile or CSV file of points or polygons.")
 CLIMATE_RASTER = input_file("climate raster (GeoTIFF)", max_bytes=MAX_RASTER_BYTES, fix="Give a GeoTIFF.")
+GRID_MODEL = input_file("grid model (PyPSA netCDF)", max_bytes=MAX_GRID_MODEL_BYTES,
+                        fix="Give a PyPSA network saved with Network.export_to_netcdf (a .nc file).")
 
 
 def _mapping_arg(text: str) -> tuple[str, str, str]:
@@ -91,6 +102,62 @@ def apply_user_layers(dataset: Dataset, args: argparse.Namespace, say) -> Datase
 
 
 
+def add_grid_model_options(parser: argparse.ArgumentParser) -> None:
+    """``--grid-model`` and ``--grid-model-bus-column`` (rank, explain, programme, robustness)."""
+    parser.add_argument("--grid-model", type=GRID_MODEL, metavar="FILE.nc",
+                        help="a PyPSA network saved as netCDF (buses' x/y in lon/lat) in place of the built-in network "
+                             "model: one zone per bus, each grid node joins a bus, a site draws on its node's bus "
+                             "(see the docs, Guides, Your own grid model)")
+    parser.add_argument("--grid-model-bus-column", default=None, metavar="NAME",
+                        help="the grid nodes' column that names each node's bus in --grid-model (default: each node "
+                             "joins its nearest bus, geodesic; a blank cell does too)")
+
+
+def grid_model_problems(args: argparse.Namespace) -> list[Problem]:
+    """``--grid-model-bus-column`` without ``--grid-model`` (it would do nothing), naming both."""
+    column = getattr(args, "grid_model_bus_column", None)
+    if column is None or getattr(args, "grid_model", None) is not None:
+        return []
+    return [Problem(f"--grid-model-bus-column {column}", "names the grid nodes' column that says each node's bus in a "
+                    "grid model, but no --grid-model is given.", "Give --grid-model FILE.nc, or leave it out.")]
+
+
+def check_grid_model_options(args: argparse.Namespace) -> None:
+    """Refuse what ``grid_model_problems`` finds (for ``explain``, which has no other data options)."""
+    problems = grid_model_problems(args)
+    if problems:
+        raise ContradictionError(problems[0].where, problems)
+
+
+def read_grid_model_option(args: argparse.Namespace, say: Callable[[str], None]) -> GridModel | None:
+    """The grid model ``--grid-model`` names, read and checked (before any other work: a bad file ends the run at
+    once), or None."""
+    if getattr(args, "grid_model", None) is None:
+        return None
+    t = time.perf_counter()
+    model = read_grid_model(args.grid_model)
+    say(f"grid model {args.grid_model}: {model.describe()} (read in {time.perf_counter() - t:.1f} s)")
+    for note in model.notes:
+        say(f"{args.grid_model}: {note}")
+    return model
+
+
+def with_grid_model(dataset: Dataset, model: GridModel | None, args: argparse.Namespace,
+                    say: Callable[[str], None]) -> Dataset:
+    """``dataset`` with ``model`` solved and in place of the built-in network model (``network.user_model``)."""
+    if model is None:
+        return dataset
+    problem = bus_column_problem(dataset["grid_nodes"], getattr(args, "grid_model_bus_column", None))
+    if problem is not None:
+        raise LayerError("--grid-model-bus-column", [problem])
+    solved = solve_grid_model(model)
+    say(f"grid model {model.name} solved in {solved.seconds:.1f} s: one zone per bus, no range (the model is one case)")
+    dataset, notes = apply_grid_model(dataset, solved, bus_column=getattr(args, "grid_model_bus_column", None))
+    for note in notes:
+        say(f"{model.name}: {note}")
+    return dataset
+
+
 def add_data_options(parser: argparse.ArgumentParser) -> None:
     """``--candidates``, ``--data``, ``--layer``, ``--add-layer``, ``--map``, the climate raster, ``--power-factor``
     and ``--quiet``."""
@@ -116,16 +183,20 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
                         help="measure the criteria in partitions on Dask: N local worker processes, or a scheduler "
                              "address such as tcp://10.0.0.5:8786 (needs pip install 'dask[distributed]'; default: "
                              "partitions one after another on this machine; results are identical)")
+    add_grid_model_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
-def load_study(args: argparse.Namespace, scenario: Scenario, say: Callable[[str], None]) -> Study:
-    """The dataset (with the user's layers) and the candidates the command line asks for."""
+def load_study(args: argparse.Namespace, scenario: Scenario, say: Callable[[str], None],
+               grid: GridModel | None = None) -> Study:
+    """The dataset (with the user's layers, and ``grid`` in place of the built-in network model) and the candidates
+    the command line asks for."""
     t = time.perf_counter()
     data_dir = args.data or default_data_dir()
     dataset = load_dataset(data_dir)
     say(f"dataset '{dataset.name}' loaded from {data_dir} ({time.perf_counter() - t:.1f} s)")
     dataset = apply_user_layers(dataset, args, say)
+    dataset = with_grid_model(dataset, grid, args, say)
     if args.candidates is not None:
         study = Study.on_sites(dataset, read_vector(args.candidates), str(args.candidates), progress=say)
     else:
@@ -148,6 +219,7 @@ def check_data_options(args: argparse.Namespace) -> None:
         problems.append(Problem(f"--power-factor {args.power_factor:g}", "turns MVA into MW in a grid_nodes layer you "
                                 "supply, but no --layer or --add-layer grid_nodes=FILE is given.",
                                 "Give --layer grid_nodes=FILE, or leave --power-factor out."))
+    problems += grid_model_problems(args)
     if problems:
         raise ContradictionError(problems[0].where, problems,
                                  summary="" if len(problems) == 1 else f"{len(problems)} options do nothing without another")
@@ -161,4 +233,5 @@ def start_run(args: argparse.Namespace) -> tuple[Callable[[str], None], Scenario
     scenario = scenario_from_args(args)
     profile = profile_for(scenario)
     check_consistent(scenario, profile, args.command)
-    return say, scenario, profile, load_study(args, scenario, say)
+    grid = read_grid_model_option(args, say)
+    return say, scenario, profile, load_study(args, scenario, say, grid)

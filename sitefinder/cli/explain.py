@@ -7,7 +7,21 @@ import json
 import sys
 from typing import TextIO
 
-from sitefinder.cli.common import add_setting_options, check_consistent, profile_for, run_files, scenario_from_args, scenario_json
+from sitefinder.cli.common import (
+    add_setting_options,
+    check_consistent,
+    profile_for,
+    progress,
+    run_files,
+    scenario_from_args,
+    scenario_json,
+)
+from sitefinder.cli.data_options import (
+    add_grid_model_options,
+    check_grid_model_options,
+    read_grid_model_option,
+    with_grid_model,
+)
 from sitefinder.cli.file_options import DATA_FOLDER
 from sitefinder.data.dataset import default_data_dir, load_dataset
 from sitefinder.model.settings import settings_for
@@ -35,6 +49,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("lat", type=_coordinate, metavar="LAT", help="latitude, decimal degrees north (e.g. 24.9)")
     add_setting_options(p, EXPLAIN_SETTINGS)
     p.add_argument("--data", type=DATA_FOLDER, metavar="DIR", help="dataset folder (default: built-in Pakistan data)")
+    add_grid_model_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return p
 
@@ -46,7 +61,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     scenario = scenario_from_args(args)
     profile = profile_for(scenario)
     check_consistent(scenario, profile, "explain")
-    dataset = load_dataset(args.data or default_data_dir())
+    check_grid_model_options(args)
+    say = progress(False)  # on stderr, and only about a grid model: standard output is the answer alone
+    grid = read_grid_model_option(args, say)
+    dataset = with_grid_model(load_dataset(args.data or default_data_dir()), grid, args, say)
     study = Study.on_h3(dataset, scenario.resolution)
     _, result = study.rank(profile)
     explanation = explain_point(dataset, lon, lat, profile, ranking=RankLookup(study.candidates, result))

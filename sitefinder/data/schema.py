@@ -192,6 +192,11 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("name", "str", "Zone name"),
                 Column("system", "str", "The system it belongs to, e.g. national or k-electric", required=False,
                        nullable=True),
+                Column("cost_unit", "str", "Unit of the cost columns where it is not PKR/kWh: a grid model's own "
+                       "currency per kWh (its marginal_cost per MWh / 1000)", required=False, nullable=True),
+                Column("overrides_regions", "bool", "True for the buses of a grid model the user brought: every site "
+                       "whose grid node joined the bus draws on it, whatever its supply region", required=False,
+                       nullable=True),
                 *_surplus_columns(),
                 *(Column(f"surplus_{season}_binding", "str", f"What limits the {season} surplus (its leanest case)",
                          required=False, nullable=True) for season in ("winter", "summer")),

@@ -370,10 +370,12 @@ def with_areas(matrix: pd.DataFrame, areas: pd.DataFrame, season: str) -> pd.Dat
     winter, summer = take("surplus_winter_mw"), take("surplus_summer_mw")
     lean = {"winter": np.ones(len(matrix), bool), "summer": np.zeros(len(matrix), bool)}.get(
         season, ~(summer < winter))  # year-round: the leaner season (winter on a tie or an unknown)
+    # A cost in another unit (a grid model's own currency) is not a PKR figure: it stays with the zone (explain).
+    in_pkr = take_cat("cost_unit").isna() if "cost_unit" in areas else np.ones(len(matrix), bool)
     for name, kind in (("binding", "cat"), ("cost_pkr_per_kwh", "float")):
         w, s_ = f"surplus_winter_{name}", f"surplus_summer_{name}"
         if kind == "float":
-            matrix[f"surplus_{name}"] = np.where(lean, take(w), take(s_))
+            matrix[f"surplus_{name}"] = np.where(lean & in_pkr, take(w), np.where(in_pkr, take(s_), np.nan))
         else:
             wv = np.asarray(take_cat(w).astype(object))
             sv = np.asarray(take_cat(s_).astype(object))

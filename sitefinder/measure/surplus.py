@@ -1,7 +1,8 @@
 """Surplus by month and the pots sites draw it from.
 
 A site's surplus is its *area's*: the network zone of the grid node it connects to (a zone of the ``zones`` layer),
-else its supply region's zone, else its supply region's own figures. ``monthly_surplus`` gives any such table's
+else its supply region's zone, else its supply region's own figures. With a grid model the user brought, every grid
+node joins one of its buses, and every site with a grid node draws on that bus. ``monthly_surplus`` gives any such table's
 twelve months (MW), from its monthly columns or its winter and summer figures.
 """
 
@@ -36,6 +37,7 @@ def monthly_surplus(regions: pd.DataFrame, end: str = "") -> NDArray[np.float64]
 
 ZONE = "zone:"
 REGION = "region:"
+OVERRIDES = "overrides_regions"
 
 
 def _surplus_columns(frame: pd.DataFrame) -> list[str]:
@@ -46,27 +48,34 @@ def surplus_areas(dataset: Dataset) -> pd.DataFrame:
     """The pots that sites draw surplus from, one row each (index: area id): every zone of the dataset's ``zones``
     layer (``zone:<id>``, the deliverable surplus of a network model) and every supply region (``region:<id>``, its
     own figures, for sites that belong to no zone). Columns: ``name``, ``zone``, ``system`` (a zone's, e.g.
-    national; blank for a region) and the layers' surplus columns
-    (MW; PKR/kWh for the cost), NaN where a layer has none."""
+    national; blank for a region), ``overrides_regions`` (a zone of a grid model the user brought: every site whose
+    node is in it draws on it), ``cost_unit`` where the zones give one, and the layers' surplus columns (MW; PKR/kWh
+    for the cost unless ``cost_unit`` says otherwise), NaN where a layer has none."""
     regions = pd.DataFrame(dataset["supply_regions"].drop(columns="geometry"))
     parts = []
     zones = dataset.get("zones")
     if zones is not None and len(zones):
         z = pd.DataFrame(zones.drop(columns="geometry"))
-        z = z.assign(area=ZONE + z["zone"].astype(str), on_national_grid=True,
+        override = z["overrides_regions"].map(lambda v: v is True or v == 1) if OVERRIDES in z else False
+        extra = [c for c in ("cost_unit",) if c in z]
+        z = z.assign(area=ZONE + z["zone"].astype(str), on_national_grid=True, overrides_regions=override,
                      system=z["system"] if "system" in z else None)
-        parts.append(z[["area", "name", "zone", "system", *_surplus_columns(z)]])
+        parts.append(z[["area", "name", "zone", "system", OVERRIDES, *extra, *_surplus_columns(z)]])
     r = regions.assign(area=REGION + regions["region_id"].astype(str),
-                       zone=regions["zone"] if "zone" in regions else None)
-    parts.append(r[["area", "name", "zone", *_surplus_columns(r)]])
-    return pd.concat(parts, ignore_index=True).set_index("area")
+                       zone=regions["zone"] if "zone" in regions else None, overrides_regions=False)
+    parts.append(r[["area", "name", "zone", OVERRIDES, *_surplus_columns(r)]])
+    out = pd.concat(parts, ignore_index=True).set_index("area")
+    out[OVERRIDES] = out[OVERRIDES].astype(bool)
+    return out
 
 
 def site_areas(areas: pd.DataFrame, region_id: pd.Categorical, region_zone: pd.Categorical,
                node_zone: pd.Categorical) -> pd.Categorical:
     """Each site's surplus area: the zone of its connection node, where the node has a zone of the zones layer and
-    the supply regions are zoned too (a region layer of the user's own, without zones, keeps its own figures);
-    else its region's zone; else its region. Missing where the site has no region and no zoned node."""
+    the supply regions are zoned too (a region layer of the user's own, without zones, keeps its own figures), or the
+    zone overrides regions (a grid model the user brought: every site whose node joined one of its buses draws on
+    that bus, even in a region with no zone, such as an area off the built-in model's grid); else its region's zone;
+    else its region. Missing where the site has no region and no zoned node."""
     index = areas.index
     region_id, region_zone, node_zone = (pd.Categorical(v) for v in (region_id, region_zone, node_zone))
 
@@ -77,6 +86,8 @@ def site_areas(areas: pd.DataFrame, region_id: pd.Categorical, region_zone: pd.C
 
     node, zone, region = positions(node_zone, ZONE), positions(region_zone, ZONE), positions(region_id, REGION)
     zoned = np.asarray(region_zone.codes) >= 0
+    if OVERRIDES in areas and len(areas):
+        zoned = zoned | (areas[OVERRIDES].to_numpy(bool)[np.maximum(node, 0)] & (node >= 0))
     pos = np.where((node >= 0) & zoned, node, np.where(zone >= 0, zone, region))
     return pd.Categorical.from_codes(pos, categories=index.astype(str))
 

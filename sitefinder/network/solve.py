@@ -15,13 +15,20 @@ per zone and case, in one solve instead of hundreds.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
+import highspy
 import numpy as np
 import pandas as pd
-import pypsa
 
 from sitefinder.network.system import PowerSystem
+
+if TYPE_CHECKING:
+    import pypsa
 
 PROBE_VALUE = 500.0   # PKR/kWh: a weight that ranks serving the probe above any fuel cost (the dearest is ~31)
 SHED_COST = 5000.0    # PKR/kWh: a weight that ranks keeping every customer above serving the probe
@@ -36,9 +43,24 @@ BINDS = 0.2 * PROBE_VALUE * 1000.0
 TOL_MW = 0.5
 NATIONAL = "national"
 
-pypsa.options.api.legacy_string_dtype = True  # said explicitly: PyPSA warns until it is
-for _name in ("pypsa", "linopy"):
-    logging.getLogger(_name).setLevel(logging.ERROR)
+
+
+def pypsa_module() -> ModuleType:
+    """PyPSA, imported on first use (it takes seconds, and the app needs it only when it solves a grid model), with
+    its string option said explicitly (PyPSA warns until it is), its network requests off (by default it asks GitHub
+    for a newer version whenever it imports a network), and its and linopy's logging quiet."""
+    import pypsa
+
+    if not _CONFIGURED:
+        pypsa.options.api.legacy_string_dtype = True
+        pypsa.options.general.allow_network_requests = False
+        for name in ("pypsa", "linopy"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        _CONFIGURED.append(True)
+    return pypsa
+
+
+_CONFIGURED: list[bool] = []
 
 
 @dataclass(frozen=True)
@@ -55,8 +77,17 @@ class Answer:
     dispatch: pd.DataFrame
 
 
-def _snapshots(cases: pd.MultiIndex, zones: list[str]) -> pd.Index:
-    return pd.Index([f"{z}|{m:02d}|{h}" for z in zones for m, h in cases], name="snapshot")
+def _key(case: object) -> tuple[object, ...]:
+    return case if isinstance(case, tuple) else (case,)
+
+
+def _label(case: object) -> str:
+    """A case as text: ``01|evening`` for month 1, evening; any further level (a user model's snapshot) after."""
+    return "|".join(f"{v:02d}" if isinstance(v, (int, np.integer)) else str(v) for v in _key(case))
+
+
+def _snapshots(cases: pd.Index, zones: list[str]) -> pd.Index:
+    return pd.Index([f"{z}|{_label(c)}" for z in zones for c in cases], name="snapshot")
 
 
 def _network(system: PowerSystem, zones: list[str], probe: bool) -> pypsa.Network:
@@ -65,14 +96,15 @@ def _network(system: PowerSystem, zones: list[str], probe: bool) -> pypsa.Networ
     cases = system.demand.index
     snaps = _snapshots(cases, zones)
     rep = len(zones)
-    n = pypsa.Network()
+    n = pypsa_module().Network()
     n.set_snapshots(snaps)
     n.add("Carrier", ["AC", "probe", "shed", "spill", *sorted(set(system.generators["fuel"]))])
     n.add("Bus", system.buses.index, x=system.buses["x"], y=system.buses["y"], carrier="AC")
     links = system.links  # each interface as two one-way links with a token cost, so no power circulates in loops
-    for way, a, b in ((FORWARD, "bus0", "bus1"), (BACKWARD, "bus1", "bus0")):
+    back = links["p_nom_back"] if "p_nom_back" in links else links["p_nom"]  # a one-way link carries nothing back
+    for way, a, b, cap in ((FORWARD, "bus0", "bus1", links["p_nom"]), (BACKWARD, "bus1", "bus0", back)):
         n.add("Link", [f"{i}{way}" for i in links.index], bus0=links[a].to_numpy(), bus1=links[b].to_numpy(),
-              p_nom=links["p_nom"].to_numpy(), efficiency=1.0, marginal_cost=WHEELING * 1000.0, carrier="AC")
+              p_nom=cap.to_numpy(), efficiency=1.0, marginal_cost=WHEELING * 1000.0, carrier="AC")
     g = system.generators
     avail = pd.DataFrame(np.tile(system.availability[g.index].to_numpy(float), (rep, 1)), index=snaps, columns=g.index)
     floor = avail * g["must_run"].astype(float).to_numpy()
@@ -114,7 +146,28 @@ def _transfer_constraint(system: PowerSystem, n: pypsa.Network, zones: list[str]
     m.add_constraints(served <= rhs.to_xarray().rename(snapshot="snapshot"), name="transfer-capability")
 
 
+_BANNER_SHOWN = [False]
+
+
+def _no_banner_on_stdout() -> None:
+    """HiGHS prints a banner on the process's standard output (at C level) the first time it starts; a command's
+    standard output carries its results (``explain --json``), so the first start happens with it sent to nowhere."""
+    if _BANNER_SHOWN[0]:
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_SHOWN[0] = True
+
+
 def _optimise(system: PowerSystem, zones: list[str], probe: bool) -> pypsa.Network:
+    _no_banner_on_stdout()
     n = _network(system, zones, probe)
     n.optimize.create_model(include_objective_constant=False)
     _transfer_constraint(system, n, zones, probe)
@@ -168,11 +221,12 @@ def deliverable_surplus(system: PowerSystem, zones: list[str] | None = None) -> 
         block = slice(i * len(cases), (i + 1) * len(cases))
         probe_mw = p[f"probe {z}"].to_numpy(float)[block]
         cost = p[gen_cols].to_numpy(float)[block] @ fuel_cost.to_numpy(float)
-        for j, (month, hour) in enumerate(cases):
+        for j, case in enumerate(cases):
             mw = max(0.0, float(probe_mw[j]))
             snap = full.snapshots[i * len(cases) + j]
+            keys: dict[str, Any] = dict(zip(cases.names, _key(case)))
             rows.append({
-                "zone": z, "month": int(month), "hour_type": hour,
+                "zone": z, **keys, "month": int(keys["month"]),
                 "surplus_mw": round(mw, 1),
                 "binding": _binding(system, full, snap, z),
                 "cost_pkr_per_kwh": round((cost[j] - base_cost[j]) / mw, 2) if mw > TOL_MW else np.nan,

@@ -28,7 +28,8 @@ class PowerSystem:
     """One end (low, central or high) of a zonal model.
 
     - ``buses``: index zone id; columns ``name``, ``system`` ("national", "k-electric"), ``x``, ``y`` (lon, lat).
-    - ``links``: index interface id; ``bus0``, ``bus1``, ``p_nom`` (MW, either way), ``name``, ``source``.
+    - ``links``: index interface id; ``bus0``, ``bus1``, ``p_nom`` (MW, either way), ``name``, ``source``; optionally
+      ``p_nom_back`` (MW from bus1 to bus0, where it differs from ``p_nom``: 0 for a one-way link).
     - ``generators``: index plant id; ``bus``, ``fuel``, ``contract``, ``p_nom`` (MW), ``marginal_cost``
       (PKR/kWh), ``must_run`` (bool: runs at its availability, no less); optional ``min_pu`` (0-1: a floor on its
       output as a share of ``p_nom``, or of its availability where that is less, e.g. a take-or-pay fuel contract
@@ -37,6 +38,10 @@ class PowerSystem:
     - ``demand``: cases x buses, MW to serve.
     - ``transfer_cap``: cases -> MW, the most the national network can carry to load (all buses whose system is
       "national"), or None for no such limit.
+
+    The cases (the index of ``availability`` and ``demand``) are ``case_index()``: month and hour type. A grid model a
+    user brings adds a third level, ``snapshot``: several snapshots may share a month and hour type, and each is
+    solved on its own (``network.user_model`` then takes the least over them).
     """
 
     buses: pd.DataFrame

@@ -44,6 +44,7 @@ def site_network(zone: pd.Series | None, season: str, node: pd.Series | None) ->
     return {"zone": zone["zone"], "name": _str(zone.get("name")), "season": lean,
             "binding": _str(zone.get(f"surplus_{lean}_binding")) or "not stated",
             "cost_pkr_per_kwh": finite(zone.get(f"surplus_{lean}_cost_pkr_per_kwh")),
+            "cost_unit": _str(zone.get("cost_unit")),  # None: PKR/kWh; a grid model's own currency otherwise
             "node_zone_basis": _str(node.get("zone_basis")) if node is not None else None,
             "basis": _str(zone.get("surplus_basis")),
             "by_month": by_month if any(v["value"] is not None for r in by_month for v in r.values()
@@ -73,10 +74,13 @@ def mw_range(cell: dict[str, float | None]) -> str:
     return f"{v:,.0f} ({lo:,.0f} to {hi:,.0f})" if min(lo, hi) < 0 else f"{v:,.0f} ({lo:,.0f}-{hi:,.0f})"
 
 
-def cost_text(cost: Any) -> str:
-    """The cost of serving a zone's surplus as people read it, marked as the estimate it is."""
+def cost_text(cost: Any, unit: str | None = None) -> str:
+    """The cost of serving a zone's surplus as people read it, marked as the estimate it is (``unit``: a grid
+    model's own; None: PKR/kWh)."""
     v = finite(cost)
-    return "not stated" if v is None else f"about {v:.1f} PKR/kWh ({COST_WORDS})"
+    if v is None:
+        return "not stated"
+    return f"about {v:.1f} {unit or 'PKR/kWh'} ({'estimate, the grid model' + chr(39) + 's generation cost' if unit else COST_WORDS})"
 
 
 def zone_title(n: dict[str, Any]) -> str:
@@ -88,7 +92,7 @@ def network_rows(n: dict[str, Any]) -> list[tuple[str, str]]:
     """The site card's rows for a ``site_network`` dict: zone, what binds, the cost and how the node's zone was found."""
     return [("Network zone", zone_title(n)),
             (f"What limits its {n['season']} surplus", str(n["binding"])),
-            ("Cost of serving it", cost_text(n.get("cost_pkr_per_kwh"))),
+            ("Cost of serving it", cost_text(n.get("cost_pkr_per_kwh"), n.get("cost_unit"))),
             ("Grid node's zone", n.get("node_zone_basis") or "not stated")]
 
 
@@ -123,13 +127,16 @@ def network_lines(n: dict[str, Any]) -> list[str]:
     """The zone as ``sitefinder explain`` prints it: one line on the zone, what binds and the cost, the node's zone,
     and the month x hour-type table with ranges."""
     cost = finite(n.get("cost_pkr_per_kwh"))
+    unit = n.get("cost_unit") or "PKR/kWh"
+    words = "estimate, the grid model's generation cost" if n.get("cost_unit") else COST_WORDS
     lines = [f"network zone: {n['zone']}" + (f" ({n['name']})" if n.get("name") else "")
              + f"; its surplus in the {n['season']} is limited by {n['binding']}"
-             + (f"; serving it costs about {cost:.1f} PKR/kWh ({COST_WORDS})" if cost is not None else "")]
+             + (f"; serving it costs about {cost:.1f} {unit} ({words})" if cost is not None else "")]
     if n.get("node_zone_basis"):
         lines.append(f"  the grid node's zone: {n['node_zone_basis']}")
     if n.get("by_month"):
-        lines.append("  deliverable surplus, MW (estimate: central, low-high):")
+        ranged = any(isinstance(v, dict) and v.get("low") is not None for r in n["by_month"] for v in r.values())
+        lines.append("  deliverable surplus, MW (estimate: " + ("central, low-high):" if ranged else "no range):"))
         lines.append("  " + f"{'':<5}" + "".join(f"{h:>22}" for h in HOURLY))
         for row in n["by_month"]:
             lines.append("  " + f"{row['month']:<5}" + "".join(f"{mw_range(row[h]):>22}" for h in HOURLY))

@@ -203,14 +203,16 @@ def test_a_site_tied_with_another_is_not_called_sure(pakistan_data, h3_study):
 def _region_decides_the_top(pakistan_data: Dataset, h3_study: Study) -> tuple[Dataset, gpd.GeoDataFrame, str, str]:
     """A dataset where the top site's region has a surplus range that mostly falls short of 100 MW (central
     200 MW, so the ordinary ranking keeps it), and three sites: that one, and two far behind in other regions."""
-    best, first, second = _leader_and_laggards(h3_study)
-    regions = h3_study.site["region_id"].astype(str).to_numpy()
-    decisive, idle = regions[best], regions[second]
-    layer = pakistan_data["supply_regions"].copy()
-    hit = layer["region_id"] == decisive
+    best, first, second = _leader_and_laggards(h3_study, "surplus_area")
+    matrix, _ = h3_study.rank(load_profile("bitcoin_mine"))
+    areas = matrix["surplus_area"].astype(str).to_numpy()  # a network zone (its node's), or a region outside every zone
+    decisive, idle = areas[best], areas[second]
+    kind, key = ("zones", "zone") if decisive.startswith("zone:") else ("supply_regions", "region_id")
+    layer = pakistan_data[kind].copy()
+    hit = layer[key].astype(str) == decisive.split(":", 1)[1]
     for season in ("winter", "summer"):
         layer.loc[hit, [f"surplus_{season}_mw_low", f"surplus_{season}_mw", f"surplus_{season}_mw_high"]] = [-3000.0, 200.0, 400.0]
-    data = pakistan_data.with_layer("supply_regions", layer)
+    data = pakistan_data.with_layer(kind, layer)
     return data, _sites(h3_study, [best, first, second]), decisive, idle
 
 

@@ -48,6 +48,10 @@ from sitefinder.model.vocabulary import METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUM
 PRECISION_DEG = 1e-5
 NDIGITS = 5
 
+NETWORK_SOURCE = ("sitefinder's zonal network model (PyPSA, HiGHS) built from data/pakistan/facts/network/ (zones.csv, "
+                  "interfaces.csv, plant_contracts.csv, fuel_cost_evidence.csv, gas_evidence.csv) and "
+                  "facts/power_plants.csv: each row's source is in those tables; see data/pakistan/README.md")
+
 LAYER_FILES = {
     "study_area": "study_area.geojson",
     "grid_nodes": "grid_nodes.geojson",
@@ -149,7 +153,7 @@ def _build(facts_dir: Path, out_dir: Path, config_path: Path, cfg: dict,
     network_md.write_text(network_markdown(zones, lines, model.zoning.zones, back, ke_import, thar), encoding="utf-8")
     grid_nodes = grid_nodes.join(node_zones(grid_nodes, district_points(facts_dir), model.zoning, facts_dir))
     _write(grid_nodes, out_dir / LAYER_FILES["grid_nodes"], "node_id")
-    zone_layer = zones_layer(model.systems["central"], zones)
+    zone_layer = zones_layer(model.systems["central"], zones, extra={"source": NETWORK_SOURCE})
     _write(zone_layer, out_dir / LAYER_FILES["zones"], "zone")
     regions = apply_to_regions(regions, model.zoning, zone_layer)
     _write(regions, out_dir / LAYER_FILES["supply_regions"], "region_id")

@@ -114,6 +114,14 @@ def test_zone_popup_rows(pakistan_data: Dataset) -> None:
     assert zt.zone_tip(row).startswith(f"{row['name']}: deliverable surplus winter {row['surplus_winter_mw']:,.0f} MW")
 
 
+def test_zone_popup_rows_keep_a_grid_models_own_cost_unit() -> None:
+    row = pd.Series({"zone": "b1", "name": "Bus 1", "surplus_winter_mw": 40.0, "surplus_winter_binding": "line 1",
+                     "surplus_winter_cost_pkr_per_kwh": 0.05, "cost_unit": "EUR/kWh"})
+    rows = dict(zt.zone_rows(row))
+    assert rows["Cost of serving it, winter"] == "about 0.1 EUR/kWh (estimate, the grid model's generation cost)"
+    assert "PKR" not in rows["Cost of serving it, winter"] and rows["Cost of serving it, summer"] == "not stated"
+
+
 def test_region_popup_rows_name_the_zone(pakistan_data: Dataset) -> None:
     regions = pakistan_data["supply_regions"]
     names = zt.zone_names(pakistan_data["zones"])

@@ -29,20 +29,17 @@ from sitefinder.data.dataset import Dataset
 from sitefinder.measure.criteria import connectivity_exists
 from sitefinder.model.ranges import number_text, text_or
 from sitefinder.report.colors import HEAT_RAMP, SCORE_RAMP, SURPLUS_RAMP, css_gradient, ramp_hex
-from sitefinder.report.zones import interface_label, zone_names
+from sitefinder.report.zones import zone_names
 from sitefinder.robustness.run import ROBUST_SHARE
+from webapp.netlayer import interface_lines, legend_rows, network_group, zone_points
 from webapp.popups import (
     POPUP_CSS,
     esc,
-    interface_popup,
-    interface_tooltip,
     popup_html,
     region_popup,
     robust_text,
     site_popup,
     sources_text,
-    zone_popup,
-    zone_tooltip,
 )
 
 VOLTAGE_COLOURS = {765: "#54278f", 500: "#cb181d", 220: "#fd8d3c"}
@@ -81,7 +78,7 @@ class DisplayLayers:
     nodes: pd.DataFrame
     connectivity: pd.DataFrame
     bounds: tuple[float, float, float, float]
-    zones: pd.DataFrame | None = None  # the network model's zones (points), None without a zones layer
+    zones: gpd.GeoDataFrame | None = None  # the network model's zones (points), None without a zones layer
     interfaces: gpd.GeoDataFrame | None = None  # the interfaces between them (lines), None without that layer
     geojson: dict[str, dict[str, Any]] = field(default_factory=dict)  # GeoJSON made once per key (season, ...)
 
@@ -149,74 +146,8 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
     })
     b = study.total_bounds
     return DisplayLayers(outline, reg, exc, nodes, conn, (float(b[0]), float(b[1]), float(b[2]), float(b[3])),
-                         zones=_zone_points(dataset.get("zones")),
-                         interfaces=_interface_lines(dataset.get("interfaces"), names))
-
-
-def _zone_points(zones: gpd.GeoDataFrame | None) -> pd.DataFrame | None:
-    """The zones layer as points with their popups and tooltips; None without a zones layer."""
-    if zones is None or not len(zones):
-        return None
-    where = zones.geometry.representative_point()
-    return pd.DataFrame({"lon": where.x.round(5), "lat": where.y.round(5),
-                         "popup": [zone_popup(r) for _, r in zones.iterrows()],
-                         "tip": [zone_tooltip(r) for _, r in zones.iterrows()]})
-
-
-def _interface_lines(interfaces: gpd.GeoDataFrame | None, names: dict[str, str]) -> gpd.GeoDataFrame | None:
-    """The interfaces layer as rounded lines with their popups, tooltips, labels (limit with range and modelled
-    flow, plain text) and the label's point halfway along; None without an interfaces layer."""
-    if interfaces is None or not len(interfaces):
-        return None
-    geoms = shapely.set_precision(np.asarray(interfaces.geometry.array), 10 ** -DISPLAY_DIGITS)
-    mid = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
-    limit = interfaces["limit_mw"].to_numpy(float)
-    top = float(np.nanmax(limit)) if np.isfinite(limit).any() else 1.0
-    return gpd.GeoDataFrame({
-        "popup": [interface_popup(r, names) for _, r in interfaces.iterrows()],
-        "tip": [interface_tooltip(r) for _, r in interfaces.iterrows()],
-        "label": [interface_label(r) for _, r in interfaces.iterrows()],
-        "label_lon": shapely.get_x(mid).round(5), "label_lat": shapely.get_y(mid).round(5),
-        "weight": np.where(np.isfinite(limit), 2.0 + 5.0 * np.clip(limit, 0, None) / max(top, 1.0), 2.0).round(1),
-        "dash": ["6 4" if "estimate" in str(text_or(k, "")).lower() else "" for k in
-                 (interfaces["kind"] if "kind" in interfaces else [None] * len(interfaces))],
-    }, geometry=list(geoms), crs=4326)
-
-
-NETWORK_LAYER = "Network zones and interfaces (limit MW, low-high · modelled flow)"
-NETWORK_COLOUR = "#6a3d9a"
-
-
-def network_group(layers: DisplayLayers, *, show: bool = False) -> folium.FeatureGroup | None:
-    """The network model's layer: each interface as a line between its zones' points (wider for a higher limit,
-    dashed where the limit is estimated), labelled with its limit (low-high) and the largest modelled flow, and each
-    zone as a point whose popup gives its winter and summer deliverable surplus and what limits it. None where the
-    dataset has neither layer."""
-    if layers.zones is None and layers.interfaces is None:
-        return None
-    group = folium.FeatureGroup(name=NETWORK_LAYER, show=show)
-    lines = layers.interfaces
-    if lines is not None:
-        fc = layers.feature_collection("interfaces", lambda: lines[["popup", "tip", "weight", "dash", "geometry"]])
-        folium.GeoJson(fc, style_function=lambda f: {"color": NETWORK_COLOUR, "weight": f["properties"]["weight"],
-                                                     "dashArray": f["properties"]["dash"] or None, "opacity": 0.85},
-                       popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
-                       tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(group)
-        for label, lon, lat in zip(lines["label"], lines["label_lon"], lines["label_lat"]):
-            folium.Marker([float(lat), float(lon)], icon=folium.DivIcon(
-                html=f"<div class='sf-ifc' style='background:rgba(255,255,255,.9);border:1px solid {NETWORK_COLOUR};"
-                     f"border-radius:4px;color:{NETWORK_COLOUR};font:bold 10px sans-serif;padding:0 3px;"
-                     f"transform:translate(-50%,-50%);display:inline-block;white-space:nowrap'>{esc(label)}</div>",
-                icon_size=(0, 0))).add_to(group)
-    zones = layers.zones
-    if zones is not None:
-        folium.GeoJson(_points_fc(zones, {"popup": zones["popup"], "tip": zones["tip"]}),
-                       marker=folium.CircleMarker(radius=7, fill=True),
-                       style_function=lambda _f: {"color": "#ffffff", "weight": 2, "fillColor": NETWORK_COLOUR,
-                                                  "fillOpacity": 1.0},
-                       popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
-                       tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(group)
-    return group
+                         zones=zone_points(dataset.get("zones")),
+                         interfaces=interface_lines(dataset.get("interfaces"), names, DISPLAY_DIGITS))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -292,13 +223,7 @@ def legend_html(season: str, score_range: tuple[float, float], climate_label: st
         "<span style='display:inline-block;width:12px;height:8px;background:#999;opacity:.6;margin-right:4px'></span>exclusion zone",
     ]
     if network:
-        line = f"display:inline-block;width:14px;vertical-align:middle;margin-right:4px;border-top:3px {{}} {NETWORK_COLOUR}"
-        rows += [
-            "<b>Network zones</b> (layer off at first)",
-            f"<span style='{sw};background:{NETWORK_COLOUR};border:1px solid #fff'></span>zone: deliverable surplus (estimate)",
-            f"<span style='{line.format('solid')}'></span>interface: limit MW (low-high) · largest modelled flow",
-            f"<span style='{line.format('dashed')}'></span>limit estimated, not published",
-        ]
+        rows += legend_rows(sw)
     return "<br>".join(rows)
 
 
@@ -369,7 +294,7 @@ def base_map(
                    style_function=lambda f: {"color": "#636363", "weight": 0.5, "fillColor": "#969696", "fillOpacity": 0.55},
                    popup=folium.GeoJsonPopup(fields=["popup"], labels=False)).add_to(m)
 
-    network = network_group(layers)
+    network = network_group(layers.zones, layers.interfaces, layers.feature_collection)
     if network is not None:
         network.add_to(m)
 

@@ -161,7 +161,7 @@ def _season_rows(row: Any, season: str) -> list[tuple[str, str]]:
     return [(f"Surplus, {season}", format_estimate(get(col), get(col + "_low"), get(col + "_high"), unit="MW",
                                                    unknown="not applicable")),
             (f"What limits it in {season}", str(text_or(get(f"surplus_{season}_binding"), "not stated"))),
-            (f"Cost of serving it, {season}", cost_text(get(f"surplus_{season}_cost_pkr_per_kwh")))]
+            (f"Cost of serving it, {season}", cost_text(get(f"surplus_{season}_cost_pkr_per_kwh"), _str(get("cost_unit"))))]
 
 
 def zone_rows(row: Any) -> list[tuple[str, str]]:

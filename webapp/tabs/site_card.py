@@ -109,8 +109,9 @@ def month_table(n: dict[str, Any] | None) -> None:
     st.markdown(f"**Deliverable surplus of the network zone {md_escape(zone_title(n))}** by month and hour type "
                 "(MW, estimate: central (low-high))")
     st.table(pd.DataFrame(table).set_index("month"))
-    st.caption("The least over the hour type's hours, as the network model serves a new load there without shedding "
-               "anyone. The range runs from the model's low to its high end.")
+    st.caption("Each figure is the extra load the network model can serve in the zone in that month and hour type, "
+               "from idle generation, within the interfaces' limits, without shedding anyone. The range runs from the "
+               "model's low to its high end.")
 
 
 def _place_rows(r: pd.Series, prof: Profile) -> dict[str, str]:

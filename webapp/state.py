@@ -75,6 +75,8 @@ USER_GRID: Slot[dict[str, Any]] = Slot("user_grid_model", "an uploaded grid mode
                                        "grid nodes' column naming each node's bus (None: the nearest bus)")
 GRID_READ: Slot[dict[str, Any]] = Slot("sf_grid_read", "the grid model file last read in Your data, by digest (a rerun "
                                        "does not read it again)")
+GRID_APPLIED: Slot[dict[str, Any]] = Slot("sf_grid_applied", "the dataset with the grid model in use applied, by what it "
+                                          "was made from (a rerun does not join the nodes again)")
 UPLOAD_DIR: Slot[str] = Slot("sf_upload_dir", "this session's private folder for uploaded files")
 SLOTS = tuple(v for v in dict(globals()).values() if isinstance(v, Slot))
 

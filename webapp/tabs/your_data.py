@@ -98,12 +98,19 @@ def effective_dataset(base: Dataset) -> Dataset:
     grid = state.USER_GRID.get()
     if grid is None:
         return ds
+    key = (ds.version, grid["key"], grid["bus_column"])
+    memo = state.GRID_APPLIED.get()
+    if memo is not None and memo["key"] == key:  # joining and hashing the layers again takes a few tenths of a second
+        return memo["dataset"]
     try:
-        return apply_grid_model(ds, grid["solved"], bus_column=grid["bus_column"])[0]
+        applied = apply_grid_model(ds, grid["solved"], bus_column=grid["bus_column"])[0]
     except SitefinderError as exc:
         state.FLASH.set(("warning", f"{exc} Each grid node now joins its nearest bus of {grid['name']}."))
         state.USER_GRID.set({**grid, "bus_column": None})
-        return apply_grid_model(ds, grid["solved"])[0]
+        key = (ds.version, grid["key"], None)
+        applied = apply_grid_model(ds, grid["solved"])[0]
+    state.GRID_APPLIED.set({"key": key, "dataset": applied})
+    return applied
 
 
 

@@ -21,19 +21,20 @@ LAHORE, MULTAN, PESHAWAR = (74.35, 31.56), (71.48, 30.20), (71.58, 34.01)
 SNAPSHOTS = pd.to_datetime(["2025-01-15 19:00", "2025-01-22 20:00", "2025-01-15 03:00", "2025-07-15 12:00"])
 
 
-def three_buses() -> pypsa.Network:
+def three_buses(b: str = "B") -> pypsa.Network:
     """A (Lahore): 600 MW at 20,000/MWh, load 300 (Jan 15 evening); B (Multan): 100 MW at 30,000/MWh, load 50;
-    C (Peshawar): no plant, load 80. Line AB 200 MW; link AC 100 MW, one way. Four snapshots (see the test's docstring)."""
+    C (Peshawar): no plant, load 80. Line AB 200 MW; link AC 100 MW, one way. Four snapshots (see the test's docstring).
+    ``b``: bus B's name."""
     n = pypsa.Network()
     n.set_snapshots(SNAPSHOTS)
-    n.add("Bus", ["A", "B", "C"], x=[LAHORE[0], MULTAN[0], PESHAWAR[0]], y=[LAHORE[1], MULTAN[1], PESHAWAR[1]],
+    n.add("Bus", ["A", b, "C"], x=[LAHORE[0], MULTAN[0], PESHAWAR[0]], y=[LAHORE[1], MULTAN[1], PESHAWAR[1]],
           carrier="AC")
     n.add("Generator", "coal A", bus="A", p_nom=600.0, marginal_cost=20_000.0, carrier="coal")
-    n.add("Generator", "gas B", bus="B", p_nom=100.0, marginal_cost=30_000.0, carrier="gas")
+    n.add("Generator", "gas B", bus=b, p_nom=100.0, marginal_cost=30_000.0, carrier="gas")
     n.add("Load", "load A", bus="A", p_set=pd.Series([300.0, 300.0, 200.0, 400.0], index=SNAPSHOTS))
-    n.add("Load", "load B", bus="B", p_set=pd.Series([50.0, 20.0, 30.0, 60.0], index=SNAPSHOTS))
+    n.add("Load", "load B", bus=b, p_set=pd.Series([50.0, 20.0, 30.0, 60.0], index=SNAPSHOTS))
     n.add("Load", "load C", bus="C", p_set=pd.Series([80.0, 80.0, 50.0, 90.0], index=SNAPSHOTS))
-    n.add("Line", "AB", bus0="A", bus1="B", s_nom=200.0, x=0.1, r=0.01)
+    n.add("Line", "AB", bus0="A", bus1=b, s_nom=200.0, x=0.1, r=0.01)
     n.add("Link", "AC", bus0="A", bus1="C", p_nom=100.0)
     return n
 

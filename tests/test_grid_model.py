@@ -206,6 +206,15 @@ def test_every_site_with_a_grid_node_draws_on_its_bus_even_off_the_built_in_grid
     assert zones["surplus_winter_mw"].to_dict() == KNOWN_WINTER and zones["surplus_winter_mw_low"].isna().all()
     assert zones.loc["C", "surplus_winter_binding"] == "link AC (Jan, evening)"
     assert zones.loc["A", "surplus_mw_01"] == 270.0 and np.isnan(zones.loc["A", "surplus_mw_02"])  # no February snapshot
+    # The map's interfaces are the model's line and link, not the built-in model's; flows of the dispatch without
+    # extra load: AB carries B's load (50, 20, 30, 60 MW), AC C's (80, 80, 50, 90 MW), never back.
+    lines = dataset["interfaces"].set_index("interface")
+    assert sorted(lines.index) == ["line:AB", "link:AC"]
+    assert lines.loc["line:AB", ["zone_from", "zone_to", "limit_mw"]].tolist() == ["A", "B", 200.0]
+    assert lines.loc["link:AC", "kind"] == "your grid model's link (0 MW back)"
+    assert lines["flow_max_forward_mw"].tolist() == pytest.approx([60.0, 90.0], abs=0.5)
+    assert lines["flow_max_backward_mw"].tolist() == pytest.approx([0.0, 0.0], abs=0.5)
+    assert lines["limit_mw_low"].isna().all() and (lines["hours_at_limit_share"] == 0).all()
 
 
 def test_must_run_shares_one_way_links_line_limits_and_hour_types_are_read_as_said():

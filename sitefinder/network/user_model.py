@@ -11,7 +11,7 @@ one case), each grid node's ``zone`` becomes the bus it joins, and every site wi
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -33,13 +33,15 @@ CHUNK_VARIABLES = 200_000  # the most variables solved at once: zones are solved
 @dataclass(frozen=True)
 class SolvedGridModel:
     """A grid model and its answer: ``by_snapshot`` (zone x snapshot), ``table`` (zone x month x hour type: the
-    least over the case's snapshots) and the ``zones`` layer made from it; ``seconds`` the solve took."""
+    least over the case's snapshots) and the ``zones`` layer made from it; ``seconds`` the solve took; ``flows``: each
+    line's and link's flow in every snapshot of the dispatch without extra load."""
 
     model: GridModel
     by_snapshot: pd.DataFrame
     table: pd.DataFrame
     zones: gpd.GeoDataFrame
     seconds: float
+    flows: pd.DataFrame = field(default_factory=pd.DataFrame)  # snapshots x lines and links, MW (+ from bus0), base dispatch
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -62,10 +64,12 @@ def solve_grid_model(model: GridModel) -> SolvedGridModel:
     zones = list(model.system.buses.index)
     per_zone = max(1, lp_variables(model.system) // max(len(zones), 1))
     step = max(1, CHUNK_VARIABLES // per_zone)
-    parts = []
+    parts, flows = [], pd.DataFrame()
     try:
         for i in range(0, len(zones), step):  # a few zones at a time: the memory a solve takes stays bounded
-            parts.append(deliverable_surplus(model.system, zones[i:i + step]).table)
+            answer = deliverable_surplus(model.system, zones[i:i + step])
+            parts.append(answer.table)
+            flows = answer.flows  # the same base dispatch in every part
     except RuntimeError as exc:
         raise GridModelError(model.name, [Problem(model.name, f"the network did not solve ({' '.join(str(exc).split())[:200]}).",
                                                   "Check the model's capacities and loads.")]) from None
@@ -76,7 +80,38 @@ def solve_grid_model(model: GridModel) -> SolvedGridModel:
     table = by_snapshot.loc[leanest.to_numpy()].reset_index(drop=True)
     zones = zones_layer(model.system, table, basis=_basis(model.label),
                         extra={"cost_unit": COST_UNIT, "overrides_regions": True, "source": f"grid model {model.label}"})
-    return SolvedGridModel(model, by_snapshot, table, zones, time.perf_counter() - t)
+    return SolvedGridModel(model, by_snapshot, table, zones, time.perf_counter() - t, flows)
+
+
+def interfaces_layer(solved: SolvedGridModel) -> gpd.GeoDataFrame:
+    """The model's lines, transformers and links as the ``interfaces`` layer the map draws: a straight line between
+    their buses' points (a picture, not a route), each with its limit (MW; a one-way link's forward limit, and says
+    so), no range, and the largest flow each way and the share of snapshots at the limit in the dispatch without
+    extra load."""
+    system, flows = solved.model.system, solved.flows
+    links, buses = system.links, system.buses
+    label = solved.model.label
+    rows, geoms = [], []
+    for i, r in links.iterrows():
+        flow = flows[i] if i in flows else pd.Series(dtype=float)
+        back = float(r.get("p_nom_back", r["p_nom"]))
+        kind = str(i).split(":", 1)[0]
+        rows.append({
+            "interface": str(i), "name": str(r["name"]), "zone_from": str(r["bus0"]), "zone_to": str(r["bus1"]),
+            "limit_mw": float(r["p_nom"]), "limit_mw_low": np.nan, "limit_mw_high": np.nan,
+            "kind": f"your grid model's {kind}" + ("" if back == float(r["p_nom"]) else f" ({back:,.0f} MW back)"),
+            "basis": (f"{'s_nom x s_max_pu' if kind != 'link' else 'p_nom x p_max_pu (back: p_nom x -p_min_pu)'} in "
+                      f"{label}; {NO_RANGE}"),
+            "source": f"grid model {label}",
+            "flow_max_forward_mw": round(float(flow.clip(lower=0).max()), 1) if len(flow) else np.nan,
+            "flow_max_backward_mw": round(float((-flow).clip(lower=0).max()), 1) if len(flow) else np.nan,
+            "hours_at_limit_share": (round(float(((flow >= float(r["p_nom"]) - 0.5) | (-flow >= back - 0.5)).mean()), 3)
+                                     if len(flow) else np.nan)})
+        geoms.append(shapely.LineString([(buses.loc[r["bus0"], "x"], buses.loc[r["bus0"], "y"]),
+                                         (buses.loc[r["bus1"], "x"], buses.loc[r["bus1"], "y"])]))
+    columns = ["interface", "name", "zone_from", "zone_to", "limit_mw", "limit_mw_low", "limit_mw_high", "kind", "basis",
+               "source", "flow_max_forward_mw", "flow_max_backward_mw", "hours_at_limit_share"]
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry=geoms, crs=4326)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -155,6 +190,7 @@ def apply_grid_model(dataset: Dataset, solved: SolvedGridModel, *, bus_column: s
     """``dataset`` with the grid model in place of the built-in network model, and notes on what was done:
 
     - its ``zones`` layer is the model's buses and their surplus (``solved.zones``);
+    - its ``interfaces`` layer is the model's lines, transformers and links (``interfaces_layer``);
     - each grid node's ``zone`` is the bus it joins (``join_nodes``);
     - a supply region that belonged to a zone of the built-in model no longer shows that zone's surplus (it is unknown,
       and its basis says why): the built-in model's figures would otherwise mix with the user's. A region without a
@@ -184,6 +220,7 @@ def apply_grid_model(dataset: Dataset, solved: SolvedGridModel, *, bus_column: s
         if zoned.any():
             notes.append(f"{int(zoned.sum())} supply region(s) no longer show the built-in model's surplus")
     out = dataset.with_layer("zones", solved.zones, label=name)
+    out = out.with_layer("interfaces", interfaces_layer(solved), label=name)  # not the built-in model's interfaces
     out = out.with_layer("grid_nodes", nodes, dataset.files.get("grid_nodes"), label=dataset.file_label("grid_nodes"))
     out = out.with_layer("supply_regions", regions, dataset.files.get("supply_regions"),
                          label=dataset.file_label("supply_regions"))
@@ -205,5 +242,5 @@ def summary(solved: SolvedGridModel) -> str:
 
 
 __all__ = ["COST_UNIT", "MAX_GRID_MODEL_BYTES", "NO_RANGE", "GridModel", "SolvedGridModel", "apply_grid_model",
-           "bus_column_problem", "grid_model_from_network", "hour_type", "join_nodes", "network_model_in_use",
+           "bus_column_problem", "grid_model_from_network", "hour_type", "interfaces_layer", "join_nodes", "network_model_in_use",
            "read_grid_model", "solve_grid_model", "summary"]

@@ -45,15 +45,20 @@ def payback_text(r: Mapping[str, Any] | Any) -> str:
     return f"{v:,.1f} years (estimate; {best}, {worst} at the other)"
 
 
+def _revenue_and_hashprice(econ: Economics | Mapping[str, Any]) -> tuple[str, Any]:
+    """The revenue model and the central hashprice (USD per PH/s per day; None where not set), from the profile's
+    economics or an export's ``economics`` metadata block."""
+    if isinstance(econ, Economics):
+        hashprice = econ.values.get("hashprice_usd_per_ph_day")
+        return econ.revenue, None if hashprice is None else hashprice.value
+    return (str(econ.get("revenue", "none")),
+            (econ.get("parameters", {}).get("hashprice_usd_per_ph_day") or {}).get("value"))
+
+
 def figure_lines(r: Mapping[str, Any] | Any, econ: Economics | Mapping[str, Any]) -> list[tuple[str, str]]:
     """(label, text) for each figure of one site (a row of a shortlist or programme table); ``econ`` is the profile's
     economics or the ``economics`` block of an export's metadata."""
-    if isinstance(econ, Economics):
-        revenue, hashprice = econ.revenue, econ.values.get("hashprice_usd_per_ph_day")
-        price = None if hashprice is None else hashprice.value
-    else:
-        revenue = str(econ.get("revenue", "none"))
-        price = (econ.get("parameters", {}).get("hashprice_usd_per_ph_day") or {}).get("value")
+    revenue, price = _revenue_and_hashprice(econ)
     lines = [
         ("PUE", format_estimate(_get(r, "pue"), _get(r, "pue_low"), _get(r, "pue_high"), fmt=".2f")),
         ("Runs", _hours(r)),
@@ -153,12 +158,7 @@ def margin_headline(sites: pd.DataFrame, econ: Economics | Mapping[str, Any],
 
     The margin is revenue less the energy bill (``margin_usd_per_year``); the capital cost is not in it, so a site that
     makes a margin may still never pay back."""
-    if isinstance(econ, Economics):
-        revenue, hashprice = econ.revenue, econ.values.get("hashprice_usd_per_ph_day")
-        price = None if hashprice is None else hashprice.value
-    else:
-        revenue = str(econ.get("revenue", "none"))
-        price = (econ.get("parameters", {}).get("hashprice_usd_per_ph_day") or {}).get("value")
+    revenue, price = _revenue_and_hashprice(econ)
     if revenue != "hashprice" or not len(sites) or "margin_usd_per_year" not in sites:
         return None
     n = len(sites)

@@ -18,6 +18,7 @@ pypsa = pypsa_module()  # with its string option set, so building a network does
 logging.getLogger("pypsa").setLevel(logging.ERROR)
 
 LAHORE, MULTAN, PESHAWAR = (74.35, 31.56), (71.48, 30.20), (71.58, 34.01)
+KARACHI, SUKKUR = (67.01, 24.86), (68.86, 27.70)
 SNAPSHOTS = pd.to_datetime(["2025-01-15 19:00", "2025-01-22 20:00", "2025-01-15 03:00", "2025-07-15 12:00"])
 
 
@@ -36,6 +37,23 @@ def three_buses(b: str = "B") -> pypsa.Network:
     n.add("Load", "load C", bus="C", p_set=pd.Series([80.0, 80.0, 50.0, 90.0], index=SNAPSHOTS))
     n.add("Line", "AB", bus0="A", bus1=b, s_nom=200.0, x=0.1, r=0.01)
     n.add("Link", "AC", bus0="A", bus1="C", p_nom=100.0)
+    return n
+
+
+def shared_line() -> pypsa.Network:
+    """A (Karachi): 1,000 MW at 20,000/MWh, no load. H (Sukkur), B (Multan), C (Lahore): 10 MW of load each, no plant.
+    Line AH 150 MW; lines HB and HC 200 MW each: B, C and H all sit behind line AH. The four snapshots of
+    ``three_buses``, with the same loads in each."""
+    n = pypsa.Network()
+    n.set_snapshots(SNAPSHOTS)
+    n.add("Bus", ["A", "H", "B", "C"], x=[KARACHI[0], SUKKUR[0], MULTAN[0], LAHORE[0]],
+          y=[KARACHI[1], SUKKUR[1], MULTAN[1], LAHORE[1]], carrier="AC")
+    n.add("Generator", "coal A", bus="A", p_nom=1000.0, marginal_cost=20_000.0, carrier="coal")
+    for bus in ("H", "B", "C"):
+        n.add("Load", f"load {bus}", bus=bus, p_set=10.0)
+    n.add("Line", "AH", bus0="A", bus1="H", s_nom=150.0, x=0.1)
+    n.add("Line", "HB", bus0="H", bus1="B", s_nom=200.0, x=0.1)
+    n.add("Line", "HC", bus0="H", bus1="C", s_nom=200.0, x=0.1)
     return n
 
 

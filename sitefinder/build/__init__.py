@@ -44,7 +44,9 @@ from sitefinder.measure.candidates import h3_candidates
 from sitefinder.measure.climate import ClimateSettings, interpolate_metrics
 from sitefinder.measure.criteria import sea_distances, station_elevations
 from sitefinder.model.vocabulary import METRIC_COLUMNS, TMAX_COLUMNS, TMIN_COLUMNS
+from sitefinder.network.store import write_network_model
 
+NETWORK_MODEL_FILE = "network_model.json"
 PRECISION_DEG = 1e-5
 NDIGITS = 5
 
@@ -140,6 +142,7 @@ def _build(facts_dir: Path, out_dir: Path, config_path: Path, cfg: dict,
     model = zonal_model(facts_dir, cfg)
     answers = solve_all(model.systems)
     zones = zone_table(answers)
+    model_path = write_network_model(model.systems, out_dir / NETWORK_MODEL_FILE)
     zone_path = out_dir / "zone_surplus.csv"
     write_csv(zones, zone_path)
     interfaces_path = out_dir / LAYER_FILES["interfaces"]
@@ -191,7 +194,7 @@ def _build(facts_dir: Path, out_dir: Path, config_path: Path, cfg: dict,
     _write(build_cities(cities, cfg["connectivity"]), out_dir / LAYER_FILES["cities"], "name")
 
     written = [out_dir / f for f in LAYER_FILES.values()] + [surface_path, plants_path, loo_path, zone_path,
-                                                             backcast_path, network_md]
+                                                             backcast_path, network_md, model_path]
     manifest = out_dir / "dataset.toml"
     manifest.write_text(_manifest(facts_dir, config_path, written, unmapped, cells.resolution, settings, loo_summary,
                                   assumption_rows(cfg)), encoding="utf-8")
@@ -224,6 +227,7 @@ def _manifest(facts_dir: Path, config_path: Path, files: list[Path], unmapped: l
         'name = "Pakistan (built-in)"',
         f"built_with = {s('sitefinder ' + __version__)}",
         f"climate_surface = {s(f'climate_surface_r{surface_res}.csv')}",
+        f"network_model = {s(NETWORK_MODEL_FILE)}  # the zonal model the zones layer was solved from (network.store)",
         "",
         "[climate]  # how station normals are spread onto sites (read by the criteria)",
         f"idw_power = {num(settings.power)}",

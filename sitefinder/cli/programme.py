@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"\n{profile.title}, sites of {rules.smallest:g}-{rules.unit_mw:g} MW, target {rules.target_mw:,.0f} MW, "
           f"{profile.season.replace('_', '-')} surplus; runs: {rules.months_rule(profile.season)}; "
           f"{rules.headroom_rule()}\n")
-    print(p.summary + "\n")
+    print(p.summary)
+    print(p.network_text + "\n")
     if len(p.table):
         print_programme(p)
     write_run_files(run_files(args), RunResult(p.frame, p.metadata, study.dataset, "programme", profile.title),

@@ -6,6 +6,7 @@ A dataset directory holds one file per layer and a ``dataset.toml`` naming them 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -41,6 +42,10 @@ class Dataset:
     manifest: dict = field(default_factory=dict)
     climate_raster: ClimateRaster | None = None
     labels: dict[str, str] = field(default_factory=dict)  # a layer's own name where it is not its file's (uploads)
+    # The network model the ``zones`` layer was solved from, for re-solving with loads added: a file the dataset
+    # names (``network_model`` in dataset.toml, read by ``sitefinder.network.store``), or the model itself (a
+    # ``sitefinder.network.system.PowerSystem``, from a grid model the user brought); None: no model to re-solve.
+    network: Any = None
 
     def file_label(self, kind: str) -> str | None:
         """What the layer of ``kind`` came from, as people named it: the user's file name for an upload or a
@@ -70,14 +75,19 @@ class Dataset:
         h = hashlib.sha256((self.version + kind).encode())
         add_frame(h, frame)  # by content: two layers of the same size and extent are still two versions
         digest = h.hexdigest()[:16]
-        return Dataset(self.name, layers, files, digest, self.manifest, self.climate_raster, labels)
+        network = None if kind == "zones" else self.network  # new zones: the old model no longer answers for them
+        return Dataset(self.name, layers, files, digest, self.manifest, self.climate_raster, labels, network)
+
+    def with_network(self, network: Any) -> Dataset:
+        """A copy whose ``network`` is ``network`` (set after its zones layer, which was solved from it)."""
+        return dataclasses.replace(self, network=network)
 
     def with_climate_raster(self, raster: ClimateRaster) -> Dataset:
         """A copy whose climate comes from ``raster`` where it has values (stations elsewhere)."""
         h = hashlib.sha256((self.version + "raster" + raster.source + raster.meaning).encode())
         h.update(np.ascontiguousarray(raster.data).tobytes())
         digest = h.hexdigest()[:16]
-        return Dataset(self.name, self.layers, self.files, digest, self.manifest, raster, self.labels)
+        return Dataset(self.name, self.layers, self.files, digest, self.manifest, raster, self.labels, self.network)
 
 
 def add_frame(h: Any, frame: pd.DataFrame) -> None:
@@ -139,12 +149,18 @@ def load_dataset(directory: str | Path) -> Dataset:
         except SitefinderError as exc:  # one line that starts with the path already
             where, sep, message = str(exc).partition(": ")
             problems.append(Problem(str(path), message) if sep and where == str(path) else Problem(str(path), str(exc)))
+    model = manifest.get("network_model")
+    if model is not None and not (isinstance(model, str) and Path(model).name == model and (root / model).is_file()):
+        problems.append(Problem(str(manifest_path), f"network_model = {quoted(model)} is not a file in {root}.",
+                                "Name the network model file beside dataset.toml (network_model = \"network_model.json\"), "
+                                "or remove the line: the programme is then not re-solved on a network."))
     if problems:
         raise LayerError(str(root), problems,
                          summary="" if len(problems) == 1 else f"{root}: the dataset has {len(problems)} problems")
     checks = manifest.get("checksums") if isinstance(manifest.get("checksums"), dict) else None
     version = hashlib.sha256(repr(sorted(checks.items())).encode()).hexdigest()[:16] if checks else _hash_files(files)
-    return Dataset(str(manifest.get("name", root.name)), layers, files, version, manifest)
+    network = root / model if model is not None and "zones" in layers else None
+    return Dataset(str(manifest.get("name", root.name)), layers, files, version, manifest, network=network)
 
 
 def manifest_problems(manifest: dict[str, Any], where: str) -> list[Problem]:

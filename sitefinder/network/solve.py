@@ -240,15 +240,26 @@ def deliverable_surplus(system: PowerSystem, zones: list[str] | None = None) -> 
     return Answer(pd.DataFrame(rows), flows, dispatch)
 
 
-def unserved_with(system: PowerSystem, extra: pd.DataFrame) -> pd.DataFrame:
+def with_demand_added(system: PowerSystem, extra: pd.DataFrame) -> PowerSystem:
+    """``system`` with ``extra`` load (cases x buses, MW; a bus not named adds nothing) added to its demand."""
+    demand = system.demand.add(extra.reindex(index=system.demand.index, columns=system.demand.columns, fill_value=0.0),
+                               fill_value=0.0)
+    return PowerSystem(system.buses, system.links, system.generators, system.availability, demand,
+                       system.transfer_cap, system.notes)
+
+
+def shed_by_case(system: PowerSystem) -> pd.DataFrame:
+    """The ordinary demand the system cannot serve at each bus in each case (cases x buses, MW): the least-cost
+    dispatch's load shedding."""
+    n = _optimise(system, list(system.buses.index)[:1], probe=False)
+    shed = n.generators_t.p[[f"shed {b}" for b in system.buses.index]].to_numpy(float)
+    return pd.DataFrame(shed, index=system.demand.index, columns=list(system.buses.index))
+
+
+def unserved_with(system: PowerSystem, extra: pd.DataFrame, baseline: pd.DataFrame | None = None) -> pd.DataFrame:
     """Solve the system with ``extra`` load added (cases x buses, MW) and return the demand shed at each bus in
-    each case (MW), less what is shed without it: all zeros means the whole extra load is served without
-    shedding anyone."""
-    before = _optimise(system, list(system.buses.index)[:1], probe=False)
-    shed_cols = [f"shed {b}" for b in system.buses.index]
-    added = PowerSystem(system.buses, system.links, system.generators, system.availability,
-                        system.demand.add(extra.reindex(columns=system.demand.columns, fill_value=0.0), fill_value=0.0),
-                        system.transfer_cap)
-    after = _optimise(added, list(system.buses.index)[:1], probe=False)
-    diff = after.generators_t.p[shed_cols].to_numpy(float) - before.generators_t.p[shed_cols].to_numpy(float)
-    return pd.DataFrame(np.clip(diff, 0.0, None), index=system.demand.index, columns=list(system.buses.index))
+    each case (MW), less what is shed without it (``baseline``: ``shed_by_case(system)``, solved here if not given):
+    all zeros means the whole extra load is served without shedding anyone."""
+    before = shed_by_case(system) if baseline is None else baseline
+    after = shed_by_case(with_demand_added(system, extra))
+    return (after - before).clip(lower=0.0)

@@ -191,6 +191,7 @@ def apply_grid_model(dataset: Dataset, solved: SolvedGridModel, *, bus_column: s
 
     - its ``zones`` layer is the model's buses and their surplus (``solved.zones``);
     - its ``interfaces`` layer is the model's lines, transformers and links (``interfaces_layer``);
+    - its ``network`` is the model's system, which the programme is re-solved on;
     - each grid node's ``zone`` is the bus it joins (``join_nodes``);
     - a supply region that belonged to a zone of the built-in model no longer shows that zone's surplus (it is unknown,
       and its basis says why): the built-in model's figures would otherwise mix with the user's. A region without a
@@ -224,7 +225,7 @@ def apply_grid_model(dataset: Dataset, solved: SolvedGridModel, *, bus_column: s
     out = out.with_layer("grid_nodes", nodes, dataset.files.get("grid_nodes"), label=dataset.file_label("grid_nodes"))
     out = out.with_layer("supply_regions", regions, dataset.files.get("supply_regions"),
                          label=dataset.file_label("supply_regions"))
-    return out, notes
+    return out.with_network(solved.model.system), notes  # the programme is re-solved on it
 
 
 def network_model_in_use(dataset: Dataset) -> str:

@@ -44,7 +44,8 @@ from sitefinder.model.vocabulary import (
 from sitefinder.rank.scoring import ScoreResult
 from sitefinder.rank.shortlist import in_province
 
-LIMITS = ("target", "region surplus", "node headroom", "facility size")
+LIMITS = ("target", "region surplus", "node headroom", "facility size", "network (re-solved)")
+NETWORK_LIMIT = LIMITS[-1]
 DAY_SHARE = np.array([HOURS_PER_DAY[h] / 24.0 for h in HOUR_TYPES])  # each hour type's share of a day
 _EPS = 1e-9
 
@@ -222,6 +223,7 @@ class Placement:
     target_mw: float
     skipped: dict[str, int]              # candidates passed over, by reason
     stopped_because: str
+    ledger_end: str = ""                 # the end of the surplus ranges the ledger holds ("" central, "_low")
 
     @property
     def total_mw(self) -> float:
@@ -322,7 +324,7 @@ def place_sites(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rul
             why = "; ".join(f"{v:,} candidate(s): {k}" for k, v in skipped.items() if v)
             stopped = f"nothing more fits ({why or 'no candidate passes the constraints'})"
     return Placement(np.asarray(rows, dtype=np.intp), np.asarray(mw, dtype=float), binding, cells,
-                      np.asarray(region_left), np.asarray(node_left), basis, ledger, rules.target_mw, skipped, stopped)
+                      np.asarray(region_left), np.asarray(node_left), basis, ledger, rules.target_mw, skipped, stopped, end)
 
 
 def _positions(column: pd.Series, order: NDArray[np.intp], ids: list[str]) -> NDArray[np.intp]:
@@ -378,6 +380,35 @@ def firm_at(placement: Placement, matrix: pd.DataFrame, dataset: Dataset, rules:
             ledger.headroom[n] -= take
         out[k] = take
     return out
+
+
+def with_mw(placement: Placement, mw: NDArray[np.float64], matrix: pd.DataFrame, dataset: Dataset, rules: Rules,
+            season: str, *, why: str, note: str) -> Placement:
+    """``placement`` with its sites' MW changed to ``mw`` (never more than they had; a site at 0 leaves the programme),
+    its ledger drawn again from the start with them, each changed site's ``binding`` set to ``why``, and ``note``
+    added to why the programme stopped."""
+    ledger = make_ledger(dataset, rules, placement.ledger_end)
+    pool_index = {r: i for i, r in enumerate(ledger.pool_ids)}
+    node_index = {n: i for i, n in enumerate(ledger.node_ids)}
+    required = np.repeat(_mask(SEASON_MONTHS[season])[:, None], len(HOUR_TYPES), axis=1)
+    pools = site_pools(matrix)
+    keep = [k for k in range(len(placement.rows)) if mw[k] > _EPS]
+    region_left, node_left = [], []
+    for k in keep:
+        i = placement.rows[k]
+        r = pool_index[str(pools.iloc[i])]
+        node = matrix["grid_node_id"].iloc[i]
+        n = node_index.get(str(node)) if pd.notna(node) else None
+        ledger.draw(r, placement.cells[k], float(mw[k]))
+        need = required if rules.min_months is None else placement.cells[k]
+        region_left.append(float(np.min(np.where(need, ledger.available(r), np.inf))))
+        if n is not None:
+            ledger.headroom[n] -= float(mw[k])
+        node_left.append(float(ledger.headroom[n]) if n is not None else math.inf)
+    binding = [why if mw[k] < placement.mw[k] - 1e-6 else placement.binding[k] for k in keep]
+    return Placement(placement.rows[keep], np.asarray(mw, dtype=float)[keep], binding, [placement.cells[k] for k in keep],
+                     np.asarray(region_left), np.asarray(node_left), [placement.headroom_basis[k] for k in keep], ledger,
+                     placement.target_mw, placement.skipped, f"{placement.stopped_because}; {note}", placement.ledger_end)
 
 
 def _binding(take: float, unit: float, room: float, region: float, node: float) -> str:

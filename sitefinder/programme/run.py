@@ -18,7 +18,20 @@ from sitefinder.economics.cost_model import hours_of
 from sitefinder.errors import Problem, ProfileError
 from sitefinder.model.profiles import Profile
 from sitefinder.model.scenario import Scenario
-from sitefinder.programme.ledger import RULE_SETTINGS, Placement, Rules, firm_at, ledger_tables, place_sites, run_text
+from sitefinder.network.user_model import network_model_in_use
+from sitefinder.programme.ledger import (
+    NETWORK_LIMIT,
+    RULE_SETTINGS,
+    Placement,
+    Rules,
+    firm_at,
+    ledger_tables,
+    place_sites,
+    run_text,
+    site_pools,
+    with_mw,
+)
+from sitefinder.programme.network_check import NetworkCheck, fit_to_network, site_buses, systems_of
 from sitefinder.rank.metadata import run_metadata
 from sitefinder.rank.scoring import ScoreResult
 from sitefinder.rank.shortlist import provinces, recorded_scenario, shortlist_frame, shortlist_table, site_economics_for, with_economics
@@ -50,6 +63,7 @@ class Programme:
     pools: pd.DataFrame        # the ledger: what each surplus area (zone, or region outside every zone) had, gave, has left
     nodes: pd.DataFrame
     metadata: dict[str, Any]
+    checks: list[NetworkCheck]  # the programme re-solved on the network, at the central and low ends (none: no model)
 
     @property
     def summary(self) -> str:
@@ -57,6 +71,14 @@ class Programme:
         return (f"{self.central.total_mw:,.0f} MW of {self.rules.target_mw:,.0f} MW on {len(self.central.rows)} site(s); "
                 f"{self.central.stopped_because}. Firm at the low estimate of surplus: {self.firm_mw.sum():,.0f} MW "
                 f"(run afresh on the low estimates, the placement would place {self.low.total_mw:,.0f} MW).")
+
+    @property
+    def network_text(self) -> str:
+        """What re-solving the network with the programme's loads found, or why it was not re-solved."""
+        if not self.checks:
+            return ("Network check: not made; this dataset has no network model to re-solve (its surplus areas are "
+                    "regions' own figures).")
+        return " ".join(c.text() for c in self.checks)
 
 
 def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
@@ -75,6 +97,7 @@ def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
                                                 f"Use one of: {', '.join(provinces(matrix))}.")])
     central = place_sites(matrix, result, study.dataset, rules, profile.season)
     firm = firm_at(central, matrix, study.dataset, rules, profile.season)
+    central, firm, checks = _respect_network(central, firm, matrix, study, rules, profile.season)
     low = place_sites(matrix, result, study.dataset, rules, profile.season, end="_low")
     rows = central.rows
     base = shortlist_table(matrix, result, rows)
@@ -107,6 +130,7 @@ def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
         "placed_afresh_mw_at_low_estimate": round(low.total_mw, 3),
         "stopped_because_at_low_estimate": low.stopped_because,
         "candidates_passed_over": central.skipped,
+        "network_check": [c.record() for c in checks],
         "rules": {
             "order": "score order of the ordinary ranking, constraints checked at the smallest site size",
             "facility_mw": rules.unit_mw,
@@ -127,4 +151,32 @@ def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
         },
         "ledger": {"surplus_areas": pools.to_dict(orient="records"), "nodes": nodes.to_dict(orient="records")},
     }
-    return Programme(rules, profile, matrix, result, central, firm, low, table, frame, pools, nodes, meta)
+    return Programme(rules, profile, matrix, result, central, firm, low, table, frame, pools, nodes, meta, checks)
+
+
+def _respect_network(central: Placement, firm: np.ndarray, matrix: pd.DataFrame, study: Study, rules: Rules,
+                     season: str) -> tuple[Placement, np.ndarray, list[NetworkCheck]]:
+    """The placement and its firm MW, cut where the network model re-solved with every site's load would shed
+    someone (``network_check``): the central placement on the central system, the firm MW on the low one. Unchanged,
+    with no checks, when the dataset has no network model."""
+    systems = systems_of(study.dataset)
+    if not systems or not len(central.rows):
+        return central, firm, []
+    model = network_model_in_use(study.dataset)
+    pools = site_pools(matrix).astype(str).to_numpy()[central.rows].tolist()
+    system = systems["central"]
+    mw, check = fit_to_network(system, site_buses(pools, system), central.cells, central.mw, rules.smallest,
+                               model=model, end="central")
+    checks = [check]
+    if check.cuts:
+        firm = np.minimum(firm, mw)
+        central = with_mw(central, mw, matrix, study.dataset, rules, season, why=NETWORK_LIMIT,
+                          note=f"the network re-solved with every site's load took {check.cut_mw:,.0f} MW off")
+        firm = firm[mw > 1e-9]
+    if "low" in systems and len(central.rows):
+        low = systems["low"]
+        pools = site_pools(matrix).astype(str).to_numpy()[central.rows].tolist()
+        firm, low_check = fit_to_network(low, site_buses(pools, low), central.cells, firm, rules.smallest,
+                                         model=model, end="low")
+        checks.append(low_check)
+    return central, firm, checks

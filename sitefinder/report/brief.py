@@ -218,6 +218,8 @@ def brief_html(frame: gpd.GeoDataFrame, metadata: dict[str, Any], dataset: Datas
             cells.append(f"<td class='{c}'>{_e(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     stop = f"<p><b>Stopped because:</b> {_e(alloc['stopped_because'])}</p>" if alloc else ""
+    if alloc and alloc.get("network_check"):
+        stop += "".join(f"<p><b>Network check:</b> {_e(c['text'])}</p>" for c in alloc["network_check"])
     money = margin_headline(frame, meta.get("economics") or {},
                             ("site in the programme", "sites in the programme") if alloc else ("shortlisted site", "shortlisted sites"))
     if money is not None:

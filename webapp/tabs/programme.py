@@ -37,6 +37,8 @@ def programme_tab(page: Page) -> None:
     m4.metric("Zones / nodes drawn on", f"{len(programme.pools)} / {len(programme.nodes)}")
     (st.success if c.stopped_because.startswith("target reached") else st.warning)(
         md_escape(f"Stopped because: {c.stopped_because}."))
+    cut = any(c.cuts for c in programme.checks)
+    (st.warning if cut or not programme.checks else st.info)(md_escape(programme.network_text))
     headroom = programme.rules.headroom_rule()
     st.caption(md_escape(f"Runs: {programme.rules.months_rule(prof.season)}. {headroom[:1].upper()}{headroom[1:]}."))
     money = [col for col in ("energy_cost_usd_per_year", "payback_years") if col in programme.table]

@@ -1,0 +1,202 @@
+"""The programme re-solved on the network: every placed site's load added at once, at its zone's bus, in every
+month and hour type it is said to run. The network must shed nobody.
+
+The ledger (``ledger.py``) shares each zone's deliverable surplus, and the zones' common idle generation, between
+the sites that draw on them; that is conservative where generation is what binds, but two zones behind the same
+interface could each take what the interface carries, and not both at once. The re-solve finds that: where the
+programme's loads would shed someone, the first site (in placing order) whose load cannot be served with the sites
+before it is cut to what the network can still serve at its bus in the cells it runs (deliverable surplus with the
+sites before it added, ``network.solve``), or dropped if that is less than the smallest site; the sites after it
+are checked again in the same way. MW throughout.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from sitefinder.data.dataset import Dataset
+from sitefinder.measure.surplus import ZONE
+from sitefinder.model.vocabulary import HOUR_TYPES, MONTH_NAMES
+from sitefinder.network.solve import deliverable_surplus, shed_by_case, unserved_with, with_demand_added
+from sitefinder.network.store import read_network_model
+from sitefinder.network.system import PowerSystem
+
+TOL_MW = 0.5   # shedding below this is the solver's tolerance, not a customer cut off
+_EPS = 1e-9
+
+
+@functools.lru_cache(maxsize=4)
+def _read(path: str, _mtime: float) -> dict[str, PowerSystem]:
+    return read_network_model(Path(path))
+
+
+def systems_of(dataset: Dataset) -> dict[str, PowerSystem]:
+    """The network model behind ``dataset``'s zones, by end ("low", "central", "high"): the built-in model's file,
+    or a grid model the user brought (one end: "central"). Empty: the dataset has none to re-solve."""
+    network = dataset.network
+    if isinstance(network, PowerSystem):
+        return {"central": network}
+    if isinstance(network, Path):
+        return _read(str(network), network.stat().st_mtime)
+    return {}
+
+
+@dataclass
+class Cut:
+    """A site the network could not serve in full, with the sites before it."""
+
+    site: int            # its position in the programme (0 = first placed)
+    from_mw: float
+    to_mw: float
+    case: str            # the month and hour type where its full load would shed someone, e.g. "Jan evening"
+    shed_mw: float       # what would be shed there with its full load
+
+
+@dataclass
+class NetworkCheck:
+    """What re-solving the network with the programme's loads found."""
+
+    model: str                       # which model, in words
+    end: str                         # "central" or "low"
+    sites_checked: int               # sites with a bus in the model (the others draw on a region outside it)
+    sites_outside: int
+    cases: int                       # cases (month x hour type, or the model's snapshots) with any load
+    shed_mw: float                   # the most shed in any case after the cuts (0 when the programme fits)
+    cuts: list[Cut] = field(default_factory=list)
+    seconds: float = 0.0
+    sites_on_model: int = 0          # sites with a bus, with MW or not (at the low end a site may have none)
+
+    @property
+    def cut_mw(self) -> float:
+        """MW taken off the programme by the check."""
+        return float(sum(c.from_mw - c.to_mw for c in self.cuts))
+
+    def text(self) -> str:
+        """One or two sentences for people."""
+        if self.sites_checked == 0:
+            if self.sites_on_model:
+                return f"Network check ({self.end} end): no site has MW at this end; nothing to re-solve."
+            return f"Network check ({self.end} end): no site draws on a bus of {self.model}; nothing to re-solve."
+        head = (f"Network check ({self.end} end): {self.model} re-solved with the loads of all {self.sites_checked} "
+                f"site(s) at once, in every month and hour type each runs ({self.cases} cases)")
+        outside = (f"; {self.sites_outside} site(s) draw on a supply region outside the model and are not in it"
+                   if self.sites_outside else "")
+        if not self.cuts:
+            return f"{head}: nobody's load is shed{outside}."
+        cut = "; ".join(f"site {c.site + 1} {c.from_mw:,.0f} -> {c.to_mw:,.0f} MW ({c.case}: {c.shed_mw:,.0f} MW "
+                        "would be shed)" for c in self.cuts[:5])
+        more = f"; and {len(self.cuts) - 5} more" if len(self.cuts) > 5 else ""
+        return (f"{head}. The zones' shared limits could not carry them all: {self.cut_mw:,.0f} MW taken off "
+                f"({cut}{more}). With the cuts, nobody's load is shed{outside}.")
+
+    def record(self) -> dict[str, object]:
+        """For the run's metadata."""
+        return {"model": self.model, "end": self.end, "sites_checked": self.sites_checked,
+                "sites_outside_the_model": self.sites_outside, "cases": self.cases,
+                "shed_mw_after_cuts": round(self.shed_mw, 3), "cut_mw": round(self.cut_mw, 3),
+                "cuts": [{"site": c.site + 1, "from_mw": round(c.from_mw, 3), "to_mw": round(c.to_mw, 3), "case": c.case,
+                          "shed_mw": round(c.shed_mw, 3)} for c in self.cuts],
+                "seconds": round(self.seconds, 2), "text": self.text()}
+
+
+_BASELINES: dict[int, tuple[PowerSystem, pd.DataFrame]] = {}
+
+
+def _baseline(system: PowerSystem) -> pd.DataFrame:
+    """``shed_by_case(system)``, solved once per system object (the dataset's model is read once and kept)."""
+    kept = _BASELINES.get(id(system))
+    if kept is None or kept[0] is not system:
+        if len(_BASELINES) >= 8:
+            _BASELINES.pop(next(iter(_BASELINES)))
+        kept = (system, shed_by_case(system))
+        _BASELINES[id(system)] = kept
+    return kept[1]
+
+
+def _run_mask(system: PowerSystem, cells: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """For each case of ``system`` (month, hour type, any further level), whether a site running in ``cells``
+    ((12, 3) months x HOUR_TYPES) runs in it."""
+    index = system.demand.index
+    months = index.get_level_values("month").astype(int).to_numpy()
+    hours = pd.Index(HOUR_TYPES).get_indexer(index.get_level_values("hour_type").astype(str))
+    return np.where(hours >= 0, cells[months - 1, np.maximum(hours, 0)], False)
+
+
+def _loads(system: PowerSystem, buses: list[str], runs: list[NDArray[np.bool_]], mw: NDArray[np.float64]) -> pd.DataFrame:
+    extra = pd.DataFrame(0.0, index=system.demand.index, columns=system.demand.columns)
+    for bus, on, m in zip(buses, runs, mw):
+        if m > 0:
+            extra.loc[on, bus] += m
+    return extra
+
+
+def _case_text(system: PowerSystem, case: object) -> str:
+    key = case if isinstance(case, tuple) else (case,)
+    return " ".join([MONTH_NAMES[int(key[0]) - 1], *[str(k) for k in key[1:]]])
+
+
+def fit_to_network(system: PowerSystem, buses: list[str | None], cells: list[NDArray[np.bool_]],
+                   mw: NDArray[np.float64], smallest: float, *, model: str, end: str) -> tuple[NDArray[np.float64], NetworkCheck]:
+    """The sites' MW (in placing order) cut where the network, re-solved with every load at once, would shed
+    someone (see the module's docstring), and the check's account. ``buses[k]``: site k's bus (None: outside
+    the model); ``cells[k]``: the months and hour types it runs, (12, 3)."""
+    t = time.perf_counter()
+    mw = np.asarray(mw, dtype=float).copy()
+    inside = [k for k, b in enumerate(buses) if b is not None and b in system.demand.columns and mw[k] > _EPS]
+    on_model = sum(1 for b in buses if b is not None and b in system.demand.columns)
+    outside = len(buses) - on_model
+    if not inside:  # nothing to add: nothing to solve
+        return mw, NetworkCheck(model, end, 0, outside, 0, 0.0, [], time.perf_counter() - t, on_model)
+    runs = {k: _run_mask(system, cells[k]) for k in inside}
+    baseline = _baseline(system)
+    cuts: list[Cut] = []
+
+    solved: dict[tuple[int, bytes], pd.DataFrame] = {}
+
+    def shed(upto: int) -> pd.DataFrame:  # the shedding with the sites inside[:upto] at their current MW
+        keep = inside[:upto]
+        key = (upto, mw[keep].tobytes())
+        if key not in solved:
+            solved[key] = unserved_with(system, _loads(system, [buses[k] for k in keep], [runs[k] for k in keep],
+                                                       mw[keep]), baseline)
+        return solved[key]
+
+    start = 0
+    worst = shed(len(inside))
+    while worst.to_numpy().max(initial=0.0) > TOL_MW and start < len(inside):
+        lo, hi = start, len(inside)  # inside[:lo] fits; inside[:hi] sheds: find the first site that breaks it
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if shed(mid).to_numpy().max(initial=0.0) > TOL_MW:
+                hi = mid
+            else:
+                lo = mid
+        k = inside[hi - 1]
+        broken = shed(hi)
+        case = broken.max(axis=1).idxmax()
+        before = [j for j in inside[:hi - 1]]
+        fitted = with_demand_added(system, _loads(system, [buses[j] for j in before], [runs[j] for j in before], mw[before]))
+        room_table = deliverable_surplus(fitted, [str(buses[k])]).table
+        room = float(room_table["surplus_mw"].to_numpy()[runs[k]].min()) if runs[k].any() else 0.0
+        new = min(mw[k], room) if room >= smallest - _EPS else 0.0
+        new = max(0.0, np.floor(new * 1000.0) / 1000.0)  # to the kW below: a cut never rounds up into shedding
+        cuts.append(Cut(k, float(mw[k]), float(new), _case_text(system, case), float(broken.loc[case].max())))
+        mw[k] = new
+        start = hi
+        worst = shed(len(inside))
+    cases = int(np.any(np.array([runs[k] for k in inside if mw[k] > 0]), axis=0).sum()) if inside else 0
+    check = NetworkCheck(model, end, len(inside), outside, cases, float(worst.to_numpy().max(initial=0.0)), cuts,
+                         time.perf_counter() - t, on_model)
+    return mw, check
+
+
+def site_buses(pools: list[str], system: PowerSystem) -> list[str | None]:
+    """Each site's bus from its surplus pool (``zone:<bus>``); None for a region outside the model."""
+    return [p[len(ZONE):] if p.startswith(ZONE) and p[len(ZONE):] in system.demand.columns else None for p in pools]

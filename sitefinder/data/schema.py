@@ -200,9 +200,11 @@ SCHEMAS: dict[str, LayerSchema] = {
                 *_surplus_columns(),
                 *(Column(f"surplus_{season}_binding", "str", f"What limits the {season} surplus (its leanest case)",
                          required=False, nullable=True) for season in ("winter", "summer")),
-                *(Column(f"surplus_{season}_cost_pkr_per_kwh", "float",
-                         f"Average generation cost of serving the {season} surplus (its leanest case)", unit="PKR/kWh",
-                         required=False, nullable=True, min=0, max=10_000) for season in ("winter", "summer")),
+                *(Column(f"surplus_{season}_cost_pkr_per_kwh{end}", "float",
+                         f"Average generation cost of serving the {season} surplus (its leanest case)"
+                         + {"": "", "_low": ": the least over the model's ends", "_high": ": the most over the model's ends"}[end],
+                         unit="PKR/kWh", required=False, nullable=True, min=0, max=10_000)
+                  for season in ("winter", "summer") for end in ("", "_low", "_high")),
                 *(Column(col + end, "float", f"Deliverable surplus, {hour}, month {col[-2:]}"
                          + (f" ({end[1:]} end)" if end else ""), unit="MW", required=False, nullable=True,
                          min=-100_000, max=100_000)

@@ -346,7 +346,8 @@ AREA_COLUMNS = tuple(f"surplus_{season}_mw{end}" for season in ("winter", "summe
 def with_areas(matrix: pd.DataFrame, areas: pd.DataFrame, season: str) -> pd.DataFrame:
     """``matrix`` with each site's surplus area (``surplus_area``, its name and ``zone``) and that area's seasonal
     surplus in place of the region's (MW), plus what binds the season's surplus and the cost of serving it
-    (``surplus_binding``, ``surplus_cost_pkr_per_kwh``: year-round takes the leaner season). See
+    (``surplus_binding``, ``surplus_cost_pkr_per_kwh`` with ``_low`` / ``_high``: year-round takes the leaner
+    season). See
     ``measure.surplus.site_areas`` for which area a site draws on."""
     empty = pd.Categorical.from_codes(np.full(len(matrix), -1), categories=[])
     area = site_areas(areas, matrix.get("region_id", empty), matrix.get("region_zone", empty),
@@ -372,7 +373,8 @@ def with_areas(matrix: pd.DataFrame, areas: pd.DataFrame, season: str) -> pd.Dat
         season, ~(summer < winter))  # year-round: the leaner season (winter on a tie or an unknown)
     # A cost in another unit (a grid model's own currency) is not a PKR figure: it stays with the zone (explain).
     in_pkr = take_cat("cost_unit").isna() if "cost_unit" in areas else np.ones(len(matrix), bool)
-    for name, kind in (("binding", "cat"), ("cost_pkr_per_kwh", "float")):
+    for name, kind in (("binding", "cat"), ("cost_pkr_per_kwh", "float"), ("cost_pkr_per_kwh_low", "float"),
+                       ("cost_pkr_per_kwh_high", "float")):
         w, s_ = f"surplus_winter_{name}", f"surplus_summer_{name}"
         if kind == "float":
             matrix[f"surplus_{name}"] = np.where(lean & in_pkr, take(w), np.where(in_pkr, take(s_), np.nan))

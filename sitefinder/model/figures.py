@@ -83,9 +83,10 @@ _FIGURES = (
       for name in ("region_surplus_mw", "surplus_winter_mw", "surplus_summer_mw")),
     Figure("surplus_cost_pkr_per_kwh", ESTIMATE, "the average generation cost (PKR/kWh) of serving the extra load in "
                                                  "the zone's leanest case of the season, from the central network "
-                                                 "model's merit order (fuel costs: CPPA-G's FY2024-25 filings). The "
-                                                 "low and high models serve it from other plants, so the central "
-                                                 "figure is given without a range; blank outside every zone"),
+                                                 "model's merit order (fuel costs: CPPA-G's FY2024-25 filings); the "
+                                                 "range is the least and the most of that cost in the same case at "
+                                                 "the model's low, central and high ends (an end with no surplus "
+                                                 "there is left out); blank outside every zone", ranged=True),
     # the programme
     Figure("hours_running_per_year", ESTIMATE, "hours a year the site runs in the programme: the months and hour "
                                                "types whose central surplus has room for its MW (a 365-day year); "

@@ -35,7 +35,8 @@ def firm_by_month(table: pd.DataFrame, column: str) -> pd.DataFrame:
 def zone_columns(table: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
     """One row per zone of ``zones`` (index zone id): its monthly firm surplus (``surplus_mw_01``..12), its seasonal
     surplus with range (``surplus_{winter,summer}_mw``, ``_low``, ``_high``: the least month of the season), what
-    binds in that month and the cost of serving it, and its surplus by month and hour type with range
+    binds in that month and the cost of serving it (with the least and most of that cost over the model's ends,
+    ``_low`` / ``_high``, where it has ends), and its surplus by month and hour type with range
     (``surplus_{hour}_mw_MM``, ``_low``, ``_high``). MW, and the cost in the model's unit (PKR/kWh for the built-in).
 
     ``table`` has one row per zone, month and hour type (``surplus_mw``, ``binding``, ``cost_pkr_per_kwh``, and
@@ -48,16 +49,22 @@ def zone_columns(table: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=zones.index.rename("zone"))
     known = [z for z in out.index if z in firm["central"].index]
 
-    def lean(z: str, months: tuple[int, ...]) -> tuple[str | None, float]:
-        """What binds in the season's leanest case of zone ``z`` and what serving it costs there."""
+    def lean(z: str, months: tuple[int, ...]) -> tuple[str | None, float, float, float]:
+        """What binds in the season's leanest case of zone ``z``, what serving it costs there, and the least and most
+        that cost is at any end of the model in that case (an end with no surplus there has no cost and is left
+        out; the low-surplus end is not always the dear one)."""
         season = firm["central"].loc[z, list(months)]
         if season.isna().all():
-            return None, np.nan
+            return None, np.nan, np.nan, np.nan
         month = int(season.idxmin())
         rows = central.loc[(z, month)]
         worst = rows["surplus_mw"].idxmin()
-        return (f"{rows.loc[worst, 'binding']} ({pd.Timestamp(2000, month, 1):%b}, {worst})",
-                float(rows.loc[worst, "cost_pkr_per_kwh"]))
+        costs = [float(rows.loc[worst, c]) for c in ("cost_pkr_per_kwh_low", "cost_pkr_per_kwh_high") if c in rows]
+        costs = [c for c in costs if np.isfinite(c)]
+        cost = float(rows.loc[worst, "cost_pkr_per_kwh"])
+        every = [c for c in (cost, *costs) if np.isfinite(c)]
+        low, high = (min(every), max(every)) if costs else (np.nan, np.nan)
+        return (f"{rows.loc[worst, 'binding']} ({pd.Timestamp(2000, month, 1):%b}, {worst})", cost, low, high)
 
     for m, col in zip(MONTHS, MONTHLY):
         out[col] = [float(firm["central"].loc[z, m]) if z in known else np.nan for z in out.index]
@@ -67,7 +74,8 @@ def zone_columns(table: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
                                                    if end in firm and z in known else np.nan for z in out.index]
         leanest = {z: lean(z, months) for z in known}
         out[f"surplus_{season}_binding"] = [leanest[z][0] if z in known else None for z in out.index]
-        out[f"surplus_{season}_cost_pkr_per_kwh"] = [leanest[z][1] if z in known else np.nan for z in out.index]
+        for k, suffix in ((1, ""), (2, "_low"), (3, "_high")):
+            out[f"surplus_{season}_cost_pkr_per_kwh{suffix}"] = [leanest[z][k] if z in known else np.nan for z in out.index]
     hourly: dict[str, list[float]] = {}
     for hour, cols in HOURLY.items():
         for end, suffix in (("central", ""), ("low", "_low"), ("high", "_high")):

@@ -32,7 +32,7 @@ PLACE = ["province", "district", "elevation_m", "nearest_town", "town_distance_k
          "large_city_distance_km", "connectivity_point", "connectivity_distance_km"]
 REGION = ["region", "on_national_grid", "zone", "surplus_area", "surplus_area_name",
           *range_columns(["region_surplus_mw", "surplus_winter_mw", "surplus_summer_mw"]), "surplus_binding",
-          "surplus_cost_pkr_per_kwh"]
+          *range_columns(["surplus_cost_pkr_per_kwh"])]
 CLIMATE = [*range_columns(["hottest_month_tmax_c", "cooling_degree_days", "hours_above_35c", "free_cooling_months",
                            "annual_mean_temp_c"]), "climate_station_km", "climate_source"]
 LAND = ["flood_2022", "flood_2022_basis", "land_excluded"]

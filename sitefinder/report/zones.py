@@ -44,6 +44,8 @@ def site_network(zone: pd.Series | None, season: str, node: pd.Series | None) ->
     return {"zone": zone["zone"], "name": _str(zone.get("name")), "season": lean,
             "binding": _str(zone.get(f"surplus_{lean}_binding")) or "not stated",
             "cost_pkr_per_kwh": finite(zone.get(f"surplus_{lean}_cost_pkr_per_kwh")),
+            "cost_pkr_per_kwh_low": finite(zone.get(f"surplus_{lean}_cost_pkr_per_kwh_low")),
+            "cost_pkr_per_kwh_high": finite(zone.get(f"surplus_{lean}_cost_pkr_per_kwh_high")),
             "cost_unit": _str(zone.get("cost_unit")),  # None: PKR/kWh; a grid model's own currency otherwise
             "node_zone_basis": _str(node.get("zone_basis")) if node is not None else None,
             "basis": _str(zone.get("surplus_basis")),
@@ -74,13 +76,16 @@ def mw_range(cell: dict[str, float | None]) -> str:
     return f"{v:,.0f} ({lo:,.0f} to {hi:,.0f})" if min(lo, hi) < 0 else f"{v:,.0f} ({lo:,.0f}-{hi:,.0f})"
 
 
-def cost_text(cost: Any, unit: str | None = None) -> str:
-    """The cost of serving a zone's surplus as people read it, marked as the estimate it is (``unit``: a grid
-    model's own; None: PKR/kWh)."""
+def cost_text(cost: Any, unit: str | None = None, low: Any = None, high: Any = None) -> str:
+    """The cost of serving a zone's surplus as people read it, with its range over the model's ends where there is
+    one, marked as the estimate it is (``unit``: a grid model's own; None: PKR/kWh)."""
     v = finite(cost)
     if v is None:
         return "not stated"
-    return f"about {v:.1f} {unit or 'PKR/kWh'} ({'estimate, the grid model' + chr(39) + 's generation cost' if unit else COST_WORDS})"
+    lo, hi = finite(low), finite(high)
+    span = f"{lo:.1f}-{hi:.1f}; " if lo is not None and hi is not None and hi - lo >= 0.05 else ""
+    words = "estimate, the grid model's generation cost" if unit else COST_WORDS
+    return f"about {v:.1f} {unit or 'PKR/kWh'} ({span}{words})"
 
 
 def zone_title(n: dict[str, Any]) -> str:
@@ -92,7 +97,8 @@ def network_rows(n: dict[str, Any]) -> list[tuple[str, str]]:
     """The site card's rows for a ``site_network`` dict: zone, what binds, the cost and how the node's zone was found."""
     return [("Network zone", zone_title(n)),
             (f"What limits its {n['season']} surplus", str(n["binding"])),
-            ("Cost of serving it", cost_text(n.get("cost_pkr_per_kwh"), n.get("cost_unit"))),
+            ("Cost of serving it", cost_text(n.get("cost_pkr_per_kwh"), n.get("cost_unit"), n.get("cost_pkr_per_kwh_low"),
+                                             n.get("cost_pkr_per_kwh_high"))),
             ("Grid node's zone", n.get("node_zone_basis") or "not stated")]
 
 
@@ -107,7 +113,8 @@ def site_surplus_rows(r: Any) -> list[tuple[str, str]]:
          else "none: the region's own figures"),
         ("Surplus" + (" (the zone's, deliverable)" if zone is not None else ""), ranged_text(r, "region_surplus_mw", "MW")),
         ("What limits it", str(text_or(r.get("surplus_binding"), "not stated"))),
-        ("Cost of serving it", cost_text(r.get("surplus_cost_pkr_per_kwh"))),
+        ("Cost of serving it", cost_text(r.get("surplus_cost_pkr_per_kwh"), None, r.get("surplus_cost_pkr_per_kwh_low"),
+                                         r.get("surplus_cost_pkr_per_kwh_high"))),
     ]
 
 
@@ -127,11 +134,10 @@ def network_lines(n: dict[str, Any]) -> list[str]:
     """The zone as ``sitefinder explain`` prints it: one line on the zone, what binds and the cost, the node's zone,
     and the month x hour-type table with ranges."""
     cost = finite(n.get("cost_pkr_per_kwh"))
-    unit = n.get("cost_unit") or "PKR/kWh"
-    words = "estimate, the grid model's generation cost" if n.get("cost_unit") else COST_WORDS
     lines = [f"network zone: {n['zone']}" + (f" ({n['name']})" if n.get("name") else "")
              + f"; its surplus in the {n['season']} is limited by {n['binding']}"
-             + (f"; serving it costs about {cost:.1f} {unit} ({words})" if cost is not None else "")]
+             + (f"; serving it costs {cost_text(cost, n.get('cost_unit'), n.get('cost_pkr_per_kwh_low'), n.get('cost_pkr_per_kwh_high'))}"
+                if cost is not None else "")]
     if n.get("node_zone_basis"):
         lines.append(f"  the grid node's zone: {n['node_zone_basis']}")
     if n.get("by_month"):
@@ -161,7 +167,9 @@ def _season_rows(row: Any, season: str) -> list[tuple[str, str]]:
     return [(f"Surplus, {season}", format_estimate(get(col), get(col + "_low"), get(col + "_high"), unit="MW",
                                                    unknown="not applicable")),
             (f"What limits it in {season}", str(text_or(get(f"surplus_{season}_binding"), "not stated"))),
-            (f"Cost of serving it, {season}", cost_text(get(f"surplus_{season}_cost_pkr_per_kwh"), _str(get("cost_unit"))))]
+            (f"Cost of serving it, {season}", cost_text(get(f"surplus_{season}_cost_pkr_per_kwh"), _str(get("cost_unit")),
+                                                        get(f"surplus_{season}_cost_pkr_per_kwh_low"),
+                                                        get(f"surplus_{season}_cost_pkr_per_kwh_high")))]
 
 
 def zone_rows(row: Any) -> list[tuple[str, str]]:
@@ -188,7 +196,9 @@ def region_zone_rows(row: Any, names: dict[str, str]) -> list[tuple[str, str]]:
     return [("Network zone", f"{names.get(zone, zone)} [{zone}]"),
             *[(f"What limits it in {s}", str(text_or(row.get(f"surplus_{s}_binding"), "not stated")))
               for s in ("winter", "summer")],
-            *[(f"Cost of serving it, {s}", cost_text(row.get(f"surplus_{s}_cost_pkr_per_kwh")))
+            *[(f"Cost of serving it, {s}", cost_text(row.get(f"surplus_{s}_cost_pkr_per_kwh"), None,
+                                                    row.get(f"surplus_{s}_cost_pkr_per_kwh_low"),
+                                                    row.get(f"surplus_{s}_cost_pkr_per_kwh_high")))
               for s in ("winter", "summer") if finite(row.get(f"surplus_{s}_cost_pkr_per_kwh")) is not None]]
 
 

@@ -35,7 +35,11 @@ CASES: dict[str, list[str]] = {
     # a region layer with its own tariff and surplus without a range, and the user's own sites
     "own_layers": ["--profile", "ai_datacenter", "--layer", "supply_regions=data/examples/supply_regions_seasonal.gpkg"],
     "own_sites": ["--profile", "bitcoin_mine", "--candidates", "data/examples/candidates.csv", "--max-per-node", "0"],
+    # the programme's and the robustness run's own columns (placed MW, hours running, probabilities, rank intervals)
+    "programme": ["programme", "--profile", "bitcoin_mine", "--target-mw", "600", "--mw", "100", "--min-mw", "20"],
+    "robustness": ["robustness", "--profile", "ai_datacenter", "--draws", "40", "--seed", "7", "--top", "10"],
 }
+COMMANDS = ("programme", "robustness")  # a case that starts with one of these runs it; the others run rank
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +50,14 @@ def runs(tmp_path_factory) -> dict[str, dict[str, Any]]:
 
     def run(name: str) -> dict[str, Any]:
         out = tmp / name
-        args = [sys.executable, "-m", "sitefinder.cli", "rank", *CASES[name], "--top", "20", "--out", f"{out}.geojson",
-                "--csv", f"{out}.csv", "--report", f"{out}.html"]
+        case = CASES[name]
+        command, rest = (case[0], case[1:]) if case[0] in COMMANDS else ("rank", [*case, "--top", "20"])
+        files = ["--out", f"{out}.geojson", "--csv", f"{out}.csv"]
+        if command != "robustness":  # robustness writes no brief
+            files += ["--report", f"{out}.html"]
+        else:
+            Path(f"{out}.html").write_text("", encoding="utf-8")
+        args = [sys.executable, "-m", "sitefinder.cli", command, *rest, *files]
         proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, encoding="utf-8", timeout=300)
         assert proc.returncode == 0, proc.stderr
         with open(f"{out}.csv", newline="", encoding="utf-8") as fh:

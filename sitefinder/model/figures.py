@@ -87,7 +87,28 @@ _FIGURES = (
                                                  "range is the least and the most of that cost in the same case at "
                                                  "the model's low, central and high ends (an end with no surplus "
                                                  "there is left out); blank outside every zone", ranged=True),
-    # the programme
+    # the programme (sitefinder/programme)
+    Figure("placed_mw", ESTIMATE, "MW the programme gives the site, drawn on its zone's central deliverable surplus "
+                                  "and re-solved on the network with every site's load; the same site at the low end "
+                                  "of every surplus range is placed_mw_at_low (no separate range)"),
+    Figure("placed_mw_at_low", ESTIMATE, "MW the site could still take, in the same order, with every surplus at the "
+                                         "low end of its range (re-solved on the low-end network)"),
+    Figure("months_count", ESTIMATE, "months in which the site runs at all: those whose central surplus has room for "
+                                     "its MW"),
+    Figure("region_surplus_left_mw", ESTIMATE, "the site's surplus area's central surplus left after it, in the months "
+                                               "it needs (MW)"),
+    Figure("node_headroom_left_mw", ESTIMATE, "the node's headroom (published, or the headroom you assumed) less the "
+                                              "MW placed at it; blank where unknown and not limiting"),
+    # the robustness run (sitefinder/robustness)
+    *(Figure(name, ESTIMATE, f"the share of the random draws (every ranged input drawn within its range) in which {what}; "
+                             "a share of a finite number of draws, so it carries sampling error of about 0.5/sqrt(draws) "
+                             "and no range")
+      for name, what in (("p_top_n", "the site is shortlisted"),
+                         ("p_node_top_n", "the site's grid node has a site in the shortlist"),
+                         ("p_feasible", "the site passes every constraint"))),
+    Figure("central_rank", RANKING, "the site's place in the ordinary shortlist (every input at its central value)"),
+    *(Figure(name, RANKING, "the shortlist place the site reaches or beats in 5, 50 or 95 % of the draws")
+      for name in ("rank_p05", "rank_p50", "rank_p95")),
     Figure("hours_running_per_year", ESTIMATE, "hours a year the site runs in the programme: the months and hour "
                                                "types whose central surplus has room for its MW (a 365-day year); "
                                                "at the low end of the surplus see placed_mw_at_low"),

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from sitefinder.model.figures import row_estimates
 from sitefinder.model.profiles import Profile
 from sitefinder.model.scenario import Scenario
 from sitefinder.model.settings import in_group
@@ -130,6 +131,7 @@ def robust_table(central: Shortlist, per_row: pd.DataFrame, rows: NDArray[np.int
     out = pd.concat([pd.DataFrame({"rank": ranked}), extra, base.drop(columns=["rank"])], axis=1)
     for col in ("rank", "central_rank", "rank_p05", "rank_p50", "rank_p95", "overall_rank"):
         out[col] = out[col].astype("Int64")
+    out["estimates"] = row_estimates(out)  # the draws' shares are estimates too
     return out
 
 

@@ -319,7 +319,8 @@ def test_zone_popups_give_both_seasons_with_range_binding_and_cost(world: World,
         col = f"surplus_{season}_mw"
         assert f"{ke[col]:,.0f} MW (estimate, {ke[col + '_low']:,.0f}-{ke[col + '_high']:,.0f})" in text
         assert html.escape(ke[f"surplus_{season}_binding"]) in text
-        assert f"about {ke[f'surplus_{season}_cost_pkr_per_kwh']:.1f} PKR/kWh (estimate" in text
+        c, lo, hi = (ke[f"surplus_{season}_cost_pkr_per_kwh{end}"] for end in ("", "_low", "_high"))
+        assert f"about {c:.1f} PKR/kWh ({lo:.1f}-{hi:.1f}; estimate" in text
 
 
 def test_region_popups_name_their_zone_and_its_surplus(world: World, app_html: str) -> None:
@@ -347,7 +348,8 @@ def test_site_popups_give_zone_surplus_binding_and_price(world: World, app_html:
         assert (f"<th>Surplus (the zone&#x27;s, deliverable)</th><td>{r['region_surplus_mw']:,.0f} MW (estimate, "
                 f"{r['region_surplus_mw_low']:,.0f}-{r['region_surplus_mw_high']:,.0f})</td>") in text
         assert f"<th>What limits it</th><td>{html.escape(r['surplus_binding'])}</td>" in text
-        assert f"about {r['surplus_cost_pkr_per_kwh']:.1f} PKR/kWh (estimate" in text
+        c, lo, hi = (r[f"surplus_cost_pkr_per_kwh{end}"] for end in ("", "_low", "_high"))
+        assert f"about {c:.1f} PKR/kWh ({lo:.1f}-{hi:.1f}; estimate" in text
 
 
 def test_a_dataset_without_zones_or_interfaces_still_draws(world: World) -> None:

@@ -3,6 +3,8 @@ checked against the zones and interfaces layers of the built-in data."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -32,6 +34,8 @@ def test_mw_range_reads_as_central_and_range() -> None:
 
 def test_cost_is_marked_as_an_estimate() -> None:
     assert zt.cost_text(23.73) == "about 23.7 PKR/kWh (estimate, the central model's generation cost)"
+    assert zt.cost_text(23.73, None, 18.91, 23.73) == "about 23.7 PKR/kWh (18.9-23.7; estimate, the central model's generation cost)"
+    assert zt.cost_text(23.73, None, 23.72, 23.74) == zt.cost_text(23.73)  # a range that rounds away is not shown
     assert zt.cost_text(float("nan")) == zt.cost_text(None) == "not stated"
 
 
@@ -74,7 +78,9 @@ def test_card_rows_and_month_table(pakistan_data: Dataset, areas: pd.DataFrame) 
     rows = dict(zt.network_rows(n))
     assert rows["Network zone"] == f"{zone['name']} [thar]"
     assert rows["What limits its summer surplus"] == zone["surplus_summer_binding"]
-    assert rows["Cost of serving it"].startswith(f"about {zone['surplus_summer_cost_pkr_per_kwh']:.1f} PKR/kWh (estimate")
+    lo, hi = (zone[f"surplus_summer_cost_pkr_per_kwh_{end}"] for end in ("low", "high"))
+    assert rows["Cost of serving it"].startswith(f"about {zone['surplus_summer_cost_pkr_per_kwh']:.1f} PKR/kWh "
+                                                 f"({lo:.1f}-{hi:.1f}; estimate")
     assert rows["Grid node's zone"].startswith("its plants sell to the national grid")
     table = zt.month_hour_table(n)
     assert len(table) == 12 and list(table[0]) == ["month", *(HOUR_TYPE_WORDS[h] for h in HOURLY)]
@@ -89,7 +95,7 @@ def test_network_lines_name_zone_binding_cost_and_every_month(areas: pd.DataFram
     assert n is not None
     lines = zt.network_lines(n)
     assert lines[0].startswith("network zone: ke (") and "limited by K-Electric's interconnections" in lines[0]
-    assert "PKR/kWh (estimate" in lines[0]
+    assert re.search(r"PKR/kWh \(\d+\.\d-\d+\.\d; estimate", lines[0]), lines[0]
     assert lines[1].strip() == "deliverable surplus, MW (estimate: central, low-high):"
     assert [ln.split()[0] for ln in lines[3:]] == list(MONTH_NAMES)
 
@@ -110,7 +116,7 @@ def test_zone_popup_rows(pakistan_data: Dataset) -> None:
     assert rows["Surplus, winter"] == (f"{row['surplus_winter_mw']:,.0f} MW (estimate, {row['surplus_winter_mw_low']:,.0f}-"
                                        f"{row['surplus_winter_mw_high']:,.0f})")
     assert rows["What limits it in summer"] == row["surplus_summer_binding"]
-    assert "PKR/kWh (estimate" in rows["Cost of serving it, winter"]
+    assert re.search(r"PKR/kWh \(\d+\.\d-\d+\.\d; estimate", rows["Cost of serving it, winter"])
     assert zt.zone_tip(row).startswith(f"{row['name']}: deliverable surplus winter {row['surplus_winter_mw']:,.0f} MW")
 
 

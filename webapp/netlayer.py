@@ -30,21 +30,61 @@ def zone_points(zones: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
                                                                 1e-5)), crs=4326)
 
 
+LABEL_ZOOM = 6            # the zoom at which the labels are laid out so as not to cover each other (the country)
+LABEL_CHAR_PX, LABEL_PAD_PX, LABEL_HEIGHT_PX = 6.0, 10.0, 16.0  # the label's box: bold 10 px sans-serif, padded
+ALONG = (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8, 0.15, 0.85)  # where on a line a label may sit, best first
+
+
+def _pixels(lon: np.ndarray, lat: np.ndarray, zoom: int) -> tuple[np.ndarray, np.ndarray]:
+    """Web Mercator pixel coordinates (x right, y down) of lon/lat (EPSG:4326) at ``zoom``."""
+    scale = 256.0 * 2 ** zoom
+    x = (np.asarray(lon, float) + 180.0) / 360.0 * scale
+    phi = np.radians(np.asarray(lat, float))
+    y = (1.0 - np.log(np.tan(phi) + 1.0 / np.cos(phi)) / np.pi) / 2.0 * scale
+    return x, y
+
+
+def label_points(geoms: np.ndarray, labels: list[str], zoom: int = LABEL_ZOOM) -> np.ndarray:
+    """A point on each line (EPSG:4326) for its label, chosen so that the labels' boxes, as drawn at ``zoom``, cover
+    each other as little as they can: the shortest line first (it has the least room), each at the first place along
+    it (``ALONG``, halfway first) where its box meets no label already placed, else where it overlaps them least."""
+    placed: list[tuple[float, float, float, float]] = []
+    out = np.empty(len(geoms), dtype=object)
+    lengths = shapely.length(geoms)
+    for k in np.argsort(lengths, kind="stable"):
+        w = LABEL_CHAR_PX * len(labels[k]) + LABEL_PAD_PX
+        best, best_overlap = None, np.inf
+        for t in ALONG:
+            point = shapely.line_interpolate_point(geoms[k], t, normalized=True)
+            x, y = _pixels(shapely.get_x(point), shapely.get_y(point), zoom)
+            box = (float(x) - w / 2, float(y) - LABEL_HEIGHT_PX / 2, float(x) + w / 2, float(y) + LABEL_HEIGHT_PX / 2)
+            overlap = sum(max(0.0, min(box[2], b[2]) - max(box[0], b[0])) * max(0.0, min(box[3], b[3]) - max(box[1], b[1]))
+                          for b in placed)
+            if overlap < best_overlap:
+                best, best_overlap, best_box = point, overlap, box
+            if overlap == 0.0:
+                break
+        out[k] = best
+        placed.append(best_box)
+    return out
+
+
 def interface_lines(interfaces: gpd.GeoDataFrame | None, names: dict[str, str], digits: int) -> gpd.GeoDataFrame | None:
     """The interfaces layer as lines rounded to ``digits`` decimals, with their popups, tooltips, labels (limit with
-    range and modelled flow, plain text), the label's point halfway along, a line width that grows with the limit
+    range and modelled flow, plain text), the label's point along the line (``label_points``), a line width that grows with the limit
     and a dash where the limit is estimated; None without an interfaces layer. ``names``: zone id -> name."""
     if interfaces is None or not len(interfaces):
         return None
     geoms = shapely.set_precision(np.asarray(interfaces.geometry.array), 10 ** -digits)
-    mid = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
+    labels = [interface_label(r) for _, r in interfaces.iterrows()]
+    mid = label_points(geoms, labels)
     limit = interfaces["limit_mw"].to_numpy(float)
     top = float(np.nanmax(limit)) if np.isfinite(limit).any() else 1.0
     kinds = interfaces["kind"] if "kind" in interfaces else [None] * len(interfaces)
     return gpd.GeoDataFrame({
         "popup": [interface_popup(r, names) for _, r in interfaces.iterrows()],
         "tip": [interface_tooltip(r) for _, r in interfaces.iterrows()],
-        "label": [interface_label(r) for _, r in interfaces.iterrows()],
+        "label": labels,
         "label_lon": shapely.get_x(mid).round(5), "label_lat": shapely.get_y(mid).round(5),
         "weight": np.where(np.isfinite(limit), 2.0 + 5.0 * np.clip(limit, 0, None) / max(top, 1.0), 2.0).round(1),
         "dash": ["6 4" if "estimate" in str(text_or(k, "")).lower() else "" for k in kinds],

@@ -44,7 +44,7 @@ th { background: #f0f3f6; } td.n, th.n { text-align: right; white-space: nowrap;
 """
 
 
-RANGED_IN_TABLE = ("grid_distance_km", "cost_usd_per_mwh")  # estimates the sites table shows with their ranges
+RANGED_IN_TABLE = ("grid_distance_km", "cost_usd_per_mwh", "region_surplus_mw")  # estimates the sites table shows with their ranges
 
 
 def _e(value: Any) -> str:
@@ -196,7 +196,10 @@ def brief_html(frame: gpd.GeoDataFrame, metadata: dict[str, Any], dataset: Datas
                  ("months_running", "runs", "")]
     if "p_top_n" in frame:
         cols += [("p_top_n", "shortlisted", "n")]
-    cols += [("grid_node", "connection point", ""), ("grid_distance_km", "km to node (range)", "n"), ("region", "region", "")]
+    cols += [("grid_node", "connection point", ""), ("grid_distance_km", "km to node (range)", "n"), ("region", "region", ""),
+             ("zone", "network zone", "")]
+    if "region_surplus_mw" in frame and "placed_mw" not in frame:
+        cols += [("region_surplus_mw", "surplus MW (est., range)", "n")]
     if "cost_usd_per_mwh" in frame:
         cols += [("cost_usd_per_mwh", "USD/MWh (est., range)", "n")]
     head = "".join(f"<th class='{c}'>{_e(t)}</th>" for _, t, c in cols)
@@ -210,7 +213,8 @@ def brief_html(frame: gpd.GeoDataFrame, metadata: dict[str, Any], dataset: Datas
             elif col == "p_top_n":
                 text = "" if v is None or pd.isna(v) else f"{float(v):.0%}"
             elif col in RANGED_IN_TABLE and col + "_low" in r:
-                text = compact_estimate(v, r.get(col + "_low"), r.get(col + "_high"), ",.1f", unknown="")
+                text = compact_estimate(v, r.get(col + "_low"), r.get(col + "_high"),
+                                        ",.0f" if col == "region_surplus_mw" else ",.1f", unknown="")
             elif isinstance(v, float):
                 text = _num(v, ",.1f" if col in ("score", "grid_distance_km") else ",.0f", unknown="")
             else:

@@ -127,7 +127,8 @@ def ranked_table(page: Page) -> None:
     st.markdown("#### Ranked sites")
     money = [c for c in ("cost_usd_per_mwh", "payback_years") if c in short.table]
     view = short.table[["rank", "score", "district", "province", "grid_node", "grid_voltage_kv", "grid_distance_km",
-                        "grid_headroom_mw", "region", "region_surplus_mw", *money, "data_gaps", "candidate_id"]].copy()
+                        "grid_headroom_mw", "region", "zone", "region_surplus_mw", *money, "data_gaps",
+                        "candidate_id"]].copy()
     view["grid_voltage_kv"] = view["grid_voltage_kv"].map(lambda v: number_text(v, ".0f", unknown="not published"))
     view["grid_headroom_mw"] = view["grid_headroom_mw"].map(lambda v: number_text(v, ",.0f", unknown="unknown"))
     view.insert(0, "", np.where(view["candidate_id"] == state.FOCUS.get(), "▶", ""))
@@ -141,6 +142,7 @@ def ranked_table(page: Page) -> None:
                                 "grid_voltage_kv": st.column_config.TextColumn("kV"),
                                 "grid_distance_km": st.column_config.NumberColumn("km to node (est.)", format="%.1f"),
                                 "grid_headroom_mw": st.column_config.TextColumn("headroom MW"),
+                                "zone": st.column_config.TextColumn("network zone"),
                                 "region_surplus_mw": st.column_config.NumberColumn("surplus MW (est.)", format="%.0f"),
                                 "cost_usd_per_mwh": st.column_config.NumberColumn("USD/MWh (est.)", format="%.1f"),
                                 "payback_years": st.column_config.NumberColumn("payback yrs (est.; blank: never)",

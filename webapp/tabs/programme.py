@@ -43,7 +43,7 @@ def programme_tab(page: Page) -> None:
     st.caption(md_escape(f"Runs: {programme.rules.months_rule(prof.season)}. {headroom[:1].upper()}{headroom[1:]}."))
     money = [col for col in ("energy_cost_usd_per_year", "payback_years") if col in programme.table]
     view = programme.table[["rank", "placed_mw", "placed_mw_at_low", "binding_limit", "months_running", "district",
-                            "province", "grid_node", "region", "region_surplus_left_mw", "node_headroom_left_mw", *money,
+                            "province", "grid_node", "region", "zone", "region_surplus_left_mw", "node_headroom_left_mw", *money,
                             "score", "candidate_id"]].copy()
     if "energy_cost_usd_per_year" in view:
         view["energy_cost_usd_per_year"] = view["energy_cost_usd_per_year"] / 1e6
@@ -52,10 +52,11 @@ def programme_tab(page: Page) -> None:
                  column_config={"rank": number("#"), "placed_mw": number("MW", format="%.0f"),
                                 "placed_mw_at_low": number("MW at low estimate", format="%.0f"),
                                 "binding_limit": st.column_config.TextColumn("limited by"),
+                                "zone": st.column_config.TextColumn("network zone"),
                                 "months_running": st.column_config.TextColumn("runs"),
                                 "energy_cost_usd_per_year": number("energy USD M/yr (est.)", format="%.1f"),
                                 "payback_years": number("payback yrs (blank: never)", format="%.1f"),
-                                "region_surplus_left_mw": number("region surplus left", format="%.0f"),
+                                "region_surplus_left_mw": number("zone surplus left (est.)", format="%.0f"),
                                 "node_headroom_left_mw": number("node headroom left", format="%.0f"),
                                 "score": number("score", format="%.1f")})
     l1, l2 = st.columns(2)

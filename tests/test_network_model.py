@@ -183,3 +183,18 @@ def test_the_scored_surplus_is_the_zone_of_the_sites_grid_node_not_its_region(h3
     assert matrix.loc[across, "region_surplus_mw"].to_numpy() == pytest.approx(expected)
     low = zones.loc[matrix.loc[across, "zone"].astype(str), "surplus_winter_mw_low"].to_numpy()
     assert matrix.loc[across, "region_surplus_mw_low"].to_numpy() == pytest.approx(low)
+
+
+def test_an_interruptible_programme_is_re_solved_at_the_low_end_where_it_would_run_then(h3_study):
+    """At the low end every zone has no surplus at some evening peak, so nothing is firm for a site that runs every
+    hour; an interruptible one runs where the low end has room, and is re-solved on the low-end network there (not
+    in the months and hours it runs at the central figures, where the low end would shed it)."""
+    firm_site = Scenario(resolution=5, target_mw=2000.0, mw=100.0)
+    assert make_programme(h3_study, firm_site, firm_site.apply()).firm_mw.sum() == 0.0
+    scenario = Scenario(resolution=5, target_mw=2000.0, mw=100.0, min_months=3)
+    programme = make_programme(h3_study, scenario, scenario.apply())
+    central, low = programme.checks
+    assert (central.end, low.end) == ("central", "low")
+    assert not central.cuts and not low.cuts and low.sites_checked > 0 and low.shed_mw <= 0.5
+    assert programme.firm_mw.sum() > 0.0
+    assert "nobody's load is shed" in programme.network_text

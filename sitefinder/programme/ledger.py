@@ -359,12 +359,20 @@ def firm_at(placement: Placement, matrix: pd.DataFrame, dataset: Dataset, rules:
             end: str = "_low") -> NDArray[np.float64]:
     """The MW each site of ``placement`` could still take, in the same order, if every region's surplus were at
     ``end`` of its range: a site takes at most what it has now, and nothing if less than the smallest site fits."""
+    return firm_cells_at(placement, matrix, dataset, rules, season, end)[0]
+
+
+def firm_cells_at(placement: Placement, matrix: pd.DataFrame, dataset: Dataset, rules: Rules, season: str,
+                  end: str = "_low") -> tuple[NDArray[np.float64], list[NDArray[np.bool_]]]:
+    """``firm_at``, and the months and hour types ((12, 3) each) each site would run in at that end: an
+    interruptible site runs only where that end's surplus has room for it (none where it takes nothing)."""
     ledger = make_ledger(dataset, rules, end)
     pool_index = {r: i for i, r in enumerate(ledger.pool_ids)}
     node_index = {n: i for i, n in enumerate(ledger.node_ids)}
     required = np.repeat(_mask(SEASON_MONTHS[season])[:, None], len(HOUR_TYPES), axis=1)
     pools = site_pools(matrix)
     out = np.zeros(len(placement.rows))
+    cells = [np.zeros((12, len(HOUR_TYPES)), dtype=bool) for _ in placement.rows]
     for k, (i, mw) in enumerate(zip(placement.rows, placement.mw)):
         r = pool_index[str(pools.iloc[i])]
         node = matrix["grid_node_id"].iloc[i]
@@ -379,7 +387,8 @@ def firm_at(placement: Placement, matrix: pd.DataFrame, dataset: Dataset, rules:
         if n is not None:
             ledger.headroom[n] -= take
         out[k] = take
-    return out
+        cells[k] = runs
+    return out, cells
 
 
 def with_mw(placement: Placement, mw: NDArray[np.float64], matrix: pd.DataFrame, dataset: Dataset, rules: Rules,

@@ -191,7 +191,7 @@ def fit_to_network(system: PowerSystem, buses: list[str | None], cells: list[NDA
         mw[k] = new
         start = hi
         worst = shed(len(inside))
-    cases = int(np.any(np.array([runs[k] for k in inside if mw[k] > 0]), axis=0).sum()) if inside else 0
+    cases = int(np.any(np.array([runs[k] for k in inside]), axis=0).sum())  # the cases the programme asked for
     check = NetworkCheck(model, end, len(inside), outside, cases, float(worst.to_numpy().max(initial=0.0)), cuts,
                          time.perf_counter() - t, on_model)
     return mw, check

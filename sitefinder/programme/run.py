@@ -24,7 +24,7 @@ from sitefinder.programme.ledger import (
     RULE_SETTINGS,
     Placement,
     Rules,
-    firm_at,
+    firm_cells_at,
     ledger_tables,
     place_sites,
     run_text,
@@ -96,8 +96,7 @@ def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
         raise ProfileError("province", [Problem("province", f"'{scenario.province}' is not a province in this dataset.",
                                                 f"Use one of: {', '.join(provinces(matrix))}.")])
     central = place_sites(matrix, result, study.dataset, rules, profile.season)
-    firm = firm_at(central, matrix, study.dataset, rules, profile.season)
-    central, firm, checks = _respect_network(central, firm, matrix, study, rules, profile.season)
+    central, firm, checks = _respect_network(central, matrix, study, rules, profile.season)
     low = place_sites(matrix, result, study.dataset, rules, profile.season, end="_low")
     rows = central.rows
     base = shortlist_table(matrix, result, rows)
@@ -154,29 +153,29 @@ def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
     return Programme(rules, profile, matrix, result, central, firm, low, table, frame, pools, nodes, meta, checks)
 
 
-def _respect_network(central: Placement, firm: np.ndarray, matrix: pd.DataFrame, study: Study, rules: Rules,
+def _respect_network(central: Placement, matrix: pd.DataFrame, study: Study, rules: Rules,
                      season: str) -> tuple[Placement, np.ndarray, list[NetworkCheck]]:
-    """The placement and its firm MW, cut where the network model re-solved with every site's load would shed
-    someone (``network_check``): the central placement on the central system, the firm MW on the low one. Unchanged,
-    with no checks, when the dataset has no network model."""
+    """The placement cut where the network model, re-solved with every site's load, would shed someone
+    (``network_check``: on the central system), and each site's MW firm at the low estimate (``firm_cells_at``),
+    cut in the same way on the low system in the months and hour types each would run at that end. Without a network
+    model: the placement as it is, the firm MW, and no checks."""
     systems = systems_of(study.dataset)
-    if not systems or not len(central.rows):
-        return central, firm, []
-    model = network_model_in_use(study.dataset)
-    pools = site_pools(matrix).astype(str).to_numpy()[central.rows].tolist()
-    system = systems["central"]
-    mw, check = fit_to_network(system, site_buses(pools, system), central.cells, central.mw, rules.smallest,
-                               model=model, end="central")
-    checks = [check]
-    if check.cuts:
-        firm = np.minimum(firm, mw)
-        central = with_mw(central, mw, matrix, study.dataset, rules, season, why=NETWORK_LIMIT,
-                          note=f"the network re-solved with every site's load took {check.cut_mw:,.0f} MW off")
-        firm = firm[mw > 1e-9]
-    if "low" in systems and len(central.rows):
+    checks: list[NetworkCheck] = []
+    if systems and len(central.rows):
+        model = network_model_in_use(study.dataset)
+        system = systems["central"]
+        pools = site_pools(matrix).astype(str).to_numpy()[central.rows].tolist()
+        mw, check = fit_to_network(system, site_buses(pools, system), central.cells, central.mw, rules.smallest,
+                                   model=model, end="central")
+        checks.append(check)
+        if check.cuts:
+            central = with_mw(central, mw, matrix, study.dataset, rules, season, why=NETWORK_LIMIT,
+                              note=f"the network re-solved with every site's load took {check.cut_mw:,.0f} MW off")
+    firm, cells = firm_cells_at(central, matrix, study.dataset, rules, season)
+    if systems and "low" in systems and len(central.rows):
         low = systems["low"]
         pools = site_pools(matrix).astype(str).to_numpy()[central.rows].tolist()
-        firm, low_check = fit_to_network(low, site_buses(pools, low), central.cells, firm, rules.smallest,
-                                         model=model, end="low")
+        firm, low_check = fit_to_network(low, site_buses(pools, low), cells, firm, rules.smallest,
+                                         model=network_model_in_use(study.dataset), end="low")
         checks.append(low_check)
     return central, firm, checks

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,7 +132,7 @@ def _run_mask(system: PowerSystem, cells: NDArray[np.bool_]) -> NDArray[np.bool_
     return np.where(hours >= 0, cells[months - 1, np.maximum(hours, 0)], False)
 
 
-def _loads(system: PowerSystem, buses: list[str], runs: list[NDArray[np.bool_]], mw: NDArray[np.float64]) -> pd.DataFrame:
+def _loads(system: PowerSystem, buses: Sequence[str | None], runs: list[NDArray[np.bool_]], mw: NDArray[np.float64]) -> pd.DataFrame:
     extra = pd.DataFrame(0.0, index=system.demand.index, columns=system.demand.columns)
     for bus, on, m in zip(buses, runs, mw):
         if m > 0:

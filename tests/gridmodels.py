@@ -18,7 +18,7 @@ pypsa = pypsa_module()  # with its string option set, so building a network does
 logging.getLogger("pypsa").setLevel(logging.ERROR)
 
 LAHORE, MULTAN, PESHAWAR = (74.35, 31.56), (71.48, 30.20), (71.58, 34.01)
-KARACHI, SUKKUR = (67.01, 24.86), (68.86, 27.70)
+KARACHI, SUKKUR, BAHAWALPUR = (67.01, 24.86), (68.86, 27.70), (71.68, 29.40)
 SNAPSHOTS = pd.to_datetime(["2025-01-15 19:00", "2025-01-22 20:00", "2025-01-15 03:00", "2025-07-15 12:00"])
 
 
@@ -40,10 +40,11 @@ def three_buses(b: str = "B") -> pypsa.Network:
     return n
 
 
-def shared_line() -> pypsa.Network:
+def shared_line(own_line_mw: float | None = None) -> pypsa.Network:
     """A (Karachi): 1,000 MW at 20,000/MWh, no load. H (Sukkur), B (Multan), C (Lahore): 10 MW of load each, no plant.
     Line AH 150 MW; lines HB and HC 200 MW each: B, C and H all sit behind line AH. The four snapshots of
-    ``three_buses``, with the same loads in each."""
+    ``three_buses``, with the same loads in each. ``own_line_mw``: also D (Bahawalpur), no load, on a line of its
+    own from A of that many MW."""
     n = pypsa.Network()
     n.set_snapshots(SNAPSHOTS)
     n.add("Bus", ["A", "H", "B", "C"], x=[KARACHI[0], SUKKUR[0], MULTAN[0], LAHORE[0]],
@@ -54,6 +55,9 @@ def shared_line() -> pypsa.Network:
     n.add("Line", "AH", bus0="A", bus1="H", s_nom=150.0, x=0.1)
     n.add("Line", "HB", bus0="H", bus1="B", s_nom=200.0, x=0.1)
     n.add("Line", "HC", bus0="H", bus1="C", s_nom=200.0, x=0.1)
+    if own_line_mw is not None:
+        n.add("Bus", "D", x=BAHAWALPUR[0], y=BAHAWALPUR[1], carrier="AC")
+        n.add("Line", "AD", bus0="A", bus1="D", s_nom=own_line_mw, x=0.1)
     return n
 
 

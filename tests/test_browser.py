@@ -351,6 +351,10 @@ def test_programme_comparison_and_a_printed_brief(app: Session, tmp_path: Path) 
         assert "2,000 MW" in placed.inner_text(), placed.inner_text()
         # The metrics are drawn before the line under them: wait for the line rather than read the page at once.
         page.locator('[data-testid="stMain"]').get_by_text("Stopped because: target reached").wait_for(timeout=60_000)
+        check = page.locator('[data-testid="stMain"]').get_by_text(re.compile(r"^Network check \(central end\)"))
+        check.wait_for(timeout=60_000)  # the programme re-solved on the network with all 20 loads
+        assert "re-solved with the loads of all 20 site(s) at once" in check.inner_text()
+        assert "nobody's load is shed" in check.inner_text()
         runs = finished_runs(page)
         page.get_by_text("Show the programme on the map").click()
         wait_for_runs(page, runs + 1)
@@ -386,6 +390,9 @@ def test_programme_comparison_and_a_printed_brief(app: Session, tmp_path: Path) 
         printer.goto(brief.as_uri())
         assert printer.locator("h1").inner_text().endswith("programme")
         assert printer.locator(".card").count() >= 10 and printer.locator("svg").count() == 1
+        assert "Network check:" in printer.locator("body").inner_text()
+        assert "network zone" in printer.locator("table").first.inner_text() or \
+            any("network zone" in t for t in printer.locator("table").all_inner_texts())
         pdf = printer.pdf(format="A4", print_background=True)
         assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 3
         (ARTIFACTS / "brief.pdf").write_bytes(pdf)

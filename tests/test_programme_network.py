@@ -68,6 +68,7 @@ def test_the_programme_is_cut_to_what_the_shared_line_carries(punjab):
     assert all(c.to_mw == 0.0 for c in check.cuts)  # nothing is left behind the line once 120 MW is placed
     assert "network (re-solved)" not in set(table["binding_limit"])  # cut to nothing: the sites left the programme
     assert "taken off" in programme.network_text and "nobody's load is shed" in programme.network_text
+    assert check.rounds == 2 and "placed again" in programme.network_text  # placed again with B, C and H closed
     assert programme.metadata["programme"]["network_check"][0]["cut_mw"] == pytest.approx(check.cut_mw, abs=0.01)
     # The ledger shows what the sites that stayed drew, not what the cut ones would have.
     assert programme.pools["placed_mw"].sum() == pytest.approx(LINE_ROOM, abs=0.01)
@@ -85,6 +86,27 @@ def test_the_programme_as_placed_sheds_nobody_and_one_mw_more_would(punjab, mode
     more = extra.copy()
     more.loc[extra["B"].to_numpy() + extra["C"].to_numpy() + extra["H"].to_numpy() > 0, "H"] += 1.0
     assert unserved_with(system, more).to_numpy().max() == pytest.approx(1.0, abs=0.01)
+
+
+def test_sites_elsewhere_take_what_the_cut_zones_leave(tmp_path, pakistan_data):
+    """With D (Bahawalpur) on a 100 MW line of its own, a 300 MW programme in Punjab first fills B, C and H (up to
+    120 MW each by the ledger); the re-solve cuts them to the 120 MW line AH carries, closes them, and places the
+    sites again: D's sites, further down the order, take its 100 MW. 220 MW in all, and nobody shed."""
+    model = save(shared_line(own_line_mw=100.0), tmp_path / "shared_line_and_d.nc")
+    solved = solve_grid_model(read_grid_model(model))
+    dataset, _ = apply_grid_model(pakistan_data, solved)
+    scenario = Scenario(resolution=5, target_mw=300.0, mw=100.0, min_mw=20.0, province="Punjab")
+    programme = make_programme(Study.on_h3(dataset, 5), scenario, scenario.apply())
+    placed = programme.table.groupby(programme.table["zone"].astype(str))["placed_mw"].sum()
+    assert placed.get("D", 0.0) == pytest.approx(100.0, abs=0.01)
+    assert placed.drop("D").sum() == pytest.approx(LINE_ROOM, abs=0.01)
+    check = programme.checks[0]
+    assert check.rounds >= 2 and check.cuts and check.shed_mw <= 0.5
+    system = read_grid_model(model).system
+    extra = pd.DataFrame(0.0, index=system.demand.index, columns=system.demand.columns)
+    for zone, cells, mw in zip(programme.table["zone"].astype(str), programme.central.cells, programme.central.mw):
+        extra.loc[_run_mask(system, cells), zone] += mw
+    assert unserved_with(system, extra).to_numpy().max() == pytest.approx(0.0, abs=0.5)
 
 
 def test_a_programme_that_fits_is_left_as_it_is(model_file):

@@ -175,8 +175,9 @@ class Ledger:
         return [pool] if g < 0 else [int(p) for p in np.flatnonzero(self.group_of == g)]
 
 
-def make_ledger(dataset: Dataset, rules: Rules, end: str = "") -> Ledger:
-    """The ledger at the start, from the dataset's surplus areas and grid nodes."""
+def make_ledger(dataset: Dataset, rules: Rules, end: str = "", caps: dict[str, NDArray[np.float64]] | None = None) -> Ledger:
+    """The ledger at the start, from the dataset's surplus areas and grid nodes; ``caps``: the most some pools may
+    give, by month and hour type ((12, 3), MW; NaN: no cap), e.g. what the network re-solved could serve there."""
     areas = surplus_areas(dataset)
     nodes = dataset["grid_nodes"].drop_duplicates("node_id")
     head = nodes["headroom_mw"].to_numpy(float)
@@ -197,8 +198,14 @@ def make_ledger(dataset: Dataset, rules: Rules, end: str = "") -> Ledger:
         members = surplus[group_of == g]
         if np.isfinite(members).any():
             groups[g] = np.nanmax(members, axis=0)
-    return Ledger(areas.index.astype(str).tolist(), areas["name"].astype(str).tolist(), surplus,
-                  nodes["node_id"].astype(str).tolist(), left, basis, group_of, groups)
+    ledger = Ledger(areas.index.astype(str).tolist(), areas["name"].astype(str).tolist(), surplus,
+                    nodes["node_id"].astype(str).tolist(), left, basis, group_of, groups)
+    pos = {a: i for i, a in enumerate(ledger.pool_ids)}
+    for pool, cap in (caps or {}).items():  # after the start is kept: the ledger shows what the zone had, then the cap
+        if pool in pos:
+            here = ledger.surplus[pos[pool]]
+            ledger.surplus[pos[pool]] = np.where(np.isfinite(cap), np.fmin(here, cap), here)
+    return ledger
 
 
 def site_pools(matrix: pd.DataFrame) -> pd.Series:
@@ -241,10 +248,10 @@ class Placement:
 
 
 def place_sites(matrix: pd.DataFrame, result: ScoreResult, dataset: Dataset, rules: Rules, season: str, *,
-             end: str = "") -> Placement:
+             end: str = "", caps: dict[str, NDArray[np.float64]] | None = None) -> Placement:
     """Share ``rules.target_mw`` out over the feasible candidates of ``result`` in score order (see the module
-    docstring); ``end`` = "_low" runs it on the low end of every surplus range."""
-    ledger = make_ledger(dataset, rules, end)
+    docstring); ``end`` = "_low" runs it on the low end of every surplus range; ``caps``: see ``make_ledger``."""
+    ledger = make_ledger(dataset, rules, end, caps)
     order = result.order
     # Each candidate's region and node as a position in the ledger (-1: none), looked up once for the rows in
     # score order, not per candidate in the loop.

@@ -8,7 +8,9 @@ programme's loads would shed someone, it finds the first site (in placing order)
 the sites before it, and solves each bus's deliverable surplus with those sites' loads added (``network.solve``).
 From that site on, each takes what its bus still has in every case it runs, or leaves if that is less than the
 smallest site, and what it takes comes off every bus (they share generation and interfaces). The network is then
-re-solved with the whole programme again, until nobody is shed: one pass is usual. MW throughout.
+re-solved with the whole programme again, until nobody is shed: one pass is usual. (``programme.run`` then closes
+the zones that ran out and places the sites again, so that zones with room can take what the cut ones could not.)
+MW throughout.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def systems_of(dataset: Dataset) -> dict[str, PowerSystem]:
 class Cut:
     """A site the network could not serve in full, with the sites before it."""
 
-    site: int            # its position in the programme (0 = first placed)
+    site: int            # its position in the placement it was cut from (0 = first placed)
+    bus: str             # its zone's bus
     from_mw: float
     to_mw: float
     case: str            # the month and hour type where its full load would shed someone, e.g. "Jan evening"
@@ -75,6 +78,7 @@ class NetworkCheck:
     cuts: list[Cut] = field(default_factory=list)
     seconds: float = 0.0
     sites_on_model: int = 0          # sites with a bus, with MW or not (at the low end a site may have none)
+    rounds: int = 1                  # placements re-solved: more than 1 when cut zones were closed and sites placed again
 
     @property
     def cut_mw(self) -> float:
@@ -93,18 +97,23 @@ class NetworkCheck:
                    if self.sites_outside else "")
         if not self.cuts:
             return f"{head}: nobody's load is shed{outside}."
-        cut = "; ".join(f"site {c.site + 1} {c.from_mw:,.0f} -> {c.to_mw:,.0f} MW ({c.case}: {c.shed_mw:,.0f} MW "
-                        "would be shed)" for c in self.cuts[:5])
-        more = f"; and {len(self.cuts) - 5} more" if len(self.cuts) > 5 else ""
+        by_bus: dict[str, list[Cut]] = {}
+        for c in self.cuts:
+            by_bus.setdefault(c.bus, []).append(c)
+        cut = "; ".join(f"{bus}: {sum(c.from_mw - c.to_mw for c in cs):,.0f} MW from {len(cs)} site(s), its room ran "
+                        f"out in {cs[0].case}" for bus, cs in by_bus.items())
+        again = (f" Those zones were closed where they ran out and the sites placed again ({self.rounds} placements "
+                 "re-solved).") if self.rounds > 1 else ""
         return (f"{head}. The zones' shared limits could not carry them all: {self.cut_mw:,.0f} MW taken off "
-                f"({cut}{more}). With the cuts, nobody's load is shed{outside}.")
+                f"({cut}).{again} As placed, nobody's load is shed{outside}.")
 
     def record(self) -> dict[str, object]:
         """For the run's metadata."""
         return {"model": self.model, "end": self.end, "sites_checked": self.sites_checked,
                 "sites_outside_the_model": self.sites_outside, "cases": self.cases,
                 "shed_mw_after_cuts": round(self.shed_mw, 3), "cut_mw": round(self.cut_mw, 3),
-                "cuts": [{"site": c.site + 1, "from_mw": round(c.from_mw, 3), "to_mw": round(c.to_mw, 3), "case": c.case,
+                "rounds": self.rounds,
+                "cuts": [{"bus": c.bus, "from_mw": round(c.from_mw, 3), "to_mw": round(c.to_mw, 3), "case": c.case,
                           "shed_mw": round(c.shed_mw, 3)} for c in self.cuts],
                 "seconds": round(self.seconds, 2), "text": self.text()}
 
@@ -187,7 +196,7 @@ def fit_to_network(system: PowerSystem, buses: list[str | None], cells: list[NDA
         if passes == MAX_PASSES and worst.to_numpy().max(initial=0.0) > TOL_MW:  # never: but never publish shedding
             for k in inside[hi - 1:]:
                 if mw[k] > _EPS:
-                    cuts.append(Cut(k, float(mw[k]), 0.0, "every case it runs", float(mw[k])))
+                    cuts.append(Cut(k, str(buses[k]), float(mw[k]), 0.0, "every case it runs", float(mw[k])))
                     mw[k] = 0.0
             worst = shed(len(inside))
     cuts.sort(key=lambda c: c.site)
@@ -219,7 +228,8 @@ def _cut_from(system: PowerSystem, inside: list[int], first: int, buses: list[st
         take = max(0.0, np.floor(take * 1000.0) / 1000.0)  # to the kW below: a cut never rounds up into shedding
         if take < mw[k] - 1e-6:
             worst_case = system.demand.index[on][int(np.argmin(here[on]))] if on.any() else system.demand.index[0]
-            cuts.append(Cut(k, float(mw[k]), float(take), _case_text(system, worst_case), float(mw[k] - take)))
+            cuts.append(Cut(k, str(buses[k]), float(mw[k]), float(take), _case_text(system, worst_case),
+                            float(mw[k] - take)))
             mw[k] = take
         for z in room:
             room[z] = np.where(on, room[z] - take, room[z])

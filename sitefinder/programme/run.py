@@ -18,6 +18,7 @@ from sitefinder.economics.cost_model import hours_of
 from sitefinder.errors import Problem, ProfileError
 from sitefinder.model.profiles import Profile
 from sitefinder.model.scenario import Scenario
+from sitefinder.model.vocabulary import HOUR_TYPES
 from sitefinder.network.user_model import network_model_in_use
 from sitefinder.programme.ledger import (
     NETWORK_LIMIT,
@@ -31,7 +32,7 @@ from sitefinder.programme.ledger import (
     site_pools,
     with_mw,
 )
-from sitefinder.programme.network_check import NetworkCheck, fit_to_network, site_buses, systems_of
+from sitefinder.programme.network_check import Cut, NetworkCheck, fit_to_network, site_buses, systems_of
 from sitefinder.rank.metadata import run_metadata
 from sitefinder.rank.scoring import ScoreResult
 from sitefinder.rank.shortlist import provinces, recorded_scenario, shortlist_frame, shortlist_table, site_economics_for, with_economics
@@ -96,7 +97,7 @@ def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
         raise ProfileError("province", [Problem("province", f"'{scenario.province}' is not a province in this dataset.",
                                                 f"Use one of: {', '.join(provinces(matrix))}.")])
     central = place_sites(matrix, result, study.dataset, rules, profile.season)
-    central, firm, checks = _respect_network(central, matrix, study, rules, profile.season)
+    central, firm, checks = _respect_network(central, matrix, result, study, rules, profile.season)
     low = place_sites(matrix, result, study.dataset, rules, profile.season, end="_low")
     rows = central.rows
     base = shortlist_table(matrix, result, rows)
@@ -153,24 +154,47 @@ def make_programme(study: Study, scenario: Scenario, profile: Profile, *,
     return Programme(rules, profile, matrix, result, central, firm, low, table, frame, pools, nodes, meta, checks)
 
 
-def _respect_network(central: Placement, matrix: pd.DataFrame, study: Study, rules: Rules,
+MAX_ROUNDS = 4  # placements re-solved at most: after the last, the cuts stand without placing again
+
+
+def _respect_network(central: Placement, matrix: pd.DataFrame, result: ScoreResult, study: Study, rules: Rules,
                      season: str) -> tuple[Placement, np.ndarray, list[NetworkCheck]]:
-    """The placement cut where the network model, re-solved with every site's load, would shed someone
-    (``network_check``: on the central system), and each site's MW firm at the low estimate (``firm_cells_at``),
-    cut in the same way on the low system in the months and hour types each would run at that end. Without a network
-    model: the placement as it is, the firm MW, and no checks."""
+    """The placement made to fit the network model (``network_check``, on the central system): where the re-solve
+    cuts sites, their zones are closed in the months and hour types where they ran out, at what the network could
+    serve there, and the sites are placed again (other zones may then take what the cut ones left), until a placement
+    re-solves with nobody shed. Then each site's MW firm at the low estimate (``firm_cells_at``), cut in the same way
+    on the low system in the months and hour types each would run at that end. Without a network model: the
+    placement as it is, the firm MW, and no checks."""
     systems = systems_of(study.dataset)
     checks: list[NetworkCheck] = []
     if systems and len(central.rows):
         model = network_model_in_use(study.dataset)
         system = systems["central"]
-        pools = site_pools(matrix).astype(str).to_numpy()[central.rows].tolist()
-        mw, check = fit_to_network(system, site_buses(pools, system), central.cells, central.mw, rules.smallest,
-                                   model=model, end="central")
+        caps: dict[str, np.ndarray] = {}
+        earlier: list[Cut] = []
+        for rounds in range(1, MAX_ROUNDS + 1):
+            pools = site_pools(matrix).astype(str).to_numpy()[central.rows].tolist()
+            mw, check = fit_to_network(system, site_buses(pools, system), central.cells, central.mw, rules.smallest,
+                                       model=model, end="central")
+            new = check.cuts  # this placement's (site numbers are its own)
+            check.rounds, check.cuts = rounds, earlier + new
+            if not new:
+                break
+            if rounds == MAX_ROUNDS:
+                central = with_mw(central, mw, matrix, study.dataset, rules, season, why=NETWORK_LIMIT,
+                                  note=f"the network re-solved with every site's load took {check.cut_mw:,.0f} MW off")
+                break
+            for pool in {pools[c.site] for c in new}:
+                here = [k for k, p in enumerate(pools) if p == pool]
+                accepted = sum((mw[k] * central.cells[k] for k in here), np.zeros((12, len(HOUR_TYPES))))
+                ran_out = np.any([central.cells[c.site] for c in new if pools[c.site] == pool], axis=0)
+                cap = caps.get(pool, np.full((12, len(HOUR_TYPES)), np.nan))
+                caps[pool] = np.where(ran_out, np.fmin(cap, accepted), cap)
+            earlier = check.cuts
+            central = place_sites(matrix, result, study.dataset, rules, season, caps=caps)
+            if not len(central.rows):
+                break
         checks.append(check)
-        if check.cuts:
-            central = with_mw(central, mw, matrix, study.dataset, rules, season, why=NETWORK_LIMIT,
-                              note=f"the network re-solved with every site's load took {check.cut_mw:,.0f} MW off")
     firm, cells = firm_cells_at(central, matrix, study.dataset, rules, season)
     if systems and "low" in systems and len(central.rows):
         low = systems["low"]

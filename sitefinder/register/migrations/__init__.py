@@ -1,0 +1,1 @@
+"""Alembic migrations of the register's database (run by ``register.db.upgrade``)."""

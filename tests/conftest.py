@@ -26,6 +26,8 @@ def pytest_configure(config: pytest.Config) -> None:
     import tempfile  # noqa: PLC0415
 
     os.environ.setdefault("SITEFINDER_CACHE", tempfile.mkdtemp(prefix="sitefinder-test-cache-"))
+    # the register's default database: never the user's own (~/.local/share/sitefinder) during tests
+    os.environ.setdefault("SITEFINDER_DB", "sqlite:///" + tempfile.mkdtemp(prefix="sitefinder-test-db-") + "/register.sqlite")
 
 
 @pytest.fixture(scope="session")

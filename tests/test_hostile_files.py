@@ -197,7 +197,7 @@ CASES = [pytest.param(command, _name(action), hostile, id=f"{command} {_name(act
 # A command line around one hostile path
 
 
-NON_PATH_POSITIONALS = {"lon": "67.1", "lat": "24.9"}
+NON_PATH_POSITIONALS = {"lon": "67.1", "lat": "24.9", "action": "export"}
 QUICK = {"--resolution": "5", "--top": "3", "--draws": "10"}  # a run that is not refused is short, and then fails
 
 
@@ -271,7 +271,8 @@ def test_a_hostile_path_ends_in_one_line_and_changes_nothing(command, option, ho
 def test_every_command_with_a_path_is_covered():
     covered = {c.values[0] for c in CASES}
     with_paths = {name for name, p in _commands().items() if any(isinstance(a.type, PathArg) for a in p._actions)}
-    assert covered == with_paths == {"rank", "explain", "robustness", "programme", "compare", "layers", "build-data"}
+    assert covered == with_paths == {"rank", "explain", "robustness", "programme", "ledger", "compare", "layers",
+                                     "build-data"}
     assert len(CASES) > 400
 
 

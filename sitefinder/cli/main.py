@@ -4,6 +4,7 @@
     sitefinder explain LON LAT [--profile P] [--json]
     sitefinder robustness --profile P --mw N --draws 1000 --seed 7 --top 20 --out robust.geojson [--voi]
     sitefinder programme --profile P --target-mw 2000 --mw 100 [--min-mw 20] --out programme.geojson [--report brief.html]
+    sitefinder ledger init | apply | hold | approve | reject | withdraw | energise | expire | list | history | export
     sitefinder compare A.json B.json
     sitefinder profiles | layers | schema [KIND] | build-data
 
@@ -20,11 +21,11 @@ import sys
 from collections.abc import Sequence
 
 from sitefinder import __version__
-from sitefinder.cli import build_data, compare, explain, layers, profiles, programme, rank, robustness, schema
+from sitefinder.cli import build_data, compare, explain, layers, ledger, profiles, programme, rank, robustness, schema
 from sitefinder.cli.file_options import check_file_options
 from sitefinder.errors import SitefinderError
 
-COMMANDS = (rank, explain, robustness, programme, compare, profiles, layers, schema, build_data)
+COMMANDS = (rank, explain, robustness, programme, ledger, compare, profiles, layers, schema, build_data)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -57,6 +57,7 @@ bench: $(BIN)/python
 	$(BIN)/python benchmarks/bench_national.py --resolution 8 --markdown docs/performance/national.md
 	$(BIN)/python benchmarks/bench_network.py --markdown docs/performance/network.md
 	$(BIN)/python benchmarks/bench_grid_model.py --markdown docs/performance/grid-model.md
+	$(BIN)/python benchmarks/bench_register.py --markdown docs/performance/register.md
 
 ## bench-app: time the web app in headless Chromium (first map, update after a weight change, map payload) and
 ##            write the table to docs/performance/app.md

@@ -184,7 +184,47 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
                              "address such as tcp://10.0.0.5:8786 (needs pip install 'dask[distributed]'; default: "
                              "partitions one after another on this machine; results are identical)")
     add_grid_model_options(parser)
+    add_ledger_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
+
+
+def add_ledger_options(parser: argparse.ArgumentParser) -> None:
+    """``--from-ledger`` and ``--ledger-db``."""
+    parser.add_argument("--from-ledger", action="store_true",
+                        help="take what the register has booked (held, approved, energised) off node headroom and zone "
+                             "surplus first (sitefinder ledger; the network is solved again with the booked loads)")
+    parser.add_argument("--ledger-db", metavar="URL", help="the register's database for --from-ledger (default: "
+                                                           "$SITEFINDER_DB, else the one under your data folder)")
+
+
+def ledger_problems(args: argparse.Namespace) -> list[Problem]:
+    """``--ledger-db`` without ``--from-ledger`` would do nothing."""
+    if getattr(args, "ledger_db", None) and not getattr(args, "from_ledger", False):
+        return [Problem(f"--ledger-db {args.ledger_db}", "names the register for --from-ledger, but --from-ledger is "
+                        "not given.", "Give --from-ledger too, or leave --ledger-db out.")]
+    return []
+
+
+def check_ledger_options(args: argparse.Namespace) -> None:
+    """Refuse ``ledger_problems``."""
+    problems = ledger_problems(args)
+    if problems:
+        raise ContradictionError(problems[0].where, problems)
+
+
+def booked_lines(apps: list[Any], explanation: Any) -> list[str]:
+    """What the register has booked at the point's nearest nodes and in its zone, in words (``explain``)."""
+    from sitefinder.register.booked import booked_text
+
+    lines = []
+    for node in explanation.nearest_nodes:
+        here = [a for a in apps if a.grid_node_id == node["node_id"]]
+        if here:
+            lines.append(booked_text(here, where=f"at {node['name']}"))
+    zone = (explanation.network or {}).get("zone")
+    if zone is not None:
+        lines.append(booked_text([a for a in apps if a.zone == f"zone:{zone}"], where=f"in the zone {zone}"))
+    return lines or ["nothing booked at the nearest nodes"]
 
 
 def load_study(args: argparse.Namespace, scenario: Scenario, say: Callable[[str], None],
@@ -197,12 +237,38 @@ def load_study(args: argparse.Namespace, scenario: Scenario, say: Callable[[str]
     say(f"dataset '{dataset.name}' loaded from {data_dir} ({time.perf_counter() - t:.1f} s)")
     dataset = apply_user_layers(dataset, args, say)
     dataset = with_grid_model(dataset, grid, args, say)
+    if getattr(args, "from_ledger", False):
+        dataset = with_ledger(dataset, args, say)
     if args.candidates is not None:
         study = Study.on_sites(dataset, read_vector(args.candidates), str(args.candidates), progress=say)
     else:
         study = Study.on_h3(dataset, scenario.resolution, progress=say)
     study.workers = getattr(args, "workers", None)
     return study
+
+
+def booked_applications(args: argparse.Namespace) -> list[Any]:
+    """Every application in the register ``--ledger-db`` names (the default one if not), for ``--from-ledger``."""
+    from sitefinder.register.db import default_url, engine_for, upgrade
+    from sitefinder.register.ledger import Register
+
+    engine = engine_for(args.ledger_db or default_url())
+    upgrade(engine)
+    return Register(engine, None).all()
+
+
+def with_ledger(dataset: Dataset, args: argparse.Namespace, say: Callable[[str], None]) -> Dataset:
+    """``dataset`` less what the register has booked (``register.booked.with_bookings``)."""
+    from sitefinder.register.booked import with_bookings
+
+    t = time.perf_counter()
+    apps = booked_applications(args)
+    args.booked = apps
+    out, notes = with_bookings(dataset, apps)
+    for note in notes:
+        say(note)
+    say(f"the register taken into account ({time.perf_counter() - t:.1f} s)")
+    return out
 
 
 def check_data_options(args: argparse.Namespace) -> None:
@@ -220,6 +286,7 @@ def check_data_options(args: argparse.Namespace) -> None:
                                 "supply, but no --layer or --add-layer grid_nodes=FILE is given.",
                                 "Give --layer grid_nodes=FILE, or leave --power-factor out."))
     problems += grid_model_problems(args)
+    problems += ledger_problems(args)
     if problems:
         raise ContradictionError(problems[0].where, problems,
                                  summary="" if len(problems) == 1 else f"{len(problems)} options do nothing without another")

@@ -18,9 +18,13 @@ from sitefinder.cli.common import (
 )
 from sitefinder.cli.data_options import (
     add_grid_model_options,
+    add_ledger_options,
+    booked_lines,
     check_grid_model_options,
+    check_ledger_options,
     read_grid_model_option,
     with_grid_model,
+    with_ledger,
 )
 from sitefinder.cli.file_options import DATA_FOLDER
 from sitefinder.data.dataset import default_data_dir, load_dataset
@@ -50,6 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_setting_options(p, EXPLAIN_SETTINGS)
     p.add_argument("--data", type=DATA_FOLDER, metavar="DIR", help="dataset folder (default: built-in Pakistan data)")
     add_grid_model_options(p)
+    add_ledger_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return p
 
@@ -62,12 +67,17 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     profile = profile_for(scenario)
     check_consistent(scenario, profile, "explain")
     check_grid_model_options(args)
+    check_ledger_options(args)
     say = progress(False)  # on stderr, and only about a grid model: standard output is the answer alone
     grid = read_grid_model_option(args, say)
     dataset = with_grid_model(load_dataset(args.data or default_data_dir()), grid, args, say)
+    if args.from_ledger:
+        dataset = with_ledger(dataset, args, say)
     study = Study.on_h3(dataset, scenario.resolution)
     _, result = study.rank(profile)
     explanation = explain_point(dataset, lon, lat, profile, ranking=RankLookup(study.candidates, result))
+    if args.from_ledger:
+        explanation.booked = booked_lines(args.booked, explanation)
     if args.json:
         json.dump(explanation.to_dict(), out, ensure_ascii=False, indent=2, allow_nan=False)
         out.write("\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from typing import TextIO
 
@@ -12,6 +13,7 @@ from sitefinder.cli.file_options import output_file
 from sitefinder.model.ranges import number_text
 from sitefinder.model.settings import settings_for
 from sitefinder.programme.run import Programme, make_programme
+from sitefinder.register.states import BOOKED
 from sitefinder.report.files import RunResult, write_run_files
 
 PROGRAMME_SETTINGS = settings_for("programme")
@@ -69,6 +71,12 @@ def print_programme(p: Programme, out: TextIO = sys.stdout) -> None:
 def run(args: argparse.Namespace) -> int:
     """Place the programme's sites, print it and its ledger, write the files asked for."""
     say, scenario, profile, study = start_run(args)
+    if args.from_ledger:  # propose the rest of the target, on top of what is booked
+        booked = sum(a.mw for a in args.booked if a.state in BOOKED)
+        rest = max(0.0, scenario.target_mw - booked)
+        print(f"\nThe register has {booked:,.0f} MW booked; proposing the rest of the {scenario.target_mw:,.0f} MW "
+              f"target: {rest:,.0f} MW.")
+        scenario = dataclasses.replace(scenario, target_mw=rest)
     p = make_programme(study, scenario, profile)
     rules = p.rules
     print(f"\n{profile.title}, sites of {rules.smallest:g}-{rules.unit_mw:g} MW, target {rules.target_mw:,.0f} MW, "

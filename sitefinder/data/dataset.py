@@ -44,7 +44,8 @@ class Dataset:
     labels: dict[str, str] = field(default_factory=dict)  # a layer's own name where it is not its file's (uploads)
     # The network model the ``zones`` layer was solved from, for re-solving with loads added: a file the dataset
     # names (``network_model`` in dataset.toml, read by ``sitefinder.network.store``), or the model itself (a
-    # ``sitefinder.network.system.PowerSystem``, from a grid model the user brought); None: no model to re-solve.
+    # ``sitefinder.network.system.PowerSystem``, from a grid model the user brought, or such systems by end, e.g.
+    # with the register's booked loads in their demand); None: no model to re-solve.
     network: Any = None
 
     def file_label(self, kind: str) -> str | None:

@@ -171,7 +171,8 @@ def _optimise(system: PowerSystem, zones: list[str], probe: bool) -> pypsa.Netwo
     n = _network(system, zones, probe)
     n.optimize.create_model(include_objective_constant=False)
     _transfer_constraint(system, n, zones, probe)
-    status, condition = n.optimize.solve_model(solver_name="highs", solver_options={"log_to_console": False,
+    status, condition = n.optimize.solve_model(solver_name="highs", progress=False,
+                                               solver_options={"log_to_console": False,
                                                                                     "output_flag": False})
     if status != "ok":
         raise RuntimeError(f"the network model did not solve ({status}, {condition})")

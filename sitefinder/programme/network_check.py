@@ -48,6 +48,8 @@ def systems_of(dataset: Dataset) -> dict[str, PowerSystem]:
     network = dataset.network
     if isinstance(network, PowerSystem):
         return {"central": network}
+    if isinstance(network, dict):  # already by end (e.g. with the register's booked loads in the demand)
+        return {str(k): v for k, v in network.items() if isinstance(v, PowerSystem)}
     if isinstance(network, Path):
         return _read(str(network), network.stat().st_mtime)
     return {}

@@ -169,6 +169,8 @@ def _respect_network(central: Placement, matrix: pd.DataFrame, result: ScoreResu
     checks: list[NetworkCheck] = []
     if systems and len(central.rows):
         model = network_model_in_use(study.dataset)
+        if isinstance(study.dataset.network, dict):
+            model += " (with the register's booked loads in its demand)"
         system = systems["central"]
         caps: dict[str, np.ndarray] = {}
         earlier: list[Cut] = []

@@ -82,6 +82,7 @@ class Explanation:
     nearest_nodes: list[dict[str, Any]] = field(default_factory=list)
     data_gaps: list[str] = field(default_factory=list)
     network: dict[str, Any] | None = None  # the region's zone in the network model, what binds its surplus, the cost
+    booked: list[str] = field(default_factory=list)  # what the register has booked at its nodes and zone, in words
 
     @property
     def passes(self) -> bool:
@@ -112,6 +113,9 @@ class Explanation:
                          f"(it would score {self.score_if_allowed:.1f} if allowed)")
         if self.network:
             lines += ["", *network_lines(self.network)]
+        if self.booked:
+            lines += ["", "the register (what is booked is already taken off the figures above):",
+                      *[f"  {b}" for b in self.booked]]
         lines += ["", "constraints:"]
         for c in self.constraints:
             lines.append(f"  [{'pass' if c.passed else 'FAIL'}] {c.label}" + ("" if c.passed else f": {c.detail}"))

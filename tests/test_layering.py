@@ -109,8 +109,8 @@ def test_every_command_module_is_registered_and_owns_its_options():
     sub = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     for module in cli.COMMANDS:
         assert callable(module.add_parser) and callable(module.run)
-    assert set(sub.choices) == {"rank", "explain", "robustness", "programme", "compare", "profiles", "layers", "schema",
-                                "build-data"}
+    assert set(sub.choices) == {"rank", "explain", "robustness", "programme", "ledger", "compare", "profiles", "layers",
+                                "schema", "build-data"}
 
 
 def test_commands_do_not_import_the_command_line_that_registers_them():

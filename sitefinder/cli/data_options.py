@@ -27,6 +27,9 @@ from sitefinder.network.user_model import (
     solve_grid_model,
 )
 from sitefinder.rank.study import Study
+from sitefinder.register.booked import booked_text, with_bookings
+from sitefinder.register.db import default_url, engine_for, upgrade
+from sitefinder.register.ledger import Register
 
 CANDIDATES = input_file("candidate sites file", max_bytes=MAX_FILE_BYTES,
                         fix="Give a GeoJSON, GeoPackage, zipped shapefile or CSV file of points or polygons.")
@@ -214,8 +217,6 @@ def check_ledger_options(args: argparse.Namespace) -> None:
 
 def booked_lines(apps: list[Any], explanation: Any) -> list[str]:
     """What the register has booked at the point's nearest nodes and in its zone, in words (``explain``)."""
-    from sitefinder.register.booked import booked_text
-
     lines = []
     for node in explanation.nearest_nodes:
         here = [a for a in apps if a.grid_node_id == node["node_id"]]
@@ -249,9 +250,6 @@ def load_study(args: argparse.Namespace, scenario: Scenario, say: Callable[[str]
 
 def booked_applications(args: argparse.Namespace) -> list[Any]:
     """Every application in the register ``--ledger-db`` names (the default one if not), for ``--from-ledger``."""
-    from sitefinder.register.db import default_url, engine_for, upgrade
-    from sitefinder.register.ledger import Register
-
     engine = engine_for(args.ledger_db or default_url())
     upgrade(engine)
     return Register(engine, None).all()
@@ -259,8 +257,6 @@ def booked_applications(args: argparse.Namespace) -> list[Any]:
 
 def with_ledger(dataset: Dataset, args: argparse.Namespace, say: Callable[[str], None]) -> Dataset:
     """``dataset`` less what the register has booked (``register.booked.with_bookings``)."""
-    from sitefinder.register.booked import with_bookings
-
     t = time.perf_counter()
     apps = booked_applications(args)
     args.booked = apps

@@ -21,12 +21,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import sqlalchemy as sa
 
 from sitefinder.cli.file_options import DATA_FOLDER, output_file
 from sitefinder.data.dataset import default_data_dir, load_dataset
 from sitefinder.errors import SitefinderError
+from sitefinder.files import write_atomic
 from sitefinder.measure.geodesy import NearestFinder
 from sitefinder.model.vocabulary import HOUR_TYPES, SEASON_MONTHS
 from sitefinder.register.capacity import capacity_of
@@ -199,11 +202,6 @@ def _record(a: Application, *, public: bool) -> dict[str, Any]:
 
 
 def _export(apps: list[Application], path: Path, *, public: bool) -> None:
-    import geopandas as gpd
-    import pandas as pd
-
-    from sitefinder.files import write_atomic
-
     rows = [_record(a, public=public) for a in apps]
     if str(path).lower().endswith(".csv"):
         write_atomic(path, pd.DataFrame(rows).to_csv(index=False))

@@ -24,7 +24,7 @@ import pandas as pd
 from sitefinder.build.network import zonal_model
 from sitefinder.network.solve import deliverable_surplus, unserved_with
 from sitefinder.network.system import PowerSystem
-from sitefinder.programme.network_check import _baseline, _loads, _run_mask, fit_to_network
+from sitefinder.programme.network_check import baseline_shed, fit_to_network, loads_frame, run_mask
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "pakistan"
@@ -56,11 +56,11 @@ def programme_sites(system: PowerSystem, total_mw: float) -> tuple[list[str], li
 def site_by_site(system: PowerSystem, buses: list[str], cells: list[np.ndarray], mw: np.ndarray) -> int:
     """The straightforward check: re-solve after each site is added, keeping it only if nobody is shed; the
     number of sites kept."""
-    base, kept = _baseline(system), []
-    runs = [_run_mask(system, c) for c in cells]
+    base, kept = baseline_shed(system), []
+    runs = [run_mask(system, c) for c in cells]
     for k in range(len(buses)):
         trial = [*kept, k]
-        extra = _loads(system, [buses[j] for j in trial], [runs[j] for j in trial], mw[trial])
+        extra = loads_frame(system, [buses[j] for j in trial], [runs[j] for j in trial], mw[trial])
         if unserved_with(system, extra, base).to_numpy().max() <= 0.5:
             kept.append(k)
     return len(kept)
@@ -83,7 +83,7 @@ def main() -> int:
     theirs = loop.set_index(["zone", "month", "hour_type"])["surplus_mw"]  # type: ignore[union-attr]
     worst = float(np.abs(ours - theirs.reindex(ours.index)).max())
     zones, cases = len(central.buses), len(central.demand)
-    _baseline(central)  # solved once per model and kept, as in the app and the command line
+    baseline_shed(central)  # solved once per model and kept, as in the app and the command line
     fits = programme_sites(central, 2000.0)
     t_fit, fit = timed(lambda: fit_to_network(central, *fits, 20.0, model="built-in", end="central"), args.repeat)
     over = programme_sites(central, 9000.0)

@@ -29,7 +29,7 @@ from gridmodels import save, shared_line  # noqa: E402
 from sitefinder.model.scenario import Scenario  # noqa: E402
 from sitefinder.network.solve import unserved_with  # noqa: E402
 from sitefinder.network.user_model import apply_grid_model, read_grid_model, solve_grid_model  # noqa: E402
-from sitefinder.programme.network_check import _run_mask, fit_to_network  # noqa: E402
+from sitefinder.programme.network_check import fit_to_network, run_mask  # noqa: E402
 from sitefinder.programme.run import make_programme  # noqa: E402
 from sitefinder.rank.study import Study  # noqa: E402
 
@@ -80,7 +80,7 @@ def test_the_programme_as_placed_sheds_nobody_and_one_mw_more_would(punjab, mode
     system = read_grid_model(model_file).system
     extra = pd.DataFrame(0.0, index=system.demand.index, columns=system.demand.columns)
     for zone, cells, mw in zip(programme.table["zone"].astype(str), programme.central.cells, programme.central.mw):
-        extra.loc[_run_mask(system, cells), zone] += mw
+        extra.loc[run_mask(system, cells), zone] += mw
     assert extra.to_numpy().sum() > 0
     assert unserved_with(system, extra).to_numpy().max() == pytest.approx(0.0, abs=0.5)
     more = extra.copy()
@@ -105,7 +105,7 @@ def test_sites_elsewhere_take_what_the_cut_zones_leave(tmp_path, pakistan_data):
     system = read_grid_model(model).system
     extra = pd.DataFrame(0.0, index=system.demand.index, columns=system.demand.columns)
     for zone, cells, mw in zip(programme.table["zone"].astype(str), programme.central.cells, programme.central.mw):
-        extra.loc[_run_mask(system, cells), zone] += mw
+        extra.loc[run_mask(system, cells), zone] += mw
     assert unserved_with(system, extra).to_numpy().max() == pytest.approx(0.0, abs=0.5)
 
 

@@ -123,7 +123,7 @@ class NetworkCheck:
 _BASELINES: dict[int, tuple[PowerSystem, pd.DataFrame]] = {}
 
 
-def _baseline(system: PowerSystem) -> pd.DataFrame:
+def baseline_shed(system: PowerSystem) -> pd.DataFrame:
     """``shed_by_case(system)``, solved once per system object (the dataset's model is read once and kept)."""
     kept = _BASELINES.get(id(system))
     if kept is None or kept[0] is not system:
@@ -134,7 +134,7 @@ def _baseline(system: PowerSystem) -> pd.DataFrame:
     return kept[1]
 
 
-def _run_mask(system: PowerSystem, cells: NDArray[np.bool_]) -> NDArray[np.bool_]:
+def run_mask(system: PowerSystem, cells: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """For each case of ``system`` (month, hour type, any further level), whether a site running in ``cells``
     ((12, 3) months x HOUR_TYPES) runs in it."""
     index = system.demand.index
@@ -143,7 +143,9 @@ def _run_mask(system: PowerSystem, cells: NDArray[np.bool_]) -> NDArray[np.bool_
     return np.where(hours >= 0, cells[months - 1, np.maximum(hours, 0)], False)
 
 
-def _loads(system: PowerSystem, buses: Sequence[str | None], runs: list[NDArray[np.bool_]], mw: NDArray[np.float64]) -> pd.DataFrame:
+def loads_frame(system: PowerSystem, buses: Sequence[str | None], runs: list[NDArray[np.bool_]],
+                mw: NDArray[np.float64]) -> pd.DataFrame:
+    """Extra load by case and bus (MW): each site's ``mw`` at its bus in the cases ``runs`` marks (``run_mask``)."""
     extra = pd.DataFrame(0.0, index=system.demand.index, columns=system.demand.columns)
     for bus, on, m in zip(buses, runs, mw):
         if m > 0:
@@ -168,8 +170,8 @@ def fit_to_network(system: PowerSystem, buses: list[str | None], cells: list[NDA
     outside = len(buses) - on_model
     if not inside:  # nothing to add: nothing to solve
         return mw, NetworkCheck(model, end, 0, outside, 0, 0.0, [], time.perf_counter() - t, on_model)
-    runs = {k: _run_mask(system, cells[k]) for k in inside}
-    baseline = _baseline(system)
+    runs = {k: run_mask(system, cells[k]) for k in inside}
+    baseline = baseline_shed(system)
     cuts: list[Cut] = []
 
     solved: dict[tuple[int, bytes], pd.DataFrame] = {}
@@ -178,7 +180,7 @@ def fit_to_network(system: PowerSystem, buses: list[str | None], cells: list[NDA
         keep = inside[:upto]
         key = (upto, mw[keep].tobytes())
         if key not in solved:
-            solved[key] = unserved_with(system, _loads(system, [buses[k] for k in keep], [runs[k] for k in keep],
+            solved[key] = unserved_with(system, loads_frame(system, [buses[k] for k in keep], [runs[k] for k in keep],
                                                        mw[keep]), baseline)
         return solved[key]
 
@@ -216,7 +218,7 @@ def _cut_from(system: PowerSystem, inside: list[int], first: int, buses: list[st
     takes comes off every bus in those cases (the buses share the idle generation and the interfaces; the re-solve
     after this checks the rest). Cuts are recorded in ``cuts`` and made in ``mw``."""
     before = inside[:first]
-    fitted = with_demand_added(system, _loads(system, [buses[j] for j in before], [runs[j] for j in before], mw[before]))
+    fitted = with_demand_added(system, loads_frame(system, [buses[j] for j in before], [runs[j] for j in before], mw[before]))
     wanted = sorted({str(buses[k]) for k in inside[first:]})
     table = deliverable_surplus(fitted, wanted).table
     room = {z: table.loc[table["zone"] == z, "surplus_mw"].to_numpy(float) for z in wanted}  # per case, in order

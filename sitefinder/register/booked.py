@@ -22,7 +22,7 @@ from sitefinder.data.dataset import Dataset
 from sitefinder.measure.surplus import ZONE
 from sitefinder.network.solve import deliverable_surplus, with_demand_added
 from sitefinder.network.zones import zone_columns
-from sitefinder.programme.network_check import _loads, _run_mask, systems_of
+from sitefinder.programme.network_check import loads_frame, run_mask, systems_of
 from sitefinder.register.ledger import Application
 from sitefinder.register.states import APPROVED, BOOKED, ENERGISED, HELD
 
@@ -77,8 +77,8 @@ def with_bookings(dataset: Dataset, apps: Sequence[Application]) -> tuple[Datase
     if systems and zones is not None:
         central = systems["central"]
         on_bus = [a for a in live if a.zone and a.zone.startswith(ZONE) and a.zone[len(ZONE):] in central.demand.columns]
-        extra = {end: _loads(s, [a.zone[len(ZONE):] for a in on_bus if a.zone],
-                             [_run_mask(s, a.cell_mask) for a in on_bus], np.array([a.mw for a in on_bus]))
+        extra = {end: loads_frame(s, [a.zone[len(ZONE):] for a in on_bus if a.zone],
+                             [run_mask(s, a.cell_mask) for a in on_bus], np.array([a.mw for a in on_bus]))
                  for end, s in systems.items()}
         booked_systems = {end: with_demand_added(s, extra[end]) for end, s in systems.items()}
         keys = ["zone", "month", "hour_type"]

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from sitefinder.model.vocabulary import HOUR_TYPES
 from sitefinder.network.solve import unserved_with
-from sitefinder.programme.network_check import TOL_MW, _baseline, _loads, _run_mask
+from sitefinder.programme.network_check import TOL_MW, baseline_shed, loads_frame, run_mask
 from sitefinder.register.capacity import Booking, Capacity
 from sitefinder.register.db import RegisterError, write
 from sitefinder.register.states import ACTIONS, APPLICANT, BOOKED, HELD, STAFF, transition_problem
@@ -294,9 +294,9 @@ def network_problem(system: Any, bookings: list[Booking]) -> str | None:
     on_bus = [b for b in bookings if b.area and b.area.startswith("zone:") and b.area[5:] in system.demand.columns]
     if not on_bus:
         return None
-    runs = [_run_mask(system, b.cells) for b in on_bus]
-    extra = _loads(system, [b.area[5:] for b in on_bus if b.area], runs, np.array([b.mw for b in on_bus]))
-    shed = unserved_with(system, extra, _baseline(system))
+    runs = [run_mask(system, b.cells) for b in on_bus]
+    extra = loads_frame(system, [b.area[5:] for b in on_bus if b.area], runs, np.array([b.mw for b in on_bus]))
+    shed = unserved_with(system, extra, baseline_shed(system))
     worst = float(shed.to_numpy().max(initial=0.0))
     if worst <= TOL_MW:
         return None

@@ -104,6 +104,12 @@ def test_site_card_shows_the_zone_binding_and_price(app: Session) -> None:
     wait_for_runs(page, runs + 1)
     page.locator('[data-testid="stMain"] h3').filter(has_text=re.compile(rf"^#{other['rank']} · ")).first.wait_for()
     assert site_heading(page).startswith(f"#{other['rank']} · ")
+    # The heading is drawn first; the rest of the card follows in the same run. Read it once it is this site's card
+    # all through (its last line names the site), not while the previous site's body is still on the page.
+    page.wait_for_function("""([id]) => [...document.querySelectorAll('[data-testid="stMain"] h3')]
+        .some(h => /^#\\d+ · /.test(h.innerText) && h.closest('[data-testid="stColumn"]').innerText.includes(id))""",
+                           arg=[other["candidate_id"]], timeout=60_000)
+    wait_until_idle(page)
 
     text = _card_text(page)
     assert "Network zone" in text

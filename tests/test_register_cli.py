@@ -18,6 +18,7 @@ pytest.importorskip("pypsa")
 from gridmodels import save, shared_line  # noqa: E402
 
 from sitefinder.network.user_model import apply_grid_model, read_grid_model, solve_grid_model  # noqa: E402
+from sitefinder.register.booked import with_bookings  # noqa: E402
 from sitefinder.register.capacity import capacity_of  # noqa: E402
 from sitefinder.register.db import engine_for, upgrade  # noqa: E402
 from sitefinder.register.ledger import RefusedError, Register  # noqa: E402
@@ -89,3 +90,11 @@ def test_approval_re_solves_the_network_with_every_booked_load(tmp_path, pakista
                                            r"shed \d+ MW in month 1"):
         reg.act(apps[1].id, "approve", "sam", "staff", expected_version=2, reason="try")
     assert reg.get(apps[1].id).state == "held"
+    # Taken off the grid model's figures: 200 MW booked behind a line with room for 120 leaves B nothing, and the
+    # zones' costs stay in the model's own currency (not re-scaled from the solver's units).
+    after, _ = with_bookings(dataset, reg.all())
+    before_z, after_z = dataset["zones"].set_index("zone"), after["zones"].set_index("zone")
+    assert before_z.loc["B", "surplus_winter_mw"] == pytest.approx(120.0)
+    assert after_z.loc["B", "surplus_winter_mw"] == pytest.approx(0.0, abs=0.5)
+    for col in ("surplus_winter_cost_pkr_per_kwh", "surplus_summer_cost_pkr_per_kwh"):
+        assert after_z[col].equals(before_z[col]), col

@@ -20,7 +20,7 @@ from sitefinder.build.network import Zoning
 from sitefinder.model.vocabulary import HOURLY
 from sitefinder.network.solve import Answer, deliverable_surplus
 from sitefinder.network.system import ENDS, PowerSystem
-from sitefinder.network.zones import BASIS, SEASONS, zones_layer
+from sitefinder.network.zones import BASIS, SEASONS, ends_table, zones_layer
 
 __all__ = ["apply_to_regions", "interface_lines", "network_markdown", "solve_all", "zone_table", "zones_layer"]
 
@@ -32,12 +32,7 @@ def solve_all(systems: dict[str, PowerSystem]) -> dict[str, Answer]:
 
 def zone_table(answers: dict[str, Answer]) -> pd.DataFrame:
     """One row per zone, month and hour type: surplus_mw (central), _low, _high; binding and cost at each end."""
-    keys = ["zone", "month", "hour_type"]
-    out = answers["central"].table[keys + ["surplus_mw", "binding", "cost_pkr_per_kwh", "shed_mw", "spilled_mw"]]
-    for end in ("low", "high"):
-        t = answers[end].table.set_index(keys)
-        out = out.join(t[["surplus_mw", "binding", "cost_pkr_per_kwh"]].add_suffix(f"_{end}"), on=keys)
-    return out.sort_values(keys).reset_index(drop=True)
+    return ends_table({end: answer.table for end, answer in answers.items()})
 
 
 def apply_to_regions(regions: gpd.GeoDataFrame, zoning: Zoning, zones: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -24,7 +24,7 @@ from sitefinder.measure.geodesy import NearestFinder
 from sitefinder.network.grid_file import MAX_GRID_MODEL_BYTES, read_grid_model
 from sitefinder.network.pypsa_model import COST_UNIT, GridModel, grid_model_from_network, hour_type, lp_variables
 from sitefinder.network.solve import deliverable_surplus
-from sitefinder.network.zones import zones_layer
+from sitefinder.network.zones import least_over_snapshots, zones_layer
 
 NO_RANGE = "no range: the user's model is one case"
 CHUNK_VARIABLES = 200_000  # the most variables solved at once: zones are solved a few at a time below that
@@ -75,9 +75,7 @@ def solve_grid_model(model: GridModel) -> SolvedGridModel:
                                                   "Check the model's capacities and loads.")]) from None
     by_snapshot = pd.concat(parts, ignore_index=True)
     by_snapshot["cost_pkr_per_kwh"] = by_snapshot["cost_pkr_per_kwh"] / model.cost_scale
-    keys = ["zone", "month", "hour_type"]
-    leanest = by_snapshot.groupby(keys, sort=True)["surplus_mw"].idxmin()
-    table = by_snapshot.loc[leanest.to_numpy()].reset_index(drop=True)
+    table = least_over_snapshots(by_snapshot)
     zones = zones_layer(model.system, table, basis=_basis(model.label),
                         extra={"cost_unit": COST_UNIT, "overrides_regions": True, "source": f"grid model {model.label}"})
     return SolvedGridModel(model, by_snapshot, table, zones, time.perf_counter() - t, flows)

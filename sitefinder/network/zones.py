@@ -23,6 +23,31 @@ BASIS = ("ESTIMATE: the deliverable surplus of the zone ({zone}) in the network 
          "data/pakistan/zone_surplus.csv has every month and hour type, with what binds and the cost.")
 
 
+CASE_KEYS = ["zone", "month", "hour_type"]
+
+
+def least_over_snapshots(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per zone, month and hour type: where a user's model has several snapshots in one (a ``snapshot``
+    column), the leanest of them (firm within the case); a table without snapshots as it is."""
+    if "snapshot" not in table:
+        return table
+    return table.loc[table.groupby(CASE_KEYS, sort=True)["surplus_mw"].idxmin().to_numpy()].reset_index(drop=True)
+
+
+def ends_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The central answer (one row per zone, month and hour type: surplus_mw, binding, cost_pkr_per_kwh and, where
+    solved, shed_mw and spilled_mw) with the low and high ends' surplus, binding and cost beside it (``_low``,
+    ``_high``), for the ends ``tables`` has; sorted by zone, month and hour type."""
+    central = tables["central"]
+    keep = [c for c in ("surplus_mw", "binding", "cost_pkr_per_kwh", "shed_mw", "spilled_mw") if c in central]
+    out = central[CASE_KEYS + keep]
+    for end in ("low", "high"):
+        if end in tables:
+            t = tables[end].set_index(CASE_KEYS)
+            out = out.join(t[["surplus_mw", "binding", "cost_pkr_per_kwh"]].add_suffix(f"_{end}"), on=CASE_KEYS)
+    return out.sort_values(CASE_KEYS).reset_index(drop=True)
+
+
 def _end_column(end: str) -> str:
     return "surplus_mw" if end == "central" else f"surplus_mw_{end}"
 

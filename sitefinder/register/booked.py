@@ -21,7 +21,7 @@ import pandas as pd
 from sitefinder.data.dataset import Dataset
 from sitefinder.measure.surplus import ZONE
 from sitefinder.network.solve import deliverable_surplus, with_demand_added
-from sitefinder.network.zones import zone_columns
+from sitefinder.network.zones import ends_table, least_over_snapshots, zone_columns
 from sitefinder.programme.network_check import loads_frame, run_mask, systems_of
 from sitefinder.register.ledger import Application
 from sitefinder.register.states import APPROVED, BOOKED, ENERGISED, HELD
@@ -46,13 +46,6 @@ def booked_text(apps: Sequence[Application], *, where: str = "here") -> str:
         parts.append(f"{mw:,.0f} MW {state}{until}")
     total = sum(a.mw for a in live)
     return f"booked {where}: {total:,.0f} MW in {len(live)} application(s) ({', '.join(parts)})"
-
-
-def _leanest(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """A user's model has several snapshots per month and hour type: the least of them (firm), as when it was read."""
-    if "snapshot" not in table:
-        return table
-    return table.loc[table.groupby(keys, sort=True)["surplus_mw"].idxmin().to_numpy()].reset_index(drop=True)
 
 
 def _day(d: dt.date) -> str:
@@ -81,18 +74,15 @@ def with_bookings(dataset: Dataset, apps: Sequence[Application]) -> tuple[Datase
                              [run_mask(s, a.cell_mask) for a in on_bus], np.array([a.mw for a in on_bus]))
                  for end, s in systems.items()}
         booked_systems = {end: with_demand_added(s, extra[end]) for end, s in systems.items()}
-        keys = ["zone", "month", "hour_type"]
-        answers = {end: _leanest(deliverable_surplus(s).table, keys) for end, s in booked_systems.items()}
-        table = answers["central"]
-        for end in ("low", "high"):
-            if end in answers:
-                t = answers[end].set_index(keys)[["surplus_mw", "binding", "cost_pkr_per_kwh"]].add_suffix(f"_{end}")
-                table = table.join(t, on=keys)
-        fresh = zone_columns(table.sort_values(keys).reset_index(drop=True), zones.set_index("zone"))
+        table = ends_table({end: least_over_snapshots(deliverable_surplus(s).table) for end, s in booked_systems.items()})
+        fresh = zone_columns(table, zones.set_index("zone"))
         new_zones = zones.copy()
+        # A user's model states its cost in its own currency, scaled when it was read: its zones keep their costs.
+        own_unit = new_zones["cost_unit"].notna().to_numpy() if "cost_unit" in new_zones else np.zeros(len(new_zones), bool)
         for col in fresh.columns:
             if col in new_zones:
-                new_zones[col] = new_zones["zone"].map(fresh[col]).to_numpy()
+                values = new_zones["zone"].map(fresh[col]).to_numpy()
+                new_zones[col] = np.where(own_unit, new_zones[col].to_numpy(), values) if "_cost_" in col else values
         new_zones["surplus_basis"] = new_zones["surplus_basis"].astype(str) + (
             f"; less what the register has booked ({len(on_bus)} application(s), "
             f"{sum(a.mw for a in on_bus):,.0f} MW, re-solved on the network)")

@@ -17,17 +17,19 @@ import streamlit as st  # noqa: E402
 
 from sitefinder.errors import SitefinderError  # noqa: E402
 from sitefinder.rank.shortlist import provinces  # noqa: E402
-from webapp import caches, page, patches, sidebar, state  # noqa: E402
+from webapp import caches, page, patches, register_data, sidebar, signin, state  # noqa: E402
 from webapp.tabs.about import about_tab  # noqa: E402
 from webapp.tabs.compare import compare_tab  # noqa: E402
 from webapp.tabs.economics import economics_tab  # noqa: E402
 from webapp.tabs.map import map_tab  # noqa: E402
 from webapp.tabs.programme import programme_tab  # noqa: E402
+from webapp.tabs.register import register_tab  # noqa: E402
 from webapp.tabs.robustness import robustness_tab  # noqa: E402
 from webapp.tabs.your_data import effective_dataset, your_data_tab  # noqa: E402
 from webapp.text import TABS, md_escape  # noqa: E402
 
 STATIC = Path(__file__).resolve().parent / "static"  # Streamlit serves it at /app/static (server.enableStaticServing)
+signin.log_to_server()  # the register's refusals and grants go to the server's log
 ELEMENT_IDS = patches.install()  # map text that does not change between runs is rendered once (webapp/patches.py)
 
 st.set_page_config(page_title="sitefinder: where surplus power can run a mine or a data centre", page_icon="⚡",
@@ -45,7 +47,10 @@ def main() -> None:
         st.stop()
     state.begin_run(st.query_params.to_dict(), lambda: sorted(built_in["districts"]["province"].dropna().unique()))
     flash = state.FLASH.pop()
-    dataset = effective_dataset(built_in)
+    led = register_data.ledger(built_in)  # the register: what is booked is taken off the grid before ranking
+    who = signin.visitor(led.register.engine if led.register else None)
+    booked, _notes = register_data.booked_dataset(built_in, led)
+    dataset = effective_dataset(booked)
     study = page.study_for(dataset)
     known = provinces(study.site)
     sidebar.draw(caches.profile(st.session_state["profile"]), dataset, known, page.study_area_km2(built_in))
@@ -53,6 +58,7 @@ def main() -> None:
     progress_slot = st.container()
 
     current = page.rank_or_stop(dataset, study)
+    current.led, current.who = led, who
     if st.session_state.get("robust"):
         current.robust = page.run_robustness_once(current, progress_slot)
     pinned, comparison, pinned_label = page.scenario_a(current)
@@ -67,10 +73,11 @@ def main() -> None:
         if tabs["Map and ranking"].open is not False:  # None when tabs are not tracked (never here), True when open
             map_tab(current, pinned, STATIC)
     for label, draw in (("Programme", lambda: programme_tab(current)),
+                        ("Register", lambda: register_tab(led, who, built_in, booked)),
                         ("Robustness", lambda: robustness_tab(current)),
                         ("Compare", lambda: compare_tab(current, comparison, pinned_label, known)),
                         ("Economics", lambda: economics_tab(current)),
-                        ("Your data", lambda: your_data_tab(built_in)),
+                        ("Your data", lambda: your_data_tab(booked)),
                         ("About the data", lambda: about_tab(dataset, current.profile))):
         if tabs[label].open:
             with tabs[label]:

@@ -125,7 +125,10 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
         ("Voltage", number_text(r["voltage_kv"], ".0f", "kV", "not published")),
         ("Status", str(r["status"]).replace("_", " ") + (f" ({r['status_detail']})" if text_or(r.get("status_detail"), "") else "")),
         ("Transformation capacity", number_text(r.get("capacity_mva"), ",.0f", "MVA", "not published")),
-        ("Headroom", number_text(r.get("headroom_mw"), ",.0f", "MW", "unknown (not published)")),
+        ("Headroom" + (" left" if r.get("booked_mw", 0) > 0 else ""),
+         number_text(r.get("headroom_mw"), ",.0f", "MW", "unknown (not published)")),
+        *([("Booked in the register", f"{r['booked_mw']:,.0f} MW (held, approved or energised)")]
+          if r.get("booked_mw", 0) > 0 else []),
         ("Location", f"{text_or(r.get('location_precision'), 'as supplied')}: {text_or(r.get('location_note'), '')}".strip(": ")),
         ("Point may be off by", number_text(r.get("location_error_km"), ",.0f", "km", "not stated")),
         ("Source", sources_text(r.get("source"))),

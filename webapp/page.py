@@ -25,6 +25,8 @@ from sitefinder.report.compare import Comparison, compare_shortlists
 from sitefinder.robustness.run import RobustRun, run_robustness
 from webapp import caches, state
 from webapp.caches import Keys
+from webapp.register_data import Ledger
+from webapp.signin import Visitor
 from webapp.text import md_escape
 
 
@@ -39,6 +41,8 @@ class Page:
     short: Shortlist
     keys: Keys
     robust: RobustRun | None = None
+    led: Ledger | None = None      # the register, as read this run
+    who: Visitor | None = None     # who is looking (signed in or not), with their role
     _programme: Programme | None = field(default=None, repr=False)
 
     @property

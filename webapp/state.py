@@ -77,6 +77,8 @@ GRID_READ: Slot[dict[str, Any]] = Slot("sf_grid_read", "the grid model file last
                                        "does not read it again)")
 GRID_APPLIED: Slot[dict[str, Any]] = Slot("sf_grid_applied", "the dataset with the grid model in use applied, by what it "
                                           "was made from (a rerun does not join the nodes again)")
+REGISTER_SAID: Slot[tuple[str, str]] = Slot("sf_register_said", "the register's answer to the last action: (success | "
+                                            "error | warning, text), shown once by the Register tab or the card")
 UPLOAD_DIR: Slot[str] = Slot("sf_upload_dir", "this session's private folder for uploaded files")
 SLOTS = tuple(v for v in dict(globals()).values() if isinstance(v, Slot))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&@:])")  # @ and : too: no e-mail or web address becomes a link
 
 
 def md_escape(text: object) -> str:
@@ -15,8 +15,8 @@ def md_escape(text: object) -> str:
 
 
 # The page's tabs, in order (app.py draws them; the tests open them by these labels).
-MAP, PROGRAMME, ROBUSTNESS, COMPARE, ECONOMICS, YOUR_DATA, ABOUT = TABS = (
-    "Map and ranking", "Programme", "Robustness", "Compare", "Economics", "Your data", "About the data")
+MAP, PROGRAMME, REGISTER, ROBUSTNESS, COMPARE, ECONOMICS, YOUR_DATA, ABOUT = TABS = (
+    "Map and ranking", "Programme", "Register", "Robustness", "Compare", "Economics", "Your data", "About the data")
 
 
 def place_of(row: object) -> str:

@@ -7,6 +7,8 @@
     sitefinder ledger approve|reject|withdraw|energise|expire ID --by NAME --reason TEXT [--version N]
     sitefinder ledger expire --by NAME --reason TEXT        # every hold that ran out
     sitefinder ledger list [--json]  |  history ID  |  export --out ledger.geojson|ledger.csv [--public]
+    sitefinder ledger grant --person EMAIL --role staff|applicant|public --by NAME --reason TEXT
+    sitefinder ledger people                                 # who has which role, and every change of role
 
 The database is ``--db URL`` (SQLite or PostgreSQL), else ``SITEFINDER_DB``, else a SQLite file under the user's data
 folder. Whoever can open the database acts as staff here (the app asks people to sign in). ``--version`` is the
@@ -21,9 +23,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 
 from sitefinder.cli.file_options import DATA_FOLDER, output_file
@@ -31,13 +31,16 @@ from sitefinder.data.dataset import default_data_dir, load_dataset
 from sitefinder.errors import SitefinderError
 from sitefinder.files import write_atomic
 from sitefinder.measure.geodesy import NearestFinder
-from sitefinder.model.vocabulary import HOUR_TYPES, SEASON_MONTHS
+from sitefinder.model.vocabulary import HOUR_TYPES
 from sitefinder.register.capacity import capacity_of
 from sitefinder.register.db import RegisterError, default_url, engine_for, upgrade
-from sitefinder.register.ledger import Application, Register
+from sitefinder.register.export import csv_text, geojson_text, records
+from sitefinder.register.ledger import Application, Register, cells_for
+from sitefinder.register.people import GRANTABLE, grant, people, role_history
 from sitefinder.register.states import ACTIONS, STAFF
 
-ACTIONS_CLI = ("init", "apply", "hold", "approve", "reject", "withdraw", "energise", "expire", "list", "history", "export")
+ACTIONS_CLI = ("init", "apply", "hold", "approve", "reject", "withdraw", "energise", "expire", "list", "history", "export",
+               "grant", "people")
 RUNS = {"all-year": "year_round", "winter": "winter", "summer": "summer"}
 LEDGER_OUT = output_file("ledger export (.geojson or .csv)")
 
@@ -78,6 +81,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="apply: when it would start")
     p.add_argument("--json", action="store_true", help="list: as JSON")
     p.add_argument("--out", type=LEDGER_OUT, metavar="FILE", help="export: write the ledger here (.geojson or .csv)")
+    p.add_argument("--person", metavar="EMAIL", help="grant: whose role (the e-mail they sign in with)")
+    p.add_argument("--role", choices=GRANTABLE, help="grant: the role to give")
     p.add_argument("--public", action="store_true", help="export: leave out applicants' names (what the public sees)")
     return p
 
@@ -114,15 +119,10 @@ def _register(args: argparse.Namespace, *, with_capacity: bool) -> Register:
 
 def _cells(args: argparse.Namespace) -> np.ndarray:
     hours = [h.strip() for h in str(args.hours).split(",") if h.strip()]
-    bad = [h for h in hours if h not in HOUR_TYPES]
-    if bad or not hours:
-        raise SitefinderError(f"ledger apply: --hours {args.hours}: {', '.join(bad) or 'none'} not an hour type. "
-                              f"Fix: give some of {', '.join(HOUR_TYPES)}, comma-separated.")
-    mask = np.zeros((12, len(HOUR_TYPES)), dtype=bool)
-    for m in SEASON_MONTHS[RUNS[args.runs]]:
-        for h in hours:
-            mask[m - 1, HOUR_TYPES.index(h)] = True
-    return mask
+    try:
+        return cells_for(RUNS[args.runs], hours)
+    except RegisterError as exc:
+        raise SitefinderError(f"ledger apply: --hours {args.hours}: {exc}") from None
 
 
 def _line(a: Application) -> str:
@@ -137,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
         engine = _engine(args)
         print(f"register ready at {engine.url.render_as_string(hide_password=True)}")
         return 0
+    if args.action in ("grant", "people"):
+        return _people(args)
     changes = args.action in ACTIONS or args.action == "expire"
     reg = _register(args, with_capacity=args.action in ("apply", "hold", "approve") or args.data is not None)
     if changes:
@@ -164,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "list":
         apps = reg.all()
         if args.json:
-            print(json.dumps([_record(a, public=False) for a in apps], indent=1))
+            print(json.dumps(records(apps, public=False), indent=1))
         else:
             print(f"{'id':>5}  {'ver':<4} {'state':<24} {'MW':>11}  {'grid node':<34} {'zone':<22} applicant")
             for a in apps:
@@ -178,10 +180,25 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.action == "export":
         _need(args, "out")
-        _export(reg.all(), args.out, public=args.public)
+        _export(args, reg.all(), args.out)
         print(f"wrote {args.out}")
         return 0
     raise AssertionError(args.action)
+
+
+def _people(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if args.action == "grant":
+        _need(args, "person", "role", "by", "reason")
+        p = grant(engine, args.person, args.role, by=args.by, by_role=STAFF, reason=args.reason)
+        print(f"{p.subject}: {p.role} (granted by {p.granted_by})")
+        return 0
+    for p in people(engine):
+        print(f"{p.subject:<40} {p.role:<10} by {p.granted_by} at {p.granted_at:%Y-%m-%d %H:%M}")
+    for c in role_history(engine):
+        print(f"  {c['at']:%Y-%m-%d %H:%M}  {c['subject']}: {c['role_before'] or '-'} -> {c['role_after']} by {c['by']}: "
+              f"{c['reason']}")
+    return 0
 
 
 def _nearest_node(args: argparse.Namespace) -> str:
@@ -191,21 +208,12 @@ def _nearest_node(args: argparse.Namespace) -> str:
     return str(nodes["node_id"].iloc[int(idx[0])])
 
 
-def _record(a: Application, *, public: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": a.id, "state": a.state, "version": a.version, "mw": a.mw, "grid_node_id": a.grid_node_id,
-                           "zone": a.zone, "profile": a.profile, "runs": a.cells, "interruptible": a.interruptible,
-                           "hold_until": a.hold_until.isoformat() if a.hold_until else None,
-                           "start_date": a.start_date.isoformat() if a.start_date else None, "lon": a.lon, "lat": a.lat}
-    if not public:
-        out.update({"applicant": a.applicant, "site": a.site})
-    return out
+def _node_points(dataset: Any) -> dict[str, tuple[float, float]]:
+    nodes = dataset["grid_nodes"].drop_duplicates("node_id")
+    return {str(n): (float(g.x), float(g.y)) for n, g in zip(nodes["node_id"], nodes.geometry)}
 
 
-def _export(apps: list[Application], path: Path, *, public: bool) -> None:
-    rows = [_record(a, public=public) for a in apps]
-    if str(path).lower().endswith(".csv"):
-        write_atomic(path, pd.DataFrame(rows).to_csv(index=False))
-        return
-    frame = gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy([r["lon"] for r in rows], [r["lat"] for r in rows]),
-                             crs=4326)
-    write_atomic(path, frame.to_json(drop_id=True))
+def _export(args: argparse.Namespace, apps: list[Application], path: Path) -> None:
+    points = _node_points(load_dataset(args.data or default_data_dir())) if args.public else None
+    rows = records(apps, public=args.public, node_points=points)
+    write_atomic(path, csv_text(rows) if str(path).lower().endswith(".csv") else geojson_text(rows))

@@ -83,6 +83,9 @@ def with_bookings(dataset: Dataset, apps: Sequence[Application]) -> tuple[Datase
             if col in new_zones:
                 values = new_zones["zone"].map(fresh[col]).to_numpy()
                 new_zones[col] = np.where(own_unit, new_zones[col].to_numpy(), values) if "_cost_" in col else values
+        new_zones["booked_mw"] = new_zones["zone"].map(
+            pd.Series([a.mw for a in on_bus], index=[str(a.zone)[len(ZONE):] for a in on_bus]).groupby(level=0).sum()
+        ).fillna(0.0).to_numpy(float)
         new_zones["surplus_basis"] = new_zones["surplus_basis"].astype(str) + (
             f"; less what the register has booked ({len(on_bus)} application(s), "
             f"{sum(a.mw for a in on_bus):,.0f} MW, re-solved on the network)")

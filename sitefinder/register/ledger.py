@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import re
 from collections.abc import Callable
@@ -24,7 +25,7 @@ import sqlalchemy as sa
 from numpy.typing import NDArray
 from sqlalchemy.engine import Connection, Engine
 
-from sitefinder.model.vocabulary import HOUR_TYPES
+from sitefinder.model.vocabulary import HOUR_TYPES, SEASON_MONTHS
 from sitefinder.network.solve import unserved_with
 from sitefinder.programme.network_check import TOL_MW, baseline_shed, loads_frame, run_mask
 from sitefinder.register.capacity import Booking, Capacity
@@ -36,6 +37,7 @@ MAX_MW = 5_000.0          # no single site asks more than the national surplus
 MAX_NAME = 200
 MAX_REASON = 2_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+log = logging.getLogger("sitefinder.register")
 FIELDS = ("applicant", "profile", "site", "lon", "lat", "grid_node_id", "zone", "mw", "cells", "interruptible",
           "start_date", "hold_until", "state", "version")
 
@@ -83,12 +85,30 @@ def cells_text(mask: NDArray[np.bool_]) -> str:
     return "".join("1" if v else "0" for v in np.asarray(mask, bool).reshape(12 * len(HOUR_TYPES)))
 
 
+def cells_for(season: str, hours: list[str] | tuple[str, ...]) -> NDArray[np.bool_]:
+    """The (12, 3) mask of a site that runs in ``season``'s months (``SEASON_MONTHS``: year_round, winter, summer)
+    and the hour types ``hours``; refused, naming the fix, when either is unknown or empty."""
+    bad = [h for h in hours if h not in HOUR_TYPES]
+    if bad or not hours:
+        raise RefusedError(f"hours: {', '.join(map(str, bad)) or 'none'} not an hour type. Fix: give some of "
+                           f"{', '.join(HOUR_TYPES)}.")
+    if season not in SEASON_MONTHS:
+        raise RefusedError(f"months: '{season}' is not a season. Fix: give one of {', '.join(SEASON_MONTHS)}.")
+    mask = np.zeros((12, len(HOUR_TYPES)), dtype=bool)
+    for m in SEASON_MONTHS[season]:
+        for h in hours:
+            mask[m - 1, HOUR_TYPES.index(h)] = True
+    return mask
+
+
 def cells_mask(text: str) -> NDArray[np.bool_]:
     """``cells_text`` read back."""
     return np.array([c == "1" for c in text], dtype=bool).reshape(12, len(HOUR_TYPES))
 
 
-def _text(value: object, what: str, limit: int, *, empty_ok: bool = False) -> str:
+def text_field(value: object, what: str, limit: int, *, empty_ok: bool = False) -> str:
+    """``value`` as plain text, trimmed; refused if it is not text, empty (unless ``empty_ok``), longer than
+    ``limit`` characters, or holds control characters or markup."""
     if not isinstance(value, str):
         raise RefusedError(f"{what}: not text. Fix: give it as text.")
     text = value.strip()
@@ -159,32 +179,58 @@ class Register:
             rows = conn.execute(sa.select(events).where(events.c.application_id == app_id).order_by(events.c.seq))
             return [dict(r) for r in rows.mappings()]
 
+    def mark(self) -> int:
+        """A number that changes with every change to the ledger (the newest event's id; events are append-only):
+        one cheap query that tells a reader whether what it holds is current."""
+        with self.engine.begin() as conn:
+            return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.id), 0))).scalar_one())
+
     def booked(self) -> list[Application]:
         """The applications whose MW count against capacity (held, approved, energised)."""
         return [a for a in self.all() if a.state in BOOKED]
 
     # -- writing ------------------------------------------------------------------------------------------------
 
-    def apply(self, actor: str, role: str, *, applicant: str, profile: str, site: str, lon: float, lat: float,
-              grid_node_id: str, mw: float, cells: NDArray[np.bool_], interruptible: bool = False,
-              start_date: dt.date | None = None, reason: str = "") -> Application:
-        """A new application (requested: nothing is booked yet). An applicant applies in their own name."""
-        actor, applicant = _text(actor, "actor", MAX_NAME), _text(applicant, "applicant", MAX_NAME)
+    def apply(self, actor: str, role: str, **fields: Any) -> Application:
+        """A new application (requested: nothing is booked yet). An applicant applies in their own name. The fields
+        are ``_apply``'s; a refusal is logged (``sitefinder.register``) and raised."""
+        try:
+            return self._apply(actor, role, **fields)
+        except RegisterError as exc:
+            log.warning("refused: %r (%s) apply: %s", actor, role, exc)
+            raise
+
+    def act(self, app_id: int, action: str, actor: str, role: str, *, expected_version: int, reason: str,
+            hold_until: dt.date | None = None) -> Application:
+        """Take ``action`` on application ``app_id`` as ``actor`` in ``role``, from the view at ``expected_version``.
+        Refused (nothing written; logged to ``sitefinder.register``) when illegal, stale, or when it does not fit
+        the capacity."""
+        try:
+            return self._act(app_id, action, actor, role, expected_version=expected_version, reason=reason,
+                             hold_until=hold_until)
+        except RegisterError as exc:
+            log.warning("refused: %r (%s) %s application %s: %s", actor, role, action, app_id, exc)
+            raise
+
+    def _apply(self, actor: str, role: str, *, applicant: str, profile: str, site: str, lon: float, lat: float,
+               grid_node_id: str, mw: float, cells: NDArray[np.bool_], interruptible: bool = False,
+               start_date: dt.date | None = None, reason: str = "") -> Application:
+        actor, applicant = text_field(actor, "actor", MAX_NAME), text_field(applicant, "applicant", MAX_NAME)
         problem = transition_problem("apply", None, role)
         if problem:
             raise RefusedError(f"apply: {problem}.")
         if role == APPLICANT and applicant != actor:
             raise RefusedError(f"apply: {actor} may apply only in their own name, not {applicant}'s.")
         mw = _mw(mw)
-        site, profile = _text(site, "site", MAX_NAME), _text(profile, "profile", MAX_NAME)
-        reason = _text(reason, "reason", MAX_REASON, empty_ok=True)
+        site, profile = text_field(site, "site", MAX_NAME), text_field(profile, "profile", MAX_NAME)
+        reason = text_field(reason, "reason", MAX_REASON, empty_ok=True)
         if not (isinstance(lon, (int, float)) and isinstance(lat, (int, float)) and -180 <= lon <= 180 and -90 <= lat <= 90):
             raise RefusedError(f"site {site}: longitude/latitude {lon!r}, {lat!r} are not a place (EPSG:4326). "
                                "Fix: give degrees, longitude first.")
         mask = np.asarray(cells, dtype=bool).reshape(12, len(HOUR_TYPES))
         if not mask.any():
             raise RefusedError("months and hours: none. Fix: say when the site would run (e.g. all year).")
-        node = _text(grid_node_id, "grid node", MAX_NAME)
+        node = text_field(grid_node_id, "grid node", MAX_NAME)
         zone = None
         if self.capacity is not None:
             if node not in self.capacity.node_area:
@@ -208,12 +254,10 @@ class Register:
 
         return write(self.engine, work)
 
-    def act(self, app_id: int, action: str, actor: str, role: str, *, expected_version: int, reason: str,
-            hold_until: dt.date | None = None) -> Application:
-        """Take ``action`` on application ``app_id`` as ``actor`` in ``role``, from the view at ``expected_version``.
-        Refused (nothing written) when illegal, stale, or when it does not fit the capacity."""
-        actor = _text(actor, "actor", MAX_NAME)
-        reason = _text(reason, "reason", MAX_REASON, empty_ok=role != STAFF)
+    def _act(self, app_id: int, action: str, actor: str, role: str, *, expected_version: int, reason: str,
+             hold_until: dt.date | None) -> Application:
+        actor = text_field(actor, "actor", MAX_NAME)
+        reason = text_field(reason, "reason", MAX_REASON, empty_ok=role != STAFF)
         if action == "apply" or action not in ACTIONS:
             raise RefusedError(f"{action}: not an action on an application (hold, approve, reject, withdraw, energise, "
                                "expire).")

@@ -6,6 +6,7 @@ definitions are what the code reads and writes, and a test checks the two agree.
 - ``events``: append-only, one row per action: who, in what role, when, why, the state and MW before and after.
   Never updated or deleted.
 - ``roles``: who may act as staff or applicant (people signed in; the command line's ``--by``), managed by staff.
+- ``role_changes``: append-only, one row per grant: whose role, before and after, by whom, when, why.
 
 MW; ``cells``: the 36 month x hour-type cells the site runs in, "1"/"0" in month order then ``HOUR_TYPES`` order;
 longitude and latitude in EPSG:4326; times in UTC.
@@ -65,4 +66,15 @@ roles = sa.Table(
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("granted_by", sa.String(200), nullable=False),
     sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+role_changes = sa.Table(
+    "role_changes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("role_before", sa.String(20), nullable=True),
+    sa.Column("role_after", sa.String(20), nullable=False),
+    sa.Column("by", sa.String(200), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
 )

@@ -177,14 +177,22 @@ def zone_rows(row: Any) -> list[tuple[str, str]]:
     cost of serving it (``row``: a row of the zones layer)."""
     return [("Zone", f"{text_or(row.get('name'), row['zone'])} [{row['zone']}]"),
             ("System", str(text_or(row.get("system"), "not stated"))),
-            *_season_rows(row, "winter"), *_season_rows(row, "summer")]
+            *_season_rows(row, "winter"), *_season_rows(row, "summer"),
+            *([("Booked in the register", f"{row['booked_mw']:,.0f} MW (held, approved or energised); the surplus "
+                                          "above is what is left")] if _booked(row) else [])]
+
+
+def _booked(row: Any) -> bool:
+    v = row.get("booked_mw")
+    return v is not None and not pd.isna(v) and float(v) > 0
 
 
 def zone_tip(row: Any) -> str:
     """A zone's tooltip: name, winter and summer deliverable surplus (central)."""
     return (f"{text_or(row.get('name'), row['zone'])}: deliverable surplus winter "
             f"{number_text(row.get('surplus_winter_mw'), ',.0f', 'MW')}, summer "
-            f"{number_text(row.get('surplus_summer_mw'), ',.0f', 'MW')} (estimate)")
+            f"{number_text(row.get('surplus_summer_mw'), ',.0f', 'MW')} (estimate)"
+            + (f"; {float(row['booked_mw']):,.0f} MW booked" if _booked(row) else ""))
 
 
 def region_zone_rows(row: Any, names: dict[str, str]) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from webapp import caches, foliummap, mapview, state
 from webapp.caches import CLIMATE_METRICS
 from webapp.downloads import download_row
 from webapp.page import Page, focus_on
+from webapp.tabs.register import card_section, said
 from webapp.tabs.site_card import month_table, site_card, why_not_here
 from webapp.text import md_escape
 
@@ -29,6 +30,7 @@ MAP_BASE = "/app/static/maps"  # the base maps' scripts, one file per base map (
 def map_tab(page: Page, pinned: Shortlist | None, static: Path) -> None:
     """The map, the card beside it, and the ranked table below; ``static`` is the app's static folder (the base
     map's script is published there)."""
+    said()  # the register's answer to an application made from the card
     col_map, col_card = st.columns([2, 1], gap="medium")
     with col_map:
         out = _map(page, pinned, static)
@@ -46,6 +48,9 @@ def map_tab(page: Page, pinned: Shortlist | None, static: Path) -> None:
         else:
             network = site_card(page.short, state.FOCUS.get(), page.profile, page.robust, areas=page.study.areas,
                                 nodes=page.dataset["grid_nodes"])
+            focus = page.short.table[page.short.table["candidate_id"] == state.FOCUS.get()]
+            if len(focus) and page.who is not None:
+                card_section(page.led, page.who, focus.iloc[0], page.profile.name, page.profile.facility_mw)
     with under_map:
         month_table(network)
     ranked_table(page)

@@ -58,7 +58,9 @@ class AppServer:
     Use as a context manager: the server is stopped on exit, also when the body raises. Output goes to a log
     file whose tail :meth:`log_tail` returns (for failure messages)."""
 
-    def __init__(self, port: int | None = None, startup_timeout: float = 120.0) -> None:
+    def __init__(self, port: int | None = None, startup_timeout: float = 120.0, *, args: tuple[str, ...] = (),
+                 env: dict[str, str] | None = None) -> None:
+        self.args, self.env = args, env or {}
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.startup_timeout = startup_timeout
@@ -67,8 +69,9 @@ class AppServer:
 
     def start(self) -> AppServer:
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+               *self.args]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
                                      stderr=subprocess.STDOUT)
         deadline = time.monotonic() + self.startup_timeout

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&@:])")  # @ and : too: no e-mail or web address becomes a link
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])")
 
 
 def md_escape(text: object) -> str:
     """Escape every Markdown and HTML-significant character, so a file name or a value can never become a
     link, an image (which the browser would fetch), a heading or markup."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    # Streamlit's Markdown turns any e-mail address into a mailto link, escaped or not (GitHub's autolinks run on
+    # the decoded text): an invisible word joiner after "@" keeps it plain text.
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("@", "@\u2060")
 
 
 # The page's tabs, in order (app.py draws them; the tests open them by these labels).

@@ -65,6 +65,24 @@ def test_booked_loads_come_off_every_zone_that_shares_the_generation(booked, pak
     assert dataset.version != pakistan_data.version
 
 
+def test_the_map_says_what_is_booked_at_each_node_and_in_each_zone(booked, pakistan_data):
+    """The node popup and the zone popup and tooltip (made from these rows) name the booked MW, and the headroom and
+    surplus they show are what is left."""
+    from sitefinder.report.zones import zone_rows, zone_tip  # noqa: PLC0415
+
+    _, node, apps = booked
+    dataset, _ = with_bookings(pakistan_data, apps)
+    nodes = dataset["grid_nodes"].set_index("node_id")
+    assert nodes.loc[node, "booked_mw"].max() == 400.0 and (nodes.drop(index=node)["booked_mw"] == 0).all()
+    zones = dataset["zones"].set_index("zone", drop=False)
+    cp = zones.loc["central_punjab"]
+    assert cp["booked_mw"] == 400.0 and (zones.drop(index="central_punjab")["booked_mw"] == 0).all()
+    assert ("Booked in the register", "400 MW (held, approved or energised); the surplus above is what is left") \
+        in zone_rows(cp)
+    assert zone_tip(cp).endswith("; 400 MW booked")
+    assert "Booked" not in str(zone_rows(zones.loc["south"])) and "booked" not in zone_tip(zones.loc["south"])
+
+
 def test_the_programme_proposes_the_rest_on_top_of_what_is_booked(booked, tmp_path):
     url, _, _ = booked
     env = {k: v for k, v in os.environ.items() if k != "SITEFINDER_DATA"}

@@ -83,6 +83,7 @@ def with_bookings(dataset: Dataset, apps: Sequence[Application]) -> tuple[Datase
             if col in new_zones:
                 values = new_zones["zone"].map(fresh[col]).to_numpy()
                 new_zones[col] = np.where(own_unit, new_zones[col].to_numpy(), values) if "_cost_" in col else values
+        new_zones = new_zones.copy()  # one block again before the column is added (pandas warns otherwise)
         new_zones["booked_mw"] = new_zones["zone"].map(
             pd.Series([a.mw for a in on_bus], index=[str(a.zone)[len(ZONE):] for a in on_bus]).groupby(level=0).sum()
         ).fillna(0.0).to_numpy(float)

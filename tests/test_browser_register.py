@@ -15,6 +15,7 @@ What each click wrote is read back from the database, not from the page. Screens
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import subprocess
 import sys
@@ -47,11 +48,12 @@ from sitefinder.register.db import engine_for, upgrade
 from sitefinder.register.ledger import Register
 from sitefinder.register.people import grant
 from sitefinder.register.states import APPLICANT, STAFF
+from webapp.register_data import EXPIRER
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-STAFF_EMAIL, ALI, BOB, CAROL = "boss@ppib.gov.pk", "ali@investor.pk", "bob@other.pk", "carol@third.pk"
+STAFF_EMAIL, ALI, BOB, CAROL, DAN = "boss@ppib.gov.pk", "ali@investor.pk", "bob@other.pk", "carol@third.pk", "dan@fourth.pk"
 
 
 @dataclass
@@ -89,6 +91,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         reg.apply(who, APPLICANT, applicant=who, profile="bitcoin_mine", site=f"{who}'s parcel", lon=float(node.geometry.x),
                   lat=float(node.geometry.y), grid_node_id=str(node["node_id"]), mw=80.0, cells=ALL_YEAR,
                   reason="seeded by the test")
+    # A hold made last January that ran out on 1 February: the app expires it when it first sees it.
+    past = Register(engine, reg.capacity, now=lambda: dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC))
+    ran_out = past.apply(DAN, APPLICANT, applicant=DAN, profile="bitcoin_mine", site="dan's parcel", lon=74.3, lat=31.5,
+                         grid_node_id=str(node["node_id"]), mw=40.0, cells=ALL_YEAR)
+    past.act(ran_out.id, "hold", STAFF_EMAIL, STAFF, expected_version=1, reason="land due", hold_until=dt.date(2026, 2, 1))
     idp_port, app_port = free_port(), free_port()
     secrets = tmp / "secrets.toml"
     secrets.write_text(f"""[auth]
@@ -179,6 +186,10 @@ def test_public_sees_what_is_booked_without_names_and_can_change_nothing(world: 
     assert "Sign in (Register tab) to apply for power here" in _main(page)
     assert page.get_by_text("Apply for power at this site").count() == 0
     assert _exceptions(page) == []
+    [dans] = _apps_of(world.register, DAN)  # the hold that ran out was expired, by the system, when the app opened
+    assert dans.state == "expired"
+    assert (world.register.history(dans.id)[-1]["role"], world.register.history(dans.id)[-1]["actor"]) == (
+        "system", EXPIRER)
     page.context.close()
 
 

@@ -1,6 +1,7 @@
 """The register as the app reads it: its database (opened and migrated once per process), its capacity (from the
 built-in data), the applications (read again only when the ledger changed: one small query a run), and the
-built-in data less what is booked (re-solved on the network only when what is booked changed).
+built-in data less what is booked (re-solved on the network only when what is booked changed). A hold that has run
+out is expired when the app first sees it, by the system role, as ``sitefinder ledger expire`` would.
 
 The register books against the built-in data: a user's uploaded layers are ranked on their own, and the register
 tab says so.
@@ -8,6 +9,7 @@ tab says so.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -19,9 +21,10 @@ from sitefinder.register.booked import with_bookings
 from sitefinder.register.capacity import Capacity, capacity_of
 from sitefinder.register.db import default_url, engine_for, upgrade
 from sitefinder.register.ledger import Application, Register
-from sitefinder.register.states import BOOKED
+from sitefinder.register.states import BOOKED, HELD
 
 log = logging.getLogger("sitefinder.register")
+EXPIRER = "sitefinder app (a hold that ran out)"
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,15 @@ def ledger(built_in: Dataset) -> Ledger:
     try:
         reg = Register(_engine(url), _capacity(built_in.version, built_in))
         mark = reg.mark()
-        return Ledger(reg, _apps(url, mark, reg), mark)
+        apps = _apps(url, mark, reg)
+        today = dt.datetime.now(dt.UTC).date()
+        if any(a.state == HELD and a.hold_until is not None and a.hold_until < today for a in apps):
+            # A hold that ran out books nothing: expired by the system (as `sitefinder ledger expire` does), once.
+            expired = reg.expire_due(EXPIRER, today)
+            log.info("expired %d hold(s) that ran out: %s", len(expired), expired)
+            mark = reg.mark()
+            apps = _apps(url, mark, reg)
+        return Ledger(reg, apps, mark)
     except (sa.exc.SQLAlchemyError, OSError) as exc:
         log.error("register at %s cannot be opened: %s", sa.engine.make_url(url).render_as_string(hide_password=True), exc)
         return Ledger(None, (), -1, "The register's database cannot be opened, so nothing booked is shown and nothing "

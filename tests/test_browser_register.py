@@ -213,6 +213,8 @@ def test_applicant_applies_from_the_card_sees_only_their_own_and_may_withdraw(wo
     assert page.get_by_role("button", name="Ledger, staff (CSV)").count() == 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.get_by_text(f"#{mine.id} ·").first.click()
+    page.get_by_role("button", name="Withdraw this application").wait_for(state="visible")
+    page.wait_for_timeout(500)  # the expander's opening animation
     page.screenshot(path=str(ARTIFACTS / "register_applicant.png"), full_page=True)
     _click(page, page.get_by_role("button", name="Withdraw this application"))
     assert world.register.get(mine.id).state == "withdrawn"

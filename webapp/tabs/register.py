@@ -158,8 +158,12 @@ def _mine(led: Ledger, who: Visitor) -> None:
     if not mine:
         st.markdown("None yet. Open a site's card on the map and apply there.")
         return
-    st.dataframe(pd.DataFrame([{"id": a.id, "state": a.state, "MW": a.mw, "site": a.site, "grid node": a.grid_node_id,
-                                "zone": a.zone or "—", "hold until": a.hold_until, "start": a.start_date,
+    names = led.register.capacity.names if led.register and led.register.capacity else {}
+    st.dataframe(pd.DataFrame([{"id": a.id, "state": a.state, "MW": a.mw, "site": a.site,
+                                "grid node": NODE_NAMES.get(a.grid_node_id, a.grid_node_id),
+                                "zone": names.get(a.zone, a.zone) if a.zone else "—",
+                                "hold until": a.hold_until.isoformat() if a.hold_until else "—",
+                                "start": a.start_date.isoformat() if a.start_date else "—",
                                 "version": a.version} for a in mine]), hide_index=True, width="stretch")
     assert led.register is not None
     for a in mine:

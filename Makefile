@@ -28,8 +28,9 @@ demo: install
 
 ## test: install everything, lint (ruff), type-check (mypy), check the import contracts, build the docs (a broken
 ##       link fails) and run the whole test suite (browser tests skip without /usr/bin/chromium;
-##       SITEFINDER_REQUIRE_BROWSER=1, as in .ci/run, makes them fail instead). The files are shared out over
-##       TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs them in this one.
+##       SITEFINDER_REQUIRE_BROWSER=1, as in .ci/run, makes them fail instead; the register's PostgreSQL tests
+##       skip without PostgreSQL's server programs, SITEFINDER_REQUIRE_POSTGRES=1 likewise). The files are shared
+##       out over TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs them in this one.
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy

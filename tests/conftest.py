@@ -3,21 +3,32 @@
 The built-in Pakistan data is loaded once per run (``pakistan_data``) and shared read-only; a test that
 needs a changed dataset makes one with ``Dataset.with_layer``. With SITEFINDER_REQUIRE_BROWSER=1 (set by
 .ci/run) the run fails unless a browser test passed, so CI cannot go green with the browser tests skipped,
-deselected or missing."""
+deselected or missing.
+
+The register's tests run on SQLite and on PostgreSQL (``register_url``): each pytest-xdist worker starts a throwaway
+PostgreSQL cluster of its own when a test first needs one (tests/pgcluster.py) and stops it at the end. Without a
+PostgreSQL server here those tests skip; SITEFINDER_REQUIRE_POSTGRES=1 (set by .ci/run) makes them fail instead, and
+fails the run unless a PostgreSQL test passed."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import geopandas as gpd  # noqa: I001  (after sitefinder, for the reason above)
+import pgcluster
 import pytest
 import shapely
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
 
 import sitefinder  # noqa: F401  (first: sets GDAL_SKIP=OGR_VRT before any test module can load GDAL)
 from sitefinder.data.dataset import Dataset, load_default
 from sitefinder.rank.study import Study
 
 _browser_passed = 0
+_postgres_passed = 0
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -56,10 +67,61 @@ def h3_study(pakistan_data: Dataset) -> Study:
     return Study.on_h3(pakistan_data, 5)
 
 
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[pgcluster.Cluster]:
+    """A throwaway PostgreSQL cluster for this worker (tests/pgcluster.py), stopped and removed at the end. No server
+    here: the test skips, or fails under SITEFINDER_REQUIRE_POSTGRES=1."""
+    missing = "no PostgreSQL server here (initdb, postgres)" if pgcluster.binaries() is None else None
+    try:
+        import psycopg  # noqa: F401, PLC0415
+    except ImportError:
+        missing = "psycopg is not installed (pip install -e '.[test]')"
+    if missing:
+        if os.environ.get("SITEFINDER_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"SITEFINDER_REQUIRE_POSTGRES=1 but {missing}")
+        pytest.skip(missing)
+    cluster = pgcluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def register_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """Makes empty databases for a register, on SQLite and then on PostgreSQL: each call gives a new one's URL (a
+    SQLite file in the test's folder, or a database on this worker's cluster, dropped after the test)."""
+    if request.param == "sqlite":
+        paths = (tmp_path / f"register-{i}.sqlite" for i in range(1, 1_000_000))
+        yield lambda: f"sqlite:///{next(paths)}"
+        return
+    cluster: pgcluster.Cluster = request.getfixturevalue("postgres_cluster")
+    made: list[str] = []
+    engines: list[Engine] = []  # every engine the test connects with: closed at the end (psycopg warns otherwise)
+
+    def new() -> str:
+        made.append(cluster.new_database())
+        return made[-1]
+
+    def seen(conn: Connection) -> None:
+        if conn.engine not in engines:
+            engines.append(conn.engine)
+
+    sa.event.listen(Engine, "engine_connect", seen)
+    try:
+        yield new
+    finally:
+        sa.event.remove(Engine, "engine_connect", seen)
+        for engine in engines:
+            engine.dispose()
+        for url in made:
+            cluster.drop_database(url)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    global _browser_passed  # noqa: PLW0603
+    global _browser_passed, _postgres_passed  # noqa: PLW0603
     if report.when == "call" and report.passed and "browser" in report.keywords:
         _browser_passed += 1
+    if report.when == "call" and report.passed and "postgres" in report.keywords:
+        _postgres_passed += 1
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -67,4 +129,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if os.environ.get("SITEFINDER_REQUIRE_BROWSER") == "1" and _browser_passed == 0 and exitstatus == 0:
         print("\nSITEFINDER_REQUIRE_BROWSER=1 but no browser test passed: failing the run.")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if os.environ.get("SITEFINDER_REQUIRE_POSTGRES") == "1" and _postgres_passed == 0 and exitstatus == 0:
+        print("\nSITEFINDER_REQUIRE_POSTGRES=1 but no PostgreSQL test passed: failing the run.")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

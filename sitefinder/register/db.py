@@ -5,7 +5,9 @@
   ``BEGIN IMMEDIATE`` (the write lock is taken at once, so two writers never both read a stale ledger), in WAL
   mode (readers are not blocked), with a busy timeout.
 - PostgreSQL (``postgresql+psycopg://...``) runs every transaction SERIALIZABLE; a transaction the server aborts
-  as a serialisation failure is run again from the start (``write``).
+  as a serialisation failure is run again from the start (``write``). Each connection's time zone is UTC, whatever
+  the server's, so times read back are UTC on both. Migrations run one at a time (an advisory lock), so processes
+  that each migrate a new database on first use do not trip over each other.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ DB_ENV = "SITEFINDER_DB"
 BUSY_TIMEOUT_MS = 30_000
 RETRIES = 20
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x5F5E_1019  # PostgreSQL advisory lock key: one migration at a time on a database
 T = TypeVar("T")
 
 
@@ -62,6 +65,15 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _postgresql_setup(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # timestamptz comes back in the session's time zone: UTC, as written, not the server's local time
+        with dbapi_connection.cursor() as cur:
+            cur.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()
+
+
 def engine_for(url: str | None = None) -> Engine:
     """An engine for ``url`` (default: ``default_url()``), set up as the module's docstring says; the folder of a
     SQLite file is made."""
@@ -74,7 +86,9 @@ def engine_for(url: str | None = None) -> Engine:
         _sqlite_setup(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return sa.create_engine(parsed, isolation_level="SERIALIZABLE", pool_pre_ping=True)
+        engine = sa.create_engine(parsed, isolation_level="SERIALIZABLE", pool_pre_ping=True)
+        _postgresql_setup(engine)
+        return engine
     raise RegisterError(f"{url}: the register runs on SQLite or PostgreSQL, not {parsed.get_backend_name()}. "
                         "Fix: give sqlite:///path/to/register.sqlite or postgresql+psycopg://user@host/db.")
 
@@ -87,14 +101,18 @@ def _is_serialisation_failure(exc: BaseException) -> bool:
 
 def write(engine: Engine, work: Callable[[Connection], T]) -> T:
     """Run ``work`` in one serialised transaction, committed at the end; on PostgreSQL, again from the start when
-    the server aborts it as a serialisation failure (up to ``RETRIES`` times, with a short random wait)."""
+    the server aborts it as a serialisation failure (``RETRIES`` tries in all, with a short random wait, longer
+    each time; then a ``RegisterError``: nothing was written)."""
     for attempt in range(RETRIES):
         try:
             with engine.begin() as conn:
                 return work(conn)
         except sa.exc.DBAPIError as exc:
-            if not _is_serialisation_failure(exc) or attempt == RETRIES - 1:
+            if not _is_serialisation_failure(exc):
                 raise
+            if attempt == RETRIES - 1:
+                raise RegisterError(f"the register is busy: {RETRIES} tries were each stopped by other changes made at "
+                                    "the same moment. Nothing was written. Fix: try again.") from exc
             time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
     raise AssertionError("unreachable")
 
@@ -107,12 +125,20 @@ def reading(engine: Engine) -> Iterator[Connection]:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the database's tables to the newest migration (creates them in a new database)."""
+    """Bring the database's tables to the newest migration (creates them in a new database). Safe to run from
+    several processes at once: SQLite's write lock, or on PostgreSQL an advisory lock, lets one migrate at a time,
+    and the others then find it done."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        postgresql = conn.dialect.name == "postgresql"
+        if postgresql:  # READ COMMITTED: once the lock is ours, we see what the migration before ours committed
+            conn.execution_options(isolation_level="READ COMMITTED")
+        with conn.begin():
+            if postgresql:
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
 
 
 def current_revision(engine: Engine) -> str | None:

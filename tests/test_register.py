@@ -6,6 +6,7 @@ real PostgreSQL database (``register_url``, tests/conftest.py), migrated by Alem
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -158,6 +159,22 @@ def test_times_read_back_are_utc_whatever_the_servers_time_zone(reg):
     assert at.replace(tzinfo=None) == TODAY.replace(tzinfo=None) and at.utcoffset() in (None, dt.timedelta(0)), at
     with pytest.raises(StaleError, match=r"hold by sam \(staff\) at 2026-12-07 09:00: requested -> held"):
         reg.act(a.id, "reject", "kim", STAFF, expected_version=1, reason="no land")
+
+
+def test_a_reader_neither_waits_for_a_writer_nor_sees_what_it_has_not_committed(reg):
+    """The app reads the ledger on every run: a reader must not queue behind an approval's network re-check."""
+    a = _apply(reg)
+    with reg.engine.connect() as writer:
+        tx = writer.begin()  # the write lock (SQLite: BEGIN IMMEDIATE), held while "the network is re-solved"
+        writer.execute(applications.update().where(applications.c.id == a.id).values(state="held", version=2))
+        started = time.monotonic()
+        seen = reg.get(a.id)
+        mark = reg.mark()
+        waited = time.monotonic() - started
+        tx.rollback()
+    assert (seen.state, seen.version) == ("requested", 1)  # the last commit, not the open write
+    assert mark == 1
+    assert waited < 2.0, f"a reader waited {waited:.1f} s for a writer"
 
 
 @pytest.mark.postgres

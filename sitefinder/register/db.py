@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from sitefinder.errors import SitefinderError
 
 DB_ENV = "SITEFINDER_DB"
+READ_ONLY = "sitefinder_read_only"  # a connection execution option: this transaction only reads
 BUSY_TIMEOUT_MS = 30_000
 RETRIES = 20
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -62,7 +63,8 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader (``reading``) takes no write lock: in WAL mode it sees the last commit and never waits for a writer
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def _postgresql_setup(engine: Engine) -> None:
@@ -119,9 +121,16 @@ def write(engine: Engine, work: Callable[[Connection], T]) -> T:
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Connection]:
-    """A connection for reading (one transaction: a consistent view)."""
-    with engine.begin() as conn:
-        yield conn
+    """A connection for reading: one transaction, a consistent view, that neither waits for writers nor makes them
+    wait (SQLite: a deferred ``BEGIN``, no write lock; PostgreSQL: a REPEATABLE READ snapshot, READ ONLY, which the
+    server never aborts as a serialisation failure). Nothing may be written through it."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        else:
+            conn = conn.execution_options(**{READ_ONLY: True})
+        with conn.begin():
+            yield conn
 
 
 def upgrade(engine: Engine) -> None:

@@ -29,7 +29,7 @@ from sitefinder.model.vocabulary import HOUR_TYPES, SEASON_MONTHS
 from sitefinder.network.solve import unserved_with
 from sitefinder.programme.network_check import TOL_MW, baseline_shed, loads_frame, run_mask
 from sitefinder.register.capacity import Booking, Capacity
-from sitefinder.register.db import RegisterError, write
+from sitefinder.register.db import RegisterError, reading, write
 from sitefinder.register.states import ACTIONS, APPLICANT, BOOKED, HELD, STAFF, transition_problem
 from sitefinder.register.tables import applications, events
 
@@ -165,24 +165,24 @@ class Register:
 
     def get(self, app_id: int) -> Application:
         """One application as it stands."""
-        with self.engine.begin() as conn:
+        with reading(self.engine) as conn:
             return _row(conn, app_id)
 
     def all(self) -> list[Application]:
         """Every application, oldest first."""
-        with self.engine.begin() as conn:
+        with reading(self.engine) as conn:
             return [_application(r) for r in conn.execute(sa.select(applications).order_by(applications.c.id)).mappings()]
 
     def history(self, app_id: int) -> list[dict[str, Any]]:
         """Its events, oldest first."""
-        with self.engine.begin() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(sa.select(events).where(events.c.application_id == app_id).order_by(events.c.seq))
             return [dict(r) for r in rows.mappings()]
 
     def mark(self) -> int:
         """A number that changes with every change to the ledger (the newest event's id; events are append-only):
         one cheap query that tells a reader whether what it holds is current."""
-        with self.engine.begin() as conn:
+        with reading(self.engine) as conn:
             return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.id), 0))).scalar_one())
 
     def booked(self) -> list[Application]:
@@ -362,7 +362,7 @@ def _event_text(e: dict[str, Any]) -> str:
 def replay(engine: Engine) -> dict[int, dict[str, Any]]:
     """Every application rebuilt from its events alone (the fields of ``FIELDS``): equal to the applications table."""
     out: dict[int, dict[str, Any]] = {}
-    with engine.begin() as conn:
+    with reading(engine) as conn:
         for e in conn.execute(sa.select(events).order_by(events.c.application_id, events.c.seq)).mappings():
             detail = json.loads(e["detail"])
             state = out.setdefault(int(e["application_id"]), {})
@@ -379,7 +379,7 @@ def replay(engine: Engine) -> dict[int, dict[str, Any]]:
 def table_state(engine: Engine) -> dict[int, dict[str, Any]]:
     """The applications table in ``replay``'s form, to compare the two."""
     out: dict[int, dict[str, Any]] = {}
-    with engine.begin() as conn:
+    with reading(engine) as conn:
         for r in conn.execute(sa.select(applications)).mappings():
             out[int(r["id"])] = {k: (r[k].isoformat() if isinstance(r[k], dt.date) else r[k]) for k in FIELDS}
             out[int(r["id"])]["interruptible"] = bool(r["interruptible"])

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from sitefinder.register.db import write
+from sitefinder.register.db import reading, write
 from sitefinder.register.ledger import MAX_NAME, MAX_REASON, RefusedError, text_field
 from sitefinder.register.states import APPLICANT, PUBLIC, STAFF
 from sitefinder.register.tables import role_changes, roles
@@ -50,21 +50,21 @@ def role_of(engine: Engine, subject: str | None) -> str:
     public."""
     if not subject:
         return PUBLIC
-    with engine.begin() as conn:
+    with reading(engine) as conn:
         row = conn.execute(sa.select(roles.c.role).where(roles.c.subject == subject_of(subject))).first()
     return str(row[0]) if row else APPLICANT
 
 
 def people(engine: Engine) -> list[Person]:
     """Everyone the roles table names, staff first."""
-    with engine.begin() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(sa.select(roles).order_by(roles.c.role.desc(), roles.c.subject)).mappings().all()
     return [Person(r["subject"], r["role"], r["granted_by"], r["granted_at"]) for r in rows]
 
 
 def role_history(engine: Engine) -> list[dict[str, object]]:
     """Every role change, oldest first."""
-    with engine.begin() as conn:
+    with reading(engine) as conn:
         return [dict(r) for r in conn.execute(sa.select(role_changes).order_by(role_changes.c.id)).mappings()]
 
 

@@ -25,7 +25,11 @@ COPY app.py ./
 COPY .streamlit ./.streamlit
 COPY data/pakistan ./data/pakistan
 # Leaflet for the offline map, from the xstatic-leaflet package (not from a CDN).
-RUN python -c "from pathlib import Path; from webapp.offline import install_leaflet; install_leaflet(Path('/app/static/leaflet'))"
+# /app stays root's: the server's user writes only what it must. Leaflet is put in place now; the base maps'
+# folder is the one folder under /app it may write (without it the maps are sent whole with every run). The criteria
+# cache and the SQLite register go under the user's home (~/.cache/sitefinder, ~/.local/share/sitefinder).
+RUN python -m webapp.offline \
+ && mkdir -p /app/static/maps && chown sitefinder:sitefinder /app/static/maps
 
 USER sitefinder
 EXPOSE 8501

@@ -18,6 +18,7 @@ import streamlit as st  # noqa: E402
 from sitefinder.errors import SitefinderError  # noqa: E402
 from sitefinder.rank.shortlist import provinces  # noqa: E402
 from webapp import caches, page, patches, register_data, sidebar, signin, state  # noqa: E402
+from webapp.failure import guarded  # noqa: E402
 from webapp.tabs.about import about_tab  # noqa: E402
 from webapp.tabs.compare import compare_tab  # noqa: E402
 from webapp.tabs.economics import economics_tab  # noqa: E402
@@ -39,7 +40,10 @@ st.set_page_config(page_title="sitefinder: where surplus power can run a mine or
 def main() -> None:
     """One run of the page: read the settings, rank, and draw the sidebar, the header and the open tab."""
     ELEMENT_IDS.n = 0  # this run's map elements are numbered from 0
-    caches.leaflet(STATIC)
+    try:
+        caches.leaflet(STATIC)
+    except SitefinderError as exc:  # the rest of the page works; the map says why it cannot be drawn
+        st.error(md_escape(str(exc)))
     try:
         built_in = caches.dataset()
     except SitefinderError as exc:
@@ -85,4 +89,4 @@ def main() -> None:
     sidebar.scenario_io(io_slot, current.scenario, known)
 
 
-main()
+guarded(main)  # an unexpected error: a short message with a reference; the details go to the log

@@ -59,8 +59,12 @@ class AppServer:
     file whose tail :meth:`log_tail` returns (for failure messages)."""
 
     def __init__(self, port: int | None = None, startup_timeout: float = 120.0, *, args: tuple[str, ...] = (),
-                 env: dict[str, str] | None = None) -> None:
-        self.args, self.env = args, env or {}
+                 env: dict[str, str] | None = None, cwd: Path | None = None, user: str | None = None,
+                 drop_env: tuple[str, ...] = ()) -> None:
+        """``args``: more options for ``streamlit run``; ``env``: more environment (``drop_env``: names to leave
+        out); ``cwd``: the app's folder (default: this repository); ``user``: run the server as this user (root
+        only)."""
+        self.args, self.env, self.cwd, self.user, self.drop_env = args, env or {}, cwd or REPO, user, drop_env
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.startup_timeout = startup_timeout
@@ -71,9 +75,10 @@ class AppServer:
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
                *self.args]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
-        self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT)
+        env = {k: v for k, v in {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}.items() if k not in self.drop_env}
+        self.proc = subprocess.Popen(cmd, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
+                                     stderr=subprocess.STDOUT, user=self.user, group=self.user and "nogroup",
+                                     extra_groups=[] if self.user else None)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

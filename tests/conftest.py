@@ -39,6 +39,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("SITEFINDER_CACHE", tempfile.mkdtemp(prefix="sitefinder-test-cache-"))
     # the register's default database: never the user's own (~/.local/share/sitefinder) during tests
     os.environ.setdefault("SITEFINDER_DB", "sqlite:///" + tempfile.mkdtemp(prefix="sitefinder-test-db-") + "/register.sqlite")
+    # a page that fails raises (after the app has logged it), so no test passes over a failed page; the test of what
+    # a visitor sees instead (tests/test_unprivileged.py) starts its server without this
+    os.environ.setdefault("SITEFINDER_RAISE_PAGE_ERRORS", "1")
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ import numpy as np
 import streamlit as st
 
 from sitefinder.data.dataset import Dataset, load_default
+from sitefinder.errors import SitefinderError
 from sitefinder.model.profiles import Profile, load_profile
 from sitefinder.model.scenario import Scenario
 from sitefinder.rank.shortlist import Shortlist, make_shortlist
@@ -85,8 +86,13 @@ def profile(name: str) -> Profile:
 @st.cache_resource(show_spinner=False)
 def leaflet(static: Path) -> Path:
     """Leaflet's files in ``static``/leaflet (Streamlit serves the app's static/ folder), once per process: the map
-    works offline."""
-    return install_leaflet(static / "leaflet")
+    works offline. A ``SitefinderError`` says what to do when they are missing and cannot be written."""
+    try:
+        return install_leaflet(static / "leaflet")
+    except OSError as exc:
+        raise SitefinderError(f"The map's files (Leaflet) are not in {static.name}/leaflet and cannot be put there "
+                              f"({exc.strerror or exc}). Fix: run `python -m webapp.offline` in the app's folder as its "
+                              "owner (the Docker image does this when it is built).") from None
 
 
 @st.cache_resource(show_spinner="Loading the built-in Pakistan data ...")

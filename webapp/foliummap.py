@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
@@ -97,25 +98,41 @@ def render_base(base: folium.Map) -> MapText:
                    digest=hashlib.sha256(script.encode("utf-8")).hexdigest()[:32])
 
 
+_WARNED: set[str] = set()
+
+
+def _warn_once(folder: Path, exc: OSError) -> None:
+    if str(folder) not in _WARNED:
+        _WARNED.add(str(folder))
+        logging.getLogger("sitefinder.app").warning(
+            "the base maps cannot be written to %s (%s): each map is sent whole with every run instead. Fix: let the "
+            "server's user write that folder (the Docker image makes it at build time).", folder, exc.strerror or exc)
+
+
 def publish(text: MapText, folder: Path, url: str) -> MapText:
     """``text`` with its base script (most of the map's bytes: about 0.9 MB here) moved into a file in ``folder``,
     which the server serves at ``url``. What the component gets on every run is then a short loader that reads the
     file when the browser builds the map, so a weight change no longer re-sends the base map. The file is named by
-    its content (a changed base map is a new file) and written atomically; the loader runs where the script ran
+    its content (a changed base map is a new file) and written atomically. Where ``folder`` cannot be written, the
+    text is returned unchanged (the whole map in the run, as before) and the server's log says so once; the loader runs where the script ran
     and evaluates it in the page's global scope, so the map is built exactly as before."""
     name = (text.digest or hashlib.sha256(text.script.encode("utf-8")).hexdigest()[:32]) + ".js"
     target = folder / name
     try:
-        age = time.time() - target.stat().st_mtime
-    except FileNotFoundError:
-        folder.mkdir(parents=True, exist_ok=True)
-        part = folder / f".{name}.{os.getpid()}.{threading.get_ident()}.part"
-        part.write_text(text.script, encoding="utf-8")
-        os.replace(part, target)
-        prune(folder)
-    else:
-        if age > TOUCH_AFTER_S:  # a file in use stays younger than KEEP_S (see prune)
-            os.utime(target)
+        try:
+            age = time.time() - target.stat().st_mtime
+        except FileNotFoundError:
+            folder.mkdir(parents=True, exist_ok=True)
+            part = folder / f".{name}.{os.getpid()}.{threading.get_ident()}.part"
+            part.write_text(text.script, encoding="utf-8")
+            os.replace(part, target)
+            prune(folder)
+        else:
+            if age > TOUCH_AFTER_S:  # a file in use stays younger than KEEP_S (see prune)
+                os.utime(target)
+    except OSError as exc:  # the folder cannot be written (a read-only install): the map still works, sent whole
+        _warn_once(folder, exc)
+        return text
     where = json.dumps(f"{url.rstrip('/')}/{name}")
     loader = ("(function () { var r = new XMLHttpRequest(); r.open('GET', " + where + ", false); r.send();\n"
               "  if (r.status !== 200) { throw new Error('sitefinder: the base map ' + " + where + " + ' could not be read (' + "

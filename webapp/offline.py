@@ -1,6 +1,9 @@
 """Leaflet's files for a map that works with no internet, taken from the ``xstatic-leaflet`` package.
 
-The app copies them into its static folder at start-up (they are not committed to the repository).
+The app copies them into its static folder at start-up (they are not committed to the repository). Where the app's
+folder is read-only to the server (the Docker image), they are put there when the image is built:
+
+    python -m webapp.offline            # installs them into ./static/leaflet
 """
 
 from __future__ import annotations
@@ -43,3 +46,7 @@ def _copy_atomic(source: Path, dest: Path) -> None:
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     shutil.copyfile(source, tmp)
     os.replace(tmp, dest)
+
+
+if __name__ == "__main__":
+    print(install_leaflet(Path("static") / "leaflet"))

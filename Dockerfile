@@ -19,7 +19,9 @@ RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin sitefinder
 COPY pyproject.toml README.md ./
 COPY sitefinder ./sitefinder
 COPY webapp ./webapp
-RUN pip install ".[app]"
+# EXTRAS=app,postgres adds psycopg for a register on PostgreSQL (compose.yaml does)
+ARG EXTRAS=app
+RUN pip install ".[${EXTRAS}]"
 
 COPY app.py ./
 COPY .streamlit ./.streamlit

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # pytest-xdist workers for `make test`: one per CPU, at most 4 (each file runs whole on one worker)
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 
-.PHONY: run test install install-test demo data docs bench bench-app clean
+.PHONY: run serve test install install-test demo data docs bench bench-app clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,14 @@ install-test: $(BIN)/python
 ## run: install everything and start the web app on the built-in Pakistan data (http://localhost:8501)
 run: install
 	GDAL_SKIP=OGR_VRT $(BIN)/streamlit run app.py
+
+## serve: REPLICAS app processes (default 2) behind HAProxy on port PORT (default 8501): sticky sessions, health
+##        checks, a lost process started again (webapp/serve.py; needs Debian's haproxy). Set SITEFINDER_DB to a
+##        PostgreSQL URL for a shared register (docs: Deploying).
+REPLICAS ?= 2
+PORT ?= 8501
+serve: install
+	GDAL_SKIP=OGR_VRT $(BIN)/python -m webapp.serve --replicas $(REPLICAS) --port $(PORT)
 
 ## demo: rank sites from the command line for a 100 MW Bitcoin mine and a 100 MW AI data centre
 demo: install

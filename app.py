@@ -66,7 +66,8 @@ def main() -> None:
     if st.session_state.get("robust"):
         current.robust = page.run_robustness_once(current, progress_slot)
     pinned, comparison, pinned_label = page.scenario_a(current)
-    st.query_params.from_dict(current.scenario.to_query())  # once a run, after the open card is settled
+    # once a run, after the open card is settled; with the names of the uploaded files in use (state.uploads_query)
+    st.query_params.from_dict({**current.scenario.to_query(), **state.uploads_query()})
     if flash:
         getattr(st, flash[0])(md_escape(flash[1]))  # messages quote links, files and values: never Markdown
     page.header(current)

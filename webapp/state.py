@@ -85,6 +85,8 @@ SLOTS = tuple(v for v in dict(globals()).values() if isinstance(v, Slot))
 # Controls that are not settings (what the page shows, not what is ranked), with their first value.
 PAGE_CONTROLS: dict[str, Any] = {"climate_metric": "hours_above_35c", "tiles": False, "show_pinned": True}
 TAB = "tab"  # the open tab (st.tabs' key)
+UPLOADED_KEY = "uploaded"  # the page address's record of the uploaded files in use (uploads_query)
+UPLOAD_NAMES, UPLOAD_NAME_CHARS = 6, 80
 OTHER_KEPT = ("upload_kind", "raster_meaning")  # Your data: what the file holds
 KEPT_PREFIXES = ("upload_mode_",)
 
@@ -186,9 +188,29 @@ def scenario_from_controls() -> Scenario:
 
 
 # -- what happens to the controls ----------------------------------------------------------------------------------
+def uploads_in_use() -> list[str]:
+    """The names of the files this session uses (layers, candidate sites, climate raster, grid model)."""
+    names = [str(e["name"]) for e in (USER_LAYERS.get() or {}).values()]
+    for slot in (USER_SITES, USER_RASTER, USER_GRID):
+        kept = slot.get()
+        if kept:
+            names.append(str(kept["name"]))
+    return names
+
+
+def uploads_query() -> dict[str, str]:
+    """The page address's record of the files in use (``uploaded=a.geojson|b.csv``; none: nothing). A session lives
+    in one server process's memory: when that process is gone, or the link is opened elsewhere, the settings come
+    back from the address but the files do not, and this lets the page say so."""
+    names = [n[:UPLOAD_NAME_CHARS] for n in uploads_in_use()[:UPLOAD_NAMES]]
+    return {UPLOADED_KEY: "|".join(names)} if names else {}
+
+
 def begin_run(query: dict[str, str], provinces: Callable[[], list[str]]) -> None:
     """Read the link on a session's first run; keep the controls. ``provinces`` lists the data's provinces."""
     if not STARTED.get():
+        query = dict(query)
+        uploaded = [n for n in query.pop(UPLOADED_KEY, "").split("|") if n.strip()]
         sc, parsed = Scenario.from_query(query)
         sc, notes = sc.usable(profile_of(sc.profile), provinces(), page=True)
         put_scenario(sc)
@@ -196,9 +218,16 @@ def begin_run(query: dict[str, str], provinces: Callable[[], list[str]]) -> None
             st.session_state.setdefault(key, first)
         STARTED.set(True)
         problems = [str(p) for p in parsed] + notes
+        said = []
+        if uploaded:
+            said.append(f"Your uploaded files are not here: {', '.join(uploaded)}. Files live only in the server "
+                        "process that received them, and this page now comes from another one (the server restarted "
+                        "or moved you), or from a link. Your settings came back from the page address; to use the "
+                        "files again, upload them in Your data.")
         if problems:
-            FLASH.set(("warning", "The link had values that could not be used, so defaults were kept: "
-                                  + "; ".join(problems)))
+            said.append("The link had values that could not be used, so defaults were kept: " + "; ".join(problems))
+        if said:
+            FLASH.set(("warning", " ".join(said)))
     keep_controls()
 
 

@@ -196,9 +196,12 @@ def row_estimates(table: pd.DataFrame) -> list[str]:
     if not names:
         return [""] * len(table)
 
+    position = {str(c): i for i, c in enumerate(table.columns)}
+    known = np.asarray(table.notna().to_numpy(), dtype=bool)  # once: a rerun asks this of every figure
+
     def has_value(name: str) -> NDArray[np.bool_]:
-        cols = [c for c in (name, name + LOW, name + HIGH) if c in table]
-        return np.asarray(pd.notna(table[cols]).any(axis=1).to_numpy(), dtype=bool)
+        cols = [position[c] for c in (name, name + LOW, name + HIGH) if c in position]
+        return np.asarray(known[:, cols].any(axis=1), dtype=bool)
 
     present = np.column_stack([has_value(c) for c in names])
     return ["; ".join(n for n, ok in zip(names, row) if ok) for row in present]

@@ -49,6 +49,7 @@ class Study:
     _grid: dict[NodeRule, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
     _matrices: dict[tuple[object, ...], pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
     _prepared: dict[tuple[object, ...], Prepared] = field(default_factory=dict, init=False, repr=False)
+    _areas: pd.DataFrame | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def on_h3(cls, dataset: Dataset, resolution: int, progress: Progress = _quiet) -> Study:
@@ -67,8 +68,11 @@ class Study:
 
     @property
     def areas(self) -> pd.DataFrame:
-        """The surplus areas sites draw on (``measure.surplus.surplus_areas``; a few rows, rebuilt when asked)."""
-        return surplus_areas(self.dataset)
+        """The surplus areas sites draw on (``measure.surplus.surplus_areas``; a few rows, made once: the dataset does
+        not change under a study). A copy, so a caller's change cannot reach the next one."""
+        if self._areas is None:
+            self._areas = surplus_areas(self.dataset)
+        return self._areas.copy()
 
     @property
     def key(self) -> str:

@@ -124,6 +124,12 @@ def shortlist(ranking_key: str, _study: Study, _scenario: Scenario, _profile: Pr
     return make_shortlist(_study, _scenario, _profile)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def study_area_km2(version: str, _area: Callable[[], float]) -> float:
+    """The study area of dataset ``version``, km² (a union of its polygons: not redone on every run)."""
+    return _area()
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def shortlist_files(ranking_key: str, _short: Shortlist) -> tuple[str, str]:
     """The shortlist's GeoJSON and CSV downloads for one ranking."""

@@ -81,8 +81,8 @@ def study_for(dataset: Dataset) -> Study:
 
 
 def study_area_km2(dataset: Dataset) -> float:
-    """The study area in km² (for the resolution list's cell counts)."""
-    return area_km2(shapely.union_all(dataset["study_area"].geometry.array))
+    """The study area in km² (for the resolution list's cell counts), worked out once per dataset."""
+    return caches.study_area_km2(dataset.version, lambda: area_km2(shapely.union_all(dataset["study_area"].geometry.array)))
 
 
 def rank_or_stop(dataset: Dataset, study: Study) -> Page:

@@ -72,3 +72,20 @@ def test_the_same_map_renders_to_the_same_text_once_ids_are_counted() -> None:
         assert _render() == first
     finally:
         counters.n = None
+
+
+def test_a_long_text_with_nothing_for_jinja_renders_exactly_as_jinja_renders_it() -> None:
+    original = jinja2.Environment.from_string.__wrapped__  # type: ignore[attr-defined]
+    body = "var image = L.imageOverlay('data:image/png;base64," + "A" * 6000 + "', [[1, 2], [3, 4]]); { a: 1 } <b>&</b>"
+    for text in (body, body + "\n", body + "\n\n", "  " + body + "\n  "):
+        for env in (jinja2.Environment(), jinja2.Environment(keep_trailing_newline=True)):
+            ours = env.from_string(text)
+            theirs = original(env, text, None, None)
+            assert ours.render() == theirs.render() == ours.render(x=1)
+            assert not [k for k in vars(ours.module) if not k.startswith("_")]  # no macros, as Jinja's has none
+    assert patches.is_literal(jinja2.Environment(), body)
+    for not_literal in (body + "{{ x }}", body + "{% if x %}{% endif %}", body + "{# c #}", body + "\r\n"):
+        assert not patches.is_literal(jinja2.Environment(), not_literal)
+    assert not patches.is_literal(jinja2.Environment(autoescape=True), body)  # escaping would change it
+    env = jinja2.Environment()
+    assert env.from_string(body + "{{ x }}").render(x=7).endswith("7")  # a real template is still compiled

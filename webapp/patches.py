@@ -6,7 +6,8 @@ reused. Both are patched once per process:
 
 * ``memoise_jinja_templates``: ``jinja2.Environment.from_string`` keeps what it compiled, per environment and
   text (at most 2,048). A compiled template is immutable, so sharing one is safe. Measured at resolution 8: about
-  0.28 s of a weight change's server time.
+  0.28 s of a weight change's server time. A long text with nothing for Jinja to do (folium re-wraps text it has
+  rendered already) is not lexed at all: a one-expression template gives it back as Jinja would.
 * ``deterministic_element_ids``: branca's element ids come from a counter that the app resets at the start of
   each run (per session thread), so an unchanged layer renders to the same text and its compiled template is
   found again. Outside a run (no counter set) ids stay random, as branca makes them.
@@ -24,6 +25,22 @@ import branca.element
 import jinja2
 
 MEMO_SIZE = 2048
+LITERAL_FROM = 4096  # characters: shorter templates are compiled (and memoised) as usual
+LITERAL_NAME = "_sitefinder_literal"
+LITERAL_SOURCE = "{{ " + LITERAL_NAME + " }}"
+
+
+def is_literal(env: jinja2.Environment, source: str) -> bool:
+    """Whether ``source`` has nothing Jinja would act on in ``env``: no tag, expression or comment markers, no line
+    statements, no carriage returns (which Jinja would normalise), and no autoescaping."""
+    if env.autoescape is not False or env.line_statement_prefix or env.line_comment_prefix or "\r" in source:
+        return False
+    return not any(m in source for m in (env.block_start_string, env.variable_start_string, env.comment_start_string))
+
+
+def literal_text(env: jinja2.Environment, source: str) -> str:
+    """What Jinja renders a literal ``source`` to: the text, less one trailing newline unless ``env`` keeps it."""
+    return source[:-1] if source.endswith("\n") and not env.keep_trailing_newline else source
 _MARK = "_sitefinder_patched"
 
 
@@ -35,10 +52,21 @@ def memoise_jinja_templates() -> None:
     memo: dict[tuple[int, str, object], jinja2.Template] = {}
     lock = threading.Lock()
 
+    literal_code: dict[int, Any] = {}
+
     def from_string(self: jinja2.Environment, source: Any, globals: Any = None,  # noqa: A002
                     template_class: Any = None) -> jinja2.Template:
         if globals or not isinstance(source, str):
             return original(self, source, globals, template_class)
+        if len(source) > LITERAL_FROM and is_literal(self, source):
+            # folium makes some templates from text it has already rendered (the score image, a layer's styler):
+            # large, different every run, and with nothing for Jinja to do. Lexing them cost 5 % of a weight
+            # change; this template renders the same text without reading it.
+            code = literal_code.get(id(self))
+            if code is None:
+                code = literal_code[id(self)] = self.compile(LITERAL_SOURCE)
+            cls = template_class or self.template_class
+            return cls.from_code(self, code, self.make_globals({LITERAL_NAME: literal_text(self, source)}))
         key = (id(self), source, template_class)
         found = memo.get(key)
         if found is None:

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the shared helpers
 sys.path.insert(0, str(ROOT))
 
 import benchreport  # noqa: E402
+import websockets  # noqa: E402
 from appserver import AppServer  # noqa: E402
 from sessionclient import Session  # noqa: E402
 
@@ -85,7 +86,8 @@ async def _phase(name: str, sessions: list[Session], act: Any, pids: dict[str, i
     async def one(k: int, s: Session) -> None:
         try:
             run = await asyncio.wait_for(act(k, s), timeout=max(1.0, deadline - time.monotonic()))
-        except Exception as exc:  # noqa: BLE001  (a benchmark counts every failure)
+        except (TimeoutError, OSError, LookupError, websockets.exceptions.WebSocketException) as exc:
+            # no answer in time, a connection lost or refused, a widget not on the page: counted as errors
             out.errors.append(f"session {k}: {type(exc).__name__}: {exc}".splitlines()[0][:200])
             return
         if run.exception or run.status != "FINISHED_SUCCESSFULLY":

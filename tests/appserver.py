@@ -279,3 +279,23 @@ def download(page: Any, button: str, timeout: float = 90.0) -> bytes:
     data = Path(info.value.path()).read_bytes()
     settle(page, runs)
     return data
+
+
+def upload_in_your_data(page: Any, kind: str, path: Path, *, kind_ready: str, file_ready: Any) -> None:
+    """In the Your data tab: say the file holds ``kind`` (an option of "What does your file hold?"), wait for
+    ``kind_ready`` (text the uploader for that kind shows), put ``path`` in the layer uploader and wait until
+    ``file_ready`` (a locator: what the page shows once it has read the file) is there and the run is over."""
+    page.get_by_role("tab", name="Your data").click()
+    page.get_by_text("What does your file hold?").wait_for()
+    page.get_by_role("combobox", name="What does your file hold?").click()
+    runs = finished_runs(page)
+    page.get_by_role("option", name=kind).click()
+    wait_for_runs(page, runs + 1)  # the uploader for this kind exists only after the rerun
+    page.get_by_text(kind_ready).wait_for()
+    runs = finished_runs(page)
+    # The layer uploader of "Your data" (the Compare tab has one for scenario files, which takes only .json).
+    uploader = page.get_by_test_id("stTabs").locator('[data-testid="stFileUploaderDropzoneInput"]:not([accept*=".json"])')
+    uploader.set_input_files(str(path))
+    wait_for_runs(page, runs + 1)
+    file_ready.wait_for(timeout=120_000)
+    wait_until_idle(page)

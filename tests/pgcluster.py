@@ -162,6 +162,7 @@ def start(bin_dir: Path | None = None, *, prefix: str = "sitefinder-pg-") -> Clu
                            "or set SITEFINDER_PG_BIN to the folder holding them.")
     user = _run_as()
     folder = Path(tempfile.mkdtemp(prefix=prefix))
+    started = False
     try:
         if user is not None:
             os.chown(folder, user.pw_uid, user.pw_gid)
@@ -185,15 +186,16 @@ def start(bin_dir: Path | None = None, *, prefix: str = "sitefinder-pg-") -> Clu
                     preexec_fn=_die_with_parent, **_as_user(user))
             cluster = Cluster(bin_dir, folder, port, process, user)
             if _wait_ready(cluster):
+                started = True
                 return cluster
             last = cluster.log.read_text(encoding="utf-8", errors="replace")[-2000:]
             if process.poll() is None:
                 process.send_signal(signal.SIGQUIT)
                 process.wait(timeout=30)
         raise RuntimeError(f"PostgreSQL did not start; its log ends:\n{last}")
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
+    finally:
+        if not started:  # whatever stopped it (a failure, Ctrl-C): leave no folder behind
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _wait_ready(cluster: Cluster) -> bool:

@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from appserver import COUNT_RUNS_JS, AppServer, finished_runs, is_local, launch_chromium, wait_for_map, wait_for_runs, wait_until_idle
+from appserver import (
+    COUNT_RUNS_JS,
+    AppServer,
+    is_local,
+    launch_chromium,
+    upload_in_your_data,
+    wait_for_map,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("pypsa")
@@ -58,20 +66,9 @@ def test_a_grid_model_upload_is_used_and_named_and_runs_nothing(page: Any, tmp_p
 
     path = save(three_buses(b=f"Multan {IMG}"), tmp_path / "three_buses.nc")
 
-    page.get_by_role("tab", name="Your data").click()
-    page.get_by_text("What does your file hold?").wait_for()
-    page.get_by_role("combobox", name="What does your file hold?").click()
-    runs = finished_runs(page)
-    page.get_by_role("option", name="Grid model (a PyPSA network saved as netCDF, .nc): replaces the built-in network "
-                                    "model").click()
-    wait_for_runs(page, runs + 1)
-    page.get_by_text("Your grid model (.nc)").wait_for()
-    runs = finished_runs(page)
-    uploader = page.get_by_test_id("stTabs").locator('[data-testid="stFileUploaderDropzoneInput"]:not([accept*=".json"])')
-    uploader.set_input_files(str(path))
-    wait_for_runs(page, runs + 1)
-    page.get_by_role("button", name="Use this grid model").wait_for(timeout=120_000)
-    wait_until_idle(page)
+    upload_in_your_data(page, "Grid model (a PyPSA network saved as netCDF, .nc): replaces the built-in network model",
+                        path, kind_ready="Your grid model (.nc)",
+                        file_ready=page.get_by_role("button", name="Use this grid model"))
     page.get_by_role("button", name="Use this grid model").click()
     page.get_by_text("Surplus now comes from your grid model three_buses.nc").wait_for(timeout=180_000)
     wait_until_idle(page)

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from appserver import COUNT_RUNS_JS, AppServer, finished_runs, is_local, launch_chromium, wait_for_map, wait_for_runs, wait_until_idle
+from appserver import (
+    COUNT_RUNS_JS,
+    AppServer,
+    is_local,
+    launch_chromium,
+    upload_in_your_data,
+    wait_for_map,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -66,20 +74,8 @@ def test_script_payload_upload_runs_no_script_and_shows_escaped(page: Any, tmp_p
     path = tmp_path / "payload.geojson"
     path.write_text(json.dumps(payload), encoding="utf-8")
 
-    page.get_by_role("tab", name="Your data").click()
-    page.get_by_text("What does your file hold?").wait_for()
-    page.get_by_role("combobox", name="What does your file hold?").click()
-    runs = finished_runs(page)
-    page.get_by_role("option", name="Connectivity (cable landings, exchanges, data centres)").click()
-    wait_for_runs(page, runs + 1)  # the uploader for this kind exists only after the rerun
-    page.get_by_text("add to the built-in layer").wait_for()
-    runs = finished_runs(page)
-    # The layer uploader of "Your data" (the Compare tab has one for scenario files, which takes only .json).
-    uploader = page.get_by_test_id("stTabs").locator('[data-testid="stFileUploaderDropzoneInput"]:not([accept*=".json"])')
-    uploader.set_input_files(str(path))
-    wait_for_runs(page, runs + 1)
-    page.get_by_text("Which column holds what?").wait_for(timeout=120_000)
-    wait_until_idle(page)
+    upload_in_your_data(page, "Connectivity (cable landings, exchanges, data centres)", path,
+                        kind_ready="add to the built-in layer", file_ready=page.get_by_text("Which column holds what?"))
     page.get_by_role("button", name="Use this file").click()
     page.get_by_text("now come from payload.geojson").wait_for(timeout=60_000)
     wait_until_idle(page)

@@ -24,6 +24,7 @@ from appserver import (
     launch_chromium,
     set_slider,
     slider,
+    upload_in_your_data,
     wait_for_map,
     wait_for_runs,
     wait_until_idle,
@@ -52,11 +53,7 @@ def served(postgres_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> I
     with dep, sync_playwright() as p:
         browser = launch_chromium(p)
         try:
-            yield dep, browser
-        except BaseException:
-            for r in dep.replicas:
-                print(f"--- {r.name} log (tail) ---\n" + (dep.folder / f"{r.name}.log").read_text()[-3000:])
-            raise
+            yield dep, browser  # each process's log stays in dep.folder (pytest's temporary folder) to read after
         finally:
             browser.close()
 
@@ -85,18 +82,8 @@ def _weight_to_max(page: Any, label: str) -> str:
 
 
 def _upload_connectivity(page: Any) -> None:
-    page.get_by_role("tab", name="Your data").click()
-    page.get_by_role("combobox", name="What does your file hold?").click()
-    runs = finished_runs(page)
-    page.get_by_role("option", name="Connectivity (cable landings, exchanges, data centres)").click()
-    wait_for_runs(page, runs + 1)
-    page.get_by_text("add to the built-in layer").wait_for()
-    runs = finished_runs(page)
-    uploader = page.get_by_test_id("stTabs").locator('[data-testid="stFileUploaderDropzoneInput"]:not([accept*=".json"])')
-    uploader.set_input_files(str(UPLOAD))
-    wait_for_runs(page, runs + 1)
-    page.get_by_text("Which column holds what?").wait_for(timeout=120_000)
-    wait_until_idle(page)
+    upload_in_your_data(page, "Connectivity (cable landings, exchanges, data centres)", UPLOAD,
+                        kind_ready="add to the built-in layer", file_ready=page.get_by_text("Which column holds what?"))
     page.get_by_role("button", name="Use this file").click()
     page.get_by_text(f"from {UPLOAD.name}").first.wait_for(timeout=60_000)
     wait_until_idle(page)

@@ -105,10 +105,7 @@ def served(root_owned_copy: tuple[Path, Path]) -> Iterator[tuple[AppServer, Any,
         page = context.new_page()
         page.set_default_timeout(90_000)
         try:
-            yield server, page, home
-        except BaseException:
-            print("--- streamlit log (tail) ---\n" + server.log_tail())
-            raise
+            yield server, page, home  # the tests put the server's log in their failure messages
         finally:
             browser.close()
 
@@ -123,7 +120,7 @@ def test_the_first_page_draws_the_map_and_writes_only_under_the_users_home(serve
     wait_for_map(page, timeout=180)
     wait_until_idle(page)
     text = _text(page)
-    assert "PermissionError" not in text and "Traceback" not in text and "Errno" not in text
+    assert "PermissionError" not in text and "Traceback" not in text and "Errno" not in text, server.log_tail()
     assert page.locator('[data-testid="stException"]').count() == 0
     log = server.log_tail(200_000)
     assert "PermissionError" not in log and "Traceback" not in log, log

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 from sqlalchemy.engine import Engine
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from sitefinder.register.people import role_of
 from sitefinder.register.states import PUBLIC
@@ -53,7 +54,7 @@ def sign_in_configured() -> bool:
     """Whether ``.streamlit/secrets.toml`` has a usable ``[auth]`` section."""
     try:
         auth = st.secrets.get("auth")
-    except Exception:  # no secrets file at all: Streamlit raises its own error type  # noqa: BLE001
+    except (StreamlitSecretNotFoundError, FileNotFoundError):  # no secrets file at all: sign-in is not set up
         return False
     return auth is not None and all(auth.get(k) for k in AUTH_KEYS)
 

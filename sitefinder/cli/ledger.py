@@ -34,7 +34,7 @@ from sitefinder.measure.geodesy import NearestFinder
 from sitefinder.model.vocabulary import HOUR_TYPES
 from sitefinder.register.capacity import capacity_of
 from sitefinder.register.db import RegisterError, default_url, engine_for, upgrade
-from sitefinder.register.export import csv_text, geojson_text, records
+from sitefinder.register.export import csv_text, geojson_text, node_points, records
 from sitefinder.register.ledger import Application, Register, cells_for
 from sitefinder.register.people import GRANTABLE, grant, people, role_history
 from sitefinder.register.states import ACTIONS, STAFF
@@ -208,12 +208,7 @@ def _nearest_node(args: argparse.Namespace) -> str:
     return str(nodes["node_id"].iloc[int(idx[0])])
 
 
-def _node_points(dataset: Any) -> dict[str, tuple[float, float]]:
-    nodes = dataset["grid_nodes"].drop_duplicates("node_id")
-    return {str(n): (float(g.x), float(g.y)) for n, g in zip(nodes["node_id"], nodes.geometry)}
-
-
 def _export(args: argparse.Namespace, apps: list[Application], path: Path) -> None:
-    points = _node_points(load_dataset(args.data or default_data_dir())) if args.public else None
+    points = node_points(load_dataset(args.data or default_data_dir())) if args.public else None
     rows = records(apps, public=args.public, node_points=points)
     write_atomic(path, csv_text(rows) if str(path).lower().endswith(".csv") else geojson_text(rows))

@@ -15,9 +15,16 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from sitefinder.data.dataset import Dataset
 from sitefinder.register.ledger import Application
 
 PRIVATE = ("applicant", "site")
+
+
+def node_points(dataset: Dataset) -> dict[str, tuple[float, float]]:
+    """Each grid node's point in ``dataset``: node id -> (lon, lat), EPSG:4326 (the public file's points)."""
+    nodes = dataset["grid_nodes"].drop_duplicates("node_id")
+    return {str(n): (float(g.x), float(g.y)) for n, g in zip(nodes["node_id"], nodes.geometry)}
 
 
 def records(apps: Sequence[Application], *, public: bool,

@@ -21,7 +21,7 @@ from sitefinder.data.dataset import Dataset
 from sitefinder.model.ranges import number_text
 from sitefinder.model.vocabulary import HOUR_TYPES, SEASON_LABELS
 from sitefinder.register.booked import booked_text
-from sitefinder.register.export import csv_text, geojson_text, records
+from sitefinder.register.export import csv_text, geojson_text, node_points, records
 from sitefinder.register.ledger import Application
 from sitefinder.register.people import GRANTABLE, people, role_history
 from sitefinder.register.standing import booked_by_area, booked_by_node, standing
@@ -68,16 +68,16 @@ def register_tab(led: Ledger, who: Visitor, built_in: Dataset, booked_ds: Datase
     if led.problem or led.register is None:
         st.error(md_escape(led.problem or "The register is not available."))
         return
-    NODE_NAMES.update(zip(built_in["grid_nodes"]["node_id"].astype(str), built_in["grid_nodes"]["name"].astype(str)))
+    names = dict(zip(built_in["grid_nodes"]["node_id"].astype(str), built_in["grid_nodes"]["name"].astype(str)))
     st.caption("Applications are checked against the built-in Pakistan data (its nodes, zones and network model), "
                "whatever layers you have uploaded in Your data.")
     _booked(led, built_in, booked_ds)
     _downloads(led, who, built_in)
     if who.role == APPLICANT:
-        _mine(led, who)
+        _mine(led, who, names)
     elif who.role == STAFF:
-        _queue(led)
-        _decided(led)
+        _queue(led, names)
+        _decided(led, names)
         _people(led)
 
 
@@ -113,13 +113,8 @@ def _booked(led: Ledger, built_in: Dataset, booked_ds: Dataset) -> None:
     } for n, mw in sorted(by_node.items(), key=lambda kv: -kv[1])]), hide_index=True, width="stretch")
 
 
-def _node_points(built_in: Dataset) -> dict[str, tuple[float, float]]:
-    nodes = built_in["grid_nodes"].drop_duplicates("node_id")
-    return {str(n): (float(g.x), float(g.y)) for n, g in zip(nodes["node_id"], nodes.geometry)}
-
-
 def _downloads(led: Ledger, who: Visitor, built_in: Dataset) -> None:
-    rows = records(led.apps, public=True, node_points=_node_points(built_in))
+    rows = records(led.apps, public=True, node_points=node_points(built_in))
     c1, c2, c3, c4 = st.columns(4)
     c1.download_button("Ledger, public (CSV)", csv_text(rows), file_name="sitefinder-ledger-public.csv",
                        mime="text/csv", width="stretch", key="dl_public_csv")
@@ -134,13 +129,11 @@ def _downloads(led: Ledger, who: Visitor, built_in: Dataset) -> None:
     st.caption("The public ledger has no applicant or site names, and places each application at its grid node.")
 
 
-NODE_NAMES: dict[str, str] = {}  # node id -> name, filled from the built-in data when the tab is drawn
-
-
-def _title(a: Application, *, names: bool) -> str:
+def _title(a: Application, nodes: dict[str, str], *, names: bool) -> str:
+    """An application in one line; ``nodes``: node id -> name; ``names``: with the applicant's."""
     hold = f" until {a.hold_until}" if a.state == HELD and a.hold_until else ""
     who = f" · {a.applicant}" if names else ""
-    node = NODE_NAMES.get(a.grid_node_id, a.grid_node_id)
+    node = nodes.get(a.grid_node_id, a.grid_node_id)
     return f"#{a.id} · {a.mw:,.0f} MW at {node} · {a.state}{hold} · version {a.version}{who}"
 
 
@@ -152,7 +145,7 @@ def _history(led: Ledger, a: Application) -> None:
         for e in led.register.history(a.id)]), hide_index=True, width="stretch")
 
 
-def _mine(led: Ledger, who: Visitor) -> None:
+def _mine(led: Ledger, who: Visitor, nodes: dict[str, str]) -> None:
     st.markdown("#### Your applications")
     mine = [a for a in led.apps if a.applicant == who.subject]
     if not mine:
@@ -160,14 +153,14 @@ def _mine(led: Ledger, who: Visitor) -> None:
         return
     names = led.register.capacity.names if led.register and led.register.capacity else {}
     st.dataframe(pd.DataFrame([{"id": a.id, "state": a.state, "MW": a.mw, "site": a.site,
-                                "grid node": NODE_NAMES.get(a.grid_node_id, a.grid_node_id),
+                                "grid node": nodes.get(a.grid_node_id, a.grid_node_id),
                                 "zone": names.get(a.zone, a.zone) if a.zone else "—",
                                 "hold until": a.hold_until.isoformat() if a.hold_until else "—",
                                 "start": a.start_date.isoformat() if a.start_date else "—",
                                 "version": a.version} for a in mine]), hide_index=True, width="stretch")
     assert led.register is not None
     for a in mine:
-        with st.expander(md_escape(_title(a, names=False))):
+        with st.expander(md_escape(_title(a, nodes, names=False))):
             _history(led, a)
             if a.state not in CLOSED:
                 form = f"withdraw_{a.id}"
@@ -177,13 +170,13 @@ def _mine(led: Ledger, who: Visitor) -> None:
                                           args=(led.register, a.id, "withdraw", a.version, form))
 
 
-def _queue(led: Ledger) -> None:
+def _queue(led: Ledger, nodes: dict[str, str]) -> None:
     assert led.register is not None and led.register.capacity is not None
     waiting = [a for a in led.apps if a.state in (REQUESTED, HELD)]
     st.markdown(f"#### Queue: {len(waiting)} application(s) to decide")
     for a in waiting:
         s = standing(led.register.capacity, led.apps, a)
-        with st.expander(md_escape(_title(a, names=True)), expanded=len(waiting) <= 3):
+        with st.expander(md_escape(_title(a, nodes, names=True)), expanded=len(waiting) <= 3):
             st.markdown(md_escape(f"{a.site} · {a.profile} · runs {'when interruptible' if a.interruptible else 'firm'}"
                                   f" · start {a.start_date or 'not given'}"))
             left_node = None if s.node_left_mw is None else s.node_left_mw - a.mw
@@ -211,14 +204,14 @@ def _queue(led: Ledger) -> None:
                                            args=(led.register, a.id, action, a.version, form))
 
 
-def _decided(led: Ledger) -> None:
+def _decided(led: Ledger, nodes: dict[str, str]) -> None:
     approved = [a for a in led.apps if a.state == APPROVED]
     if not approved:
         return
     assert led.register is not None
     st.markdown(f"#### Approved, not yet energised: {len(approved)}")
     for a in approved:
-        with st.expander(md_escape(_title(a, names=True))):
+        with st.expander(md_escape(_title(a, nodes, names=True))):
             _history(led, a)
             form = f"energise_{a.id}"
             with st.form(form):

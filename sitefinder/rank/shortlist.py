@@ -41,32 +41,47 @@ DECIMALS = {"score": 2, "topsis_score": 2, "lon": 6, "lat": 6}
 
 def shortlist_table(matrix: pd.DataFrame, result: ScoreResult, rows: np.ndarray) -> pd.DataFrame:
     """One row per shortlisted site, best first: rank, score, connection point, region, raw values, contributions."""
-    sub = matrix.iloc[rows].reset_index(drop=True)
-    out = pd.DataFrame({
+    rows = np.asarray(rows, dtype=np.intp)
+    sub = matrix.take(rows)
+
+    def values(col: str) -> np.ndarray:
+        return sub[col].to_numpy()
+
+    # built as one dict and made a frame once: a frame grown a column at a time took half of a weight change's shortlist
+    out: dict[str, Any] = {
         "rank": np.arange(1, len(rows) + 1),
         "overall_rank": result.rank[rows],
-        "candidate_id": sub["candidate_id"].astype(str),
+        "candidate_id": sub["candidate_id"].astype(str).to_numpy(),
         "score": result.score[rows],
         "topsis_score": result.topsis_score[rows],
-    })
+    }
+    present = set(sub.columns)
     for col in CONNECTION + REGION:
-        if col in sub:
-            out[col] = sub[col].to_numpy()
+        if col in present:
+            out[col] = values(col)
     out["surplus_season"] = result.profile.season
-    scored = [c for c in result.criteria]
+    scored = list(result.criteria)
     for col in dict.fromkeys(range_columns([c for c in scored if c in RANGED_COLUMNS]) + scored + PLACE + CLIMATE + LAND):
-        if col in sub and col not in out:
-            out[col] = sub[col].to_numpy()
+        if col in present and col not in out:
+            out[col] = values(col)
     for j, name in enumerate(result.criteria):
         out[f"contrib_{name}"] = result.contributions[rows, j]
     out["data_gaps"] = ["; ".join(result.gaps(int(i))) for i in rows]
     out["estimates"] = ""
-    out["lon"] = sub["lon"].to_numpy()
-    out["lat"] = sub["lat"].to_numpy()
-    for col in out.columns:
-        if out[col].dtype.kind == "f":
-            out[col] = out[col].round(DECIMALS.get(col, 3))
-    out["estimates"] = row_estimates(out)
+    out["lon"] = values("lon")
+    out["lat"] = values("lat")
+    table = pd.DataFrame(_rounded(out), index=pd.RangeIndex(len(rows)))
+    table["estimates"] = row_estimates(table)
+    return table
+
+
+def _rounded(columns: dict[str, Any]) -> dict[str, Any]:
+    """``columns`` with every float array rounded to its column's decimals (``DECIMALS``, else 3)."""
+    out: dict[str, Any] = {}
+    for col, v in columns.items():
+        if getattr(getattr(v, "dtype", None), "kind", "") == "f":
+            v = v.round(DECIMALS.get(col, 3))  # numpy and pandas float arrays alike
+        out[col] = v
     return out
 
 
@@ -83,20 +98,16 @@ def site_economics_for(study: Study, profile: Profile, matrix: pd.DataFrame, row
 def with_economics(table: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
     """``table`` with the economics columns put before the contributions (replacing any of the same name), and its
     ``estimates`` column naming the new figures too."""
-    base = table.drop(columns=[c for c in figures.columns if c in table])
-    cut = next((i for i, c in enumerate(base.columns) if str(c).startswith("contrib_")), len(base.columns))
-    figures = figures.reset_index(drop=True).copy()
-    for col in figures.columns:
-        if figures[col].dtype.kind == "f":
-            figures[col] = figures[col].round(DECIMALS.get(col, 3))
-    out = pd.concat([base.iloc[:, :cut], figures, base.iloc[:, cut:]], axis=1)
+    added = {str(c): figures[c].array for c in figures.columns}
+    kept = [c for c in table.columns if c not in added]
+    cut = next((i for i, c in enumerate(kept) if str(c).startswith("contrib_")), len(kept))
+    columns: dict[str, Any] = {c: table[c].array for c in kept[:cut]}
+    columns.update(_rounded(added))
+    columns.update({c: table[c].array for c in kept[cut:]})
+    out = pd.DataFrame(columns, index=pd.RangeIndex(len(table)))
     if "estimates" in out:
         out["estimates"] = row_estimates(out)
     return out
-
-
-
-
 
 
 def shortlist_frame(study: Study, table: pd.DataFrame, rows: np.ndarray) -> gpd.GeoDataFrame:

@@ -5,7 +5,9 @@ candidate criteria (a few seconds); later runs reuse Streamlit's ``cache_resourc
 
 The bytes behind a ``st.download_button`` are not exposed by ``AppTest`` (the element only carries a
 ``/mock/media/<id>.<ext>`` URL), so ``media`` records what the app hands to Streamlit's in-memory media
-storage, keyed by that id: the tests compare exactly the bytes a user would download.
+storage, keyed by that id: the tests compare exactly the bytes a user would download. A file made only when its
+button is clicked (a function as the button's data) is recorded as that function, under the id the button carries,
+and ``download`` calls it as Streamlit's server does on the click.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -62,8 +65,16 @@ def media() -> Iterator[dict[str, bytes]]:
         store[file_id] = path_or_data if isinstance(path_or_data, bytes) else Path(path_or_data).read_bytes()
         return file_id
 
+    deferred = MediaFileManager.add_deferred
+
+    def recording_deferred(self, data_callable, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        file_id = deferred(self, data_callable, *args, **kwargs)
+        store[file_id] = data_callable  # type: ignore[assignment]  (called by download(), as a click does)
+        return file_id
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+        mp.setattr(MediaFileManager, "add_deferred", recording_deferred)
         yield store
 
 
@@ -94,9 +105,14 @@ def check_ok(at: AppTest) -> None:
 def download(at: AppTest, media: dict[str, bytes], label: str) -> bytes:
     buttons = [b for b in at.get("download_button") if b.proto.label == label]
     assert len(buttons) == 1, f"expected one download button labelled {label!r}, got {len(buttons)}"
-    file_id = buttons[0].proto.url.rsplit("/", 1)[-1].split(".", 1)[0]
-    assert file_id in media, f"no recorded media for {buttons[0].proto.url}"
-    return media[file_id]
+    proto = buttons[0].proto
+    file_id = proto.deferred_file_id or proto.url.rsplit("/", 1)[-1].split(".", 1)[0]
+    assert file_id in media, f"no recorded media for {proto.url or proto.deferred_file_id}"
+    data = media[file_id]
+    if callable(data):  # made on the click
+        made = data()
+        return made.encode("utf-8") if isinstance(made, str) else bytes(made)
+    return data
 
 
 def query(at: AppTest) -> dict[str, str]:

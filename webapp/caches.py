@@ -7,7 +7,7 @@ What is cached where (outermost first):
 * inside a ``Study``: the grid connection per node rule, the criteria matrix per profile, the prepared arrays
   per rule set (``sitefinder.rank.study``);
 * shared by every session of this server (``st.cache_resource``, below): the dataset, the studies, the
-  rankings, the map's pieces and the download files, each keyed by what it depends on (``Keys``). Heavy objects
+  rankings and the map's pieces, each keyed by what it depends on (``Keys``). Heavy objects
   are passed with a leading underscore, so Streamlit never hashes them: the key is the string before them;
 * per session (``session_memo``): the robustness run and the programme of the current ranking;
 * the two library patches that make map text reusable (``webapp.patches``).
@@ -34,7 +34,6 @@ from sitefinder.model.scenario import Scenario
 from sitefinder.rank.shortlist import Shortlist, make_shortlist
 from sitefinder.rank.study import Study
 from sitefinder.report.colors import HEAT_RAMP, SCORE_RAMP
-from sitefinder.report.files import shortlist_csv, shortlist_geojson
 from webapp import foliummap, mapview, raster
 from webapp.offline import install_leaflet
 
@@ -128,12 +127,6 @@ def shortlist(ranking_key: str, _study: Study, _scenario: Scenario, _profile: Pr
 def study_area_km2(version: str, _area: Callable[[], float]) -> float:
     """The study area of dataset ``version``, km² (a union of its polygons: not redone on every run)."""
     return _area()
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def shortlist_files(ranking_key: str, _short: Shortlist) -> tuple[str, str]:
-    """The shortlist's GeoJSON and CSV downloads for one ranking."""
-    return shortlist_geojson(_short.frame, _short.metadata), shortlist_csv(_short.table)
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)

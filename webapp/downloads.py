@@ -1,4 +1,7 @@
-"""A row of download buttons for a run's files: GeoJSON, CSV and a third file (a brief, the figures to ask for)."""
+"""A row of download buttons for a run's files: GeoJSON, CSV and a third file (a brief, the figures to ask for).
+
+Each file may be given as a function that makes it: Streamlit then calls it only when the button is clicked, so a
+rerun does not write files nobody asked for (the shortlist's GeoJSON and CSV were a tenth of a weight change)."""
 
 from __future__ import annotations
 
@@ -6,10 +9,11 @@ from collections.abc import Callable
 
 import streamlit as st
 
-Third = tuple[str, str | Callable[[], str], str, str]  # label, data (or a function making it when clicked), suffix, mime
+Data = str | Callable[[], str]  # the file's text, or a function making it when the button is clicked
+Third = tuple[str, Data, str, str]  # label, data, suffix, mime
 
 
-def download_row(stem: str, labels: tuple[str, str], geojson: str, csv: str, third: Third) -> None:
+def download_row(stem: str, labels: tuple[str, str], geojson: Data, csv: Data, third: Third) -> None:
     """GeoJSON and CSV of one result (``labels``: their button labels) and one more file, named ``stem``..."""
     c1, c2, c3, _ = st.columns([1, 1, 1, 2])
     c1.download_button(labels[0], geojson, file_name=f"{stem}.geojson", mime="application/geo+json", width="stretch")

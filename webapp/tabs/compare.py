@@ -13,6 +13,7 @@ from sitefinder.model.scenario import Scenario
 from sitefinder.model.vocabulary import CRITERIA
 from sitefinder.report.compare import Comparison
 from webapp import state
+from webapp.charts import horizontal_bars
 from webapp.page import Page
 from webapp.text import md_escape, place_of, place_text
 
@@ -86,7 +87,7 @@ def sites_side_by_side(page: Page) -> None:
     long = pd.DataFrame([{"site": labels[c], "criterion": CRITERIA[k].label, "points": float(sub.loc[c, f"contrib_{k}"])}
                          for c in picked for k in short.result.criteria])
     st.caption("Score built up from each criterion's contribution (points)")
-    st.bar_chart(long, x="site", y="points", color="criterion", horizontal=True, height=80 + 45 * len(picked))
+    horizontal_bars(long, category="site", value="points", stack="criterion", height=45 * len(picked))
 
 
 def _pin_scenario() -> None:

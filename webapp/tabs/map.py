@@ -14,6 +14,7 @@ from sitefinder.model.ranges import number_text
 from sitefinder.rank.shortlist import Shortlist, site_at
 from sitefinder.report.brief import brief_html
 from sitefinder.report.explain import RankLookup, explain_point
+from sitefinder.report.files import shortlist_csv, shortlist_geojson
 from sitefinder.robustness.run import ROBUST_WORDS
 from webapp import caches, foliummap, mapview, state
 from webapp.caches import CLIMATE_METRICS
@@ -152,9 +153,9 @@ def ranked_table(page: Page) -> None:
                                 "cost_usd_per_mwh": st.column_config.NumberColumn("USD/MWh (est.)", format="%.1f"),
                                 "payback_years": st.column_config.NumberColumn("payback yrs (est.; blank: never)",
                                                                                format="%.1f")})
-    geojson, csv = caches.shortlist_files(page.keys.ranking, short)
     shown = page.shown
-    download_row(f"sitefinder_{prof.name}_{prof.facility_mw:g}mw", ("Download GeoJSON", "Download CSV"), geojson, csv,
+    download_row(f"sitefinder_{prof.name}_{prof.facility_mw:g}mw", ("Download GeoJSON", "Download CSV"),
+                 lambda: shortlist_geojson(short.frame, short.metadata), lambda: shortlist_csv(short.table),
                  ("Download brief (HTML)",  # made when clicked, not on every change of a weight
                   lambda: brief_html(shown, short.metadata, page.dataset, kind="shortlist", title=prof.title),
                   "_brief.html", "text/html"))

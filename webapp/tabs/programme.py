@@ -67,8 +67,8 @@ def programme_tab(page: Page) -> None:
         st.markdown("**Grid nodes: headroom at the start and what is left (MW)**")
         st.dataframe(programme.nodes.drop(columns=["grid_node_id"]), hide_index=True, width="stretch")
     stem = f"sitefinder_programme_{prof.name}_{programme.rules.target_mw:g}mw"
-    download_row(stem, ("Programme (GeoJSON)", "Programme (CSV)"), shortlist_geojson(programme.frame, programme.metadata),
-                 shortlist_csv(programme.table),
+    download_row(stem, ("Programme (GeoJSON)", "Programme (CSV)"),
+                 lambda: shortlist_geojson(programme.frame, programme.metadata), lambda: shortlist_csv(programme.table),
                  ("Programme brief (HTML)",  # made when clicked: it is the largest file and rarely wanted
                   lambda: brief_html(programme.frame, programme.metadata, page.dataset, kind="programme", title=prof.title),
                   "_brief.html", "text/html"))

@@ -75,8 +75,9 @@ def _results(robust: RobustRun, page: Page) -> None:
     prof = page.profile
     stem = f"sitefinder_robust_{prof.name}_{prof.facility_mw:g}mw"
     download_row(stem, ("Robust shortlist (GeoJSON)", "Robust shortlist (CSV)"),
-                 shortlist_geojson(robust.frame, robust.metadata), shortlist_csv(robust.table),
-                 ("Figures to ask for (CSV)", voi.to_csv(index=False, lineterminator="\n"), "_figures.csv", "text/csv"))
+                 lambda: shortlist_geojson(robust.frame, robust.metadata), lambda: shortlist_csv(robust.table),
+                 ("Figures to ask for (CSV)", lambda: voi.to_csv(index=False, lineterminator="\n"), "_figures.csv",
+                  "text/csv"))
     st.caption(md_escape(
         f"Same content as `sitefinder robustness` writes for the same settings and seed. Weights: Dirichlet around "
         f"yours, spread {s.weight_spread:g} %; estimates: {s.data_spread}; unknown headroom: "

@@ -18,6 +18,7 @@ from sitefinder.report.explain import Explanation
 from sitefinder.report.zones import month_hour_table, network_of, network_rows, source_text, zone_title
 from sitefinder.robustness.run import ROBUST_SHARE, ROBUST_WORDS, RobustRun
 from webapp import state
+from webapp.charts import horizontal_bars
 from webapp.text import md_escape, place_of, place_text
 
 
@@ -45,7 +46,7 @@ def site_card(short: Shortlist, cid: str | None, prof: Profile, robust: RobustRu
         "points": [float(r[f"contrib_{c}"]) for c in short.result.criteria],
     })
     st.caption("Contribution of each criterion to the score (points; they add up to the score)")
-    st.bar_chart(contrib, x="criterion", y="points", horizontal=True, height=60 + 28 * len(contrib))
+    horizontal_bars(contrib, category="criterion", value="points", height=28 * len(contrib))
 
     st.markdown("**Connection point**")
     st.table(pd.DataFrame({"": [

@@ -5,7 +5,8 @@ the tiles), instead of a polygon per cell: the score and a climate metric. Geome
 from __future__ import annotations
 
 import base64
-import io
+import struct
+import zlib
 from dataclasses import dataclass
 
 import h3
@@ -59,19 +60,27 @@ def candidate_raster(candidates: Candidates, bounds: tuple[float, float, float, 
 def raster_png(grid: RasterGrid, values: NDArray[np.float64], lo: float, hi: float, ramp: tuple[str, ...],
                *, alpha: int = 200, show_nan: bool = False) -> str:
     """A data-URL PNG colouring each pixel by its candidate's value (NaN transparent unless ``show_nan``)."""
-    from PIL import Image  # noqa: PLC0415  (pillow comes with the app extra)
+    v = np.asarray(values, dtype=float)
+    n = len(v)
+    colours = np.zeros((n + 1, 4), dtype=np.uint8)  # one RGBA per candidate; the last row (index -1) is no candidate
+    drawn = ~np.isnan(v) | show_nan
+    colours[:n][drawn, :3] = ramp_rgb(v[drawn], lo, hi, ramp)  # per candidate, not per pixel: a fifth of the time
+    colours[:n][drawn, 3] = alpha
+    return "data:image/png;base64," + base64.b64encode(png_rgba(colours[grid.index])).decode("ascii")
 
-    h, w = grid.index.shape
-    flat = grid.index.ravel()
-    vals = np.full(flat.shape, np.nan)
-    inside = flat >= 0
-    vals[inside] = np.asarray(values, dtype=float)[flat[inside]]
-    rgba = np.zeros((flat.size, 4), dtype=np.uint8)
-    visible = inside & (~np.isnan(vals) | show_nan)
-    rgba[visible, :3] = ramp_rgb(vals[visible], lo, hi, ramp)  # colour only what is drawn
-    rgba[visible, 3] = alpha
-    img = Image.fromarray(rgba.reshape(h, w, 4), "RGBA")
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=3)  # half the encode time of 6 for ~3 % more bytes (measured)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
+def png_rgba(rgba: NDArray[np.uint8]) -> bytes:
+    """An (height, width, 4) RGBA array as PNG bytes: 8 bits per channel, no row filter, zlib level 1.
+
+    Written here rather than by Pillow: Pillow's adaptive row filters took 20 ms for the 560-pixel score surface, on
+    every weight change; unfiltered rows of flat-coloured cells compress as well (measured) in a third of the time."""
+    h, w, _ = rgba.shape
+    rows = np.zeros((h, w * 4 + 1), dtype=np.uint8)  # each row starts with its filter type: 0, none
+    rows[:, 1:] = rgba.reshape(h, w * 4)
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)  # 8-bit RGBA, deflate, no filter method, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+            + chunk(b"IEND", b""))

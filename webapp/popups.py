@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from sitefinder.model.ranges import format_estimate, number_text, ranged_text, text_or
 from sitefinder.report.zones import interface_label, interface_rows, region_zone_rows, site_surplus_rows, zone_rows, zone_tip
+
+Row: TypeAlias = Mapping[str, Any] | pd.Series  # one row of a layer or the shortlist: a frame's row, or a plain dict of it
 
 
 def esc(value: Any) -> str:
@@ -47,7 +50,7 @@ def sources_text(text: Any, limit: int = 2) -> str:
     return " ; ".join(parts[:limit]) + (f" (+{len(parts) - limit} more)" if len(parts) > limit else "") if parts else "—"
 
 
-def robust_text(r: pd.Series) -> str:
+def robust_text(r: Row) -> str:
     """How robust a shortlisted site is, in words: how often shortlisted and its rank interval."""
     def place(v: Any) -> str:
         return "beyond" if v is None or pd.isna(v) else f"#{int(v)}"
@@ -98,7 +101,7 @@ def region_popup(r: pd.Series, zone_names: dict[str, str]) -> str:
     ], note=str(text_or(r.get("surplus_basis"), "")))
 
 
-def site_popup(r: pd.Series) -> str:
+def site_popup(r: Row) -> str:
     """The popup of a ranked site: place, score, connection point, its zone's surplus, what limits it, the cost of
     serving it, and climate."""
     return popup_html(f"#{int(r['rank'])}: score {float(r['score']):.1f}", [

@@ -3,6 +3,7 @@ parameters through the URL, a scenario file and the command line, sources in eve
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import subprocess
@@ -280,3 +281,30 @@ def test_the_docs_list_every_parameter_its_default_and_source():
     assert "**Left out**" in method
     for name in ECONOMICS:
         assert f"`{name}`" in method, f"docs/methods/economics.md does not say how {name} is used"
+
+
+@pytest.mark.parametrize("profile", ["bitcoin_mine", "ai_datacenter"])
+def test_economics_kept_across_weight_changes_equal_economics_made_afresh(pakistan_data, profile):
+    """A shortlist's economics are kept with the study's matrix (each site's depend on its row alone): after weight
+    changes that bring new sites in, every figure equals what a new study makes for the same settings."""
+    from sitefinder.rank.shortlist import AHEAD, make_shortlist, shortlist_economics, site_economics_for
+    from sitefinder.rank.study import Study
+
+    kept = Study.on_h3(pakistan_data, 5)
+    weights = [{}, {"cooling_degree_days": 100, "region_surplus_mw": 0}, {"grid_distance_km": 100},
+               {"region_surplus_mw": 100, "grid_distance_km": 0, "cooling_degree_days": 0}]
+    base = Scenario(profile=profile, resolution=5, top=40)
+    for w in weights:
+        sc = dataclasses.replace(base, weights=w)
+        prof = sc.apply()
+        short = make_shortlist(kept, sc, prof)
+        fresh = Study.on_h3(pakistan_data, 5)
+        pd.testing.assert_frame_equal(short.table, make_shortlist(fresh, sc, prof).table, check_exact=True)
+        m, res = kept.rank(prof)
+        again = shortlist_economics(kept, prof, m, res, res.order[:40])
+        pd.testing.assert_frame_equal(again, site_economics_for(fresh, prof, *fresh.rank(prof)[:1], res.order[:40]),
+                                      check_exact=True)
+    memo = kept.memo(kept.rank(base.apply())[0], "economics", repr(base.apply().economics), base.apply().facility_mw,
+                     base.apply().node_rule.min_voltage_kv)
+    assert memo is not None and len(memo["rows"]) > AHEAD  # kept, and added to when new sites came in
+    assert kept.memo(kept.rank(base.apply())[0].copy(), "economics") is None  # a copy is nobody's matrix: not kept

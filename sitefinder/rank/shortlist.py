@@ -95,6 +95,36 @@ def site_economics_for(study: Study, profile: Profile, matrix: pd.DataFrame, row
                            unknown_kv=profile.node_rule.min_voltage_kv, areas=study.areas)
 
 
+AHEAD = 200  # rows of a ranking whose economics are made with its shortlist's: a weight change's next shortlist is
+             # nearly always among them, so it makes none (a call costs ~9 ms however few rows it has)
+KEPT_ROWS = 5_000  # at most this many rows' economics kept per matrix
+
+
+def shortlist_economics(study: Study, profile: Profile, matrix: pd.DataFrame, result: ScoreResult,
+                        rows: np.ndarray) -> pd.DataFrame:
+    """``site_economics_for`` the shortlisted ``rows`` at the facility size, kept with the study's matrix: each site's
+    figures depend on its row of the matrix alone (its size, node, region and climate), never on the weights. Rows not
+    kept yet are made together with the first ``AHEAD`` rows of ``result``'s order."""
+    rows = np.asarray(rows, dtype=np.intp)
+    memo = study.memo(matrix, "economics", repr(profile.economics), profile.facility_mw,
+                      profile.node_rule.min_voltage_kv)
+    if memo is None:  # not one of the study's own matrices
+        return site_economics_for(study, profile, matrix, rows)
+    kept: pd.DataFrame | None = memo.get("rows")
+    if kept is None or not np.isin(rows, kept.index).all():
+        ahead = np.asarray(result.order[:AHEAD], dtype=np.intp)
+        have = kept.index.to_numpy() if kept is not None else np.empty(0, dtype=np.intp)
+        make = np.setdiff1d(np.union1d(rows, ahead), have)
+        joined = site_economics_for(study, profile, matrix, make).set_axis(pd.Index(make))
+        if kept is not None:
+            joined = pd.concat([kept, joined])
+            if len(joined) > KEPT_ROWS or not joined.dtypes.equals(kept.dtypes):  # too many, or a column's kind
+                fresh = np.union1d(rows, ahead)                                    # changed: start again
+                joined = site_economics_for(study, profile, matrix, fresh).set_axis(pd.Index(fresh))
+        memo["rows"] = kept = joined
+    return kept.loc[rows].reset_index(drop=True)
+
+
 def with_economics(table: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
     """``table`` with the economics columns put before the contributions (replacing any of the same name), and its
     ``estimates`` column naming the new figures too."""
@@ -161,7 +191,7 @@ def make_shortlist(study: Study, scenario: Scenario, profile: Profile) -> Shortl
         raise ProfileError("province", [Problem("province", f"'{scenario.province}' is not a province in this dataset.",
                                                 f"Use one of: {', '.join(provinces(matrix))}.")])
     rows = pick_shortlist(matrix, result, scenario.top, max_per_node=scenario.max_per_node, province=scenario.province)
-    table = with_economics(shortlist_table(matrix, result, rows), site_economics_for(study, profile, matrix, rows))
+    table = with_economics(shortlist_table(matrix, result, rows), shortlist_economics(study, profile, matrix, result, rows))
     frame = shortlist_frame(study, table, rows)
     meta = run_metadata(study, result, top=scenario.top, max_per_node=scenario.max_per_node, province=scenario.province,
                         scenario=recorded_scenario(scenario, profile))

@@ -10,6 +10,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -50,6 +51,7 @@ class Study:
     _matrices: dict[tuple[object, ...], pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
     _prepared: dict[tuple[object, ...], Prepared] = field(default_factory=dict, init=False, repr=False)
     _areas: pd.DataFrame | None = field(default=None, init=False, repr=False)
+    _memos: dict[tuple[object, ...], dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def on_h3(cls, dataset: Dataset, resolution: int, progress: Progress = _quiet) -> Study:
@@ -109,6 +111,7 @@ class Study:
             if len(self._matrices) > 4:
                 self._matrices.clear()
                 self._prepared.clear()
+                self._memos.clear()  # keyed by the matrices' ids, like the prepared arrays
             matrix = combine(self.site, self.grid(profile.node_rule), profile.season, self.areas)
             digest = hashlib.sha256(repr((profile.node_rule, profile.economics, profile.facility_mw)).encode()).hexdigest()[:12]
             cost = cached("cost", f"{self.key}-{digest}", lambda: add_cost_criterion(
@@ -118,6 +121,13 @@ class Study:
                 matrix[col] = cost[col].to_numpy()
             self._matrices[key] = matrix
         return self._matrices[key]  # shared: callers read it, never change it
+
+    def memo(self, matrix: pd.DataFrame, *key: object) -> dict[str, Any] | None:
+        """A dict kept with one of this study's own matrices (``matrix``, as ``matrix()`` returned it) under ``key``,
+        for what follows from that matrix alone; None for any other frame (nothing is kept for it)."""
+        if not any(m is matrix for m in self._matrices.values()):
+            return None
+        return self._memos.setdefault((id(matrix), *key), {})
 
     @property
     def tie(self) -> NDArray[np.int64]:

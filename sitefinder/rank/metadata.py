@@ -23,14 +23,10 @@ def run_metadata(study: Study, result: ScoreResult, *, top: int, max_per_node: i
     prof = result.profile
     params = prof.params()
     ds = study.dataset
-    sources = {}
-    for kind, frame in ds.layers.items():
-        src = frame["source"].dropna().astype(str) if "source" in frame else pd.Series(dtype=str)
-        sources[kind] = {
-            "file": ds.file_label(kind),
-            "features": int(len(frame)),
-            "sources": sorted({s for v in src for s in str(v).replace(" | ", " ; ").split(" ; ") if s.strip()})[:12],
-        }
+    memo = study.memo_for_data("layer sources")  # the dataset never changes under a study: read its sources once
+    if "sources" not in memo:
+        memo["sources"] = layer_sources(ds)
+    sources = memo["sources"]
     return {
         "generator": f"sitefinder {__version__}",
         "generated_at": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
@@ -66,6 +62,19 @@ def run_metadata(study: Study, result: ScoreResult, *, top: int, max_per_node: i
         "economics": {**prof.economics.metadata(), "facility_mw": prof.facility_mw,
                       "unknown_voltage_priced_at_kv": prof.node_rule.min_voltage_kv},
     }
+
+
+def layer_sources(ds: Dataset) -> dict[str, dict[str, Any]]:
+    """For each layer of ``ds``: its file, its number of features and up to 12 of the sources its rows name."""
+    sources = {}
+    for kind, frame in ds.layers.items():
+        src = frame["source"].dropna().astype(str) if "source" in frame else pd.Series(dtype=str)
+        sources[kind] = {
+            "file": ds.file_label(kind),
+            "features": int(len(frame)),
+            "sources": sorted({s for v in src for s in str(v).replace(" | ", " ; ").split(" ; ") if s.strip()})[:12],
+        }
+    return sources
 
 
 def dataset_assumptions(dataset: Dataset) -> dict[str, Any]:

@@ -75,6 +75,12 @@ def shortlist_table(matrix: pd.DataFrame, result: ScoreResult, rows: np.ndarray)
     return table
 
 
+def _values(column: pd.Series) -> Any:
+    """A column's values without its index: a numpy array for a numpy dtype (cheap to round and to build a frame
+    from), else the pandas array that keeps its dtype."""
+    return column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
+
+
 def _rounded(columns: dict[str, Any]) -> dict[str, Any]:
     """``columns`` with every float array rounded to its column's decimals (``DECIMALS``, else 3)."""
     out: dict[str, Any] = {}
@@ -128,12 +134,12 @@ def shortlist_economics(study: Study, profile: Profile, matrix: pd.DataFrame, re
 def with_economics(table: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
     """``table`` with the economics columns put before the contributions (replacing any of the same name), and its
     ``estimates`` column naming the new figures too."""
-    added = {str(c): figures[c].array for c in figures.columns}
+    added = {str(c): _values(figures[c]) for c in figures.columns}
     kept = [c for c in table.columns if c not in added]
     cut = next((i for i, c in enumerate(kept) if str(c).startswith("contrib_")), len(kept))
-    columns: dict[str, Any] = {c: table[c].array for c in kept[:cut]}
+    columns: dict[str, Any] = {c: _values(table[c]) for c in kept[:cut]}
     columns.update(_rounded(added))
-    columns.update({c: table[c].array for c in kept[cut:]})
+    columns.update({c: _values(table[c]) for c in kept[cut:]})
     out = pd.DataFrame(columns, index=pd.RangeIndex(len(table)))
     if "estimates" in out:
         out["estimates"] = row_estimates(out)

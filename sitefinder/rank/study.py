@@ -52,6 +52,7 @@ class Study:
     _prepared: dict[tuple[object, ...], Prepared] = field(default_factory=dict, init=False, repr=False)
     _areas: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _memos: dict[tuple[object, ...], dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
+    _data_memos: dict[tuple[object, ...], dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def on_h3(cls, dataset: Dataset, resolution: int, progress: Progress = _quiet) -> Study:
@@ -128,6 +129,10 @@ class Study:
         if not any(m is matrix for m in self._matrices.values()):
             return None
         return self._memos.setdefault((id(matrix), *key), {})
+
+    def memo_for_data(self, *key: object) -> dict[str, Any]:
+        """A dict kept with this study under ``key``, for what follows from its dataset and candidates alone."""
+        return self._data_memos.setdefault(key, {})
 
     @property
     def tie(self) -> NDArray[np.int64]:

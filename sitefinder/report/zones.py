@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sitefinder.measure.surplus import ZONE
@@ -61,8 +62,9 @@ def network_of(areas: pd.DataFrame, nodes: pd.DataFrame | None, area: Any, node_
         return None
     node = None
     if nodes is not None and "node_id" in nodes and _str(node_id) is not None:
-        hit = nodes[nodes["node_id"].astype(str) == str(node_id)]
-        node = hit.iloc[0] if len(hit) else None
+        ids = nodes["node_id"].to_numpy()
+        hit = np.flatnonzero(ids.astype(str) == str(node_id))  # numpy, not pandas: this runs on every page run
+        node = nodes.iloc[int(hit[0])] if len(hit) else None
     return site_network(areas.loc[area], season, node)
 
 

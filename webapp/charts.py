@@ -12,7 +12,8 @@ import streamlit as st
 def horizontal_bars(data: pd.DataFrame, *, category: str, value: str, height: int, stack: str | None = None,
                     where: Any = st) -> None:
     """Horizontal bars of ``value`` (a number) per ``category`` (kept in the data's order), stacked by ``stack`` if
-    given, drawn in ``where`` (a Streamlit container) at ``height`` pixels, the full width."""
+    given, drawn in ``where`` (a Streamlit container) the full width; ``height``: pixels of the bars alone (the axis and
+    a legend come on top)."""
     encoding: dict[str, Any] = {
         "y": {"field": category, "type": "nominal", "sort": None, "title": None},
         "x": {"field": value, "type": "quantitative", "title": value},
@@ -22,4 +23,5 @@ def horizontal_bars(data: pd.DataFrame, *, category: str, value: str, height: in
         encoding["color"] = {"field": stack, "type": "nominal", "sort": None, "title": None,
                              "legend": {"orient": "bottom", "columns": 3}}
         encoding["tooltip"].insert(1, {"field": stack, "type": "nominal"})
-    where.vega_lite_chart(data, {"mark": {"type": "bar"}, "encoding": encoding, "height": height}, width="stretch")
+    where.vega_lite_chart(data, {"mark": {"type": "bar"}, "encoding": encoding, "height": height,
+                                 "autosize": {"type": "fit-x", "contains": "padding"}}, width="stretch")

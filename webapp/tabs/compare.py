@@ -87,7 +87,7 @@ def sites_side_by_side(page: Page) -> None:
     long = pd.DataFrame([{"site": labels[c], "criterion": CRITERIA[k].label, "points": float(sub.loc[c, f"contrib_{k}"])}
                          for c in picked for k in short.result.criteria])
     st.caption("Score built up from each criterion's contribution (points)")
-    horizontal_bars(long, category="site", value="points", stack="criterion", height=45 * len(picked))
+    horizontal_bars(long, category="site", value="points", stack="criterion", height=40 * len(picked))
 
 
 def _pin_scenario() -> None:

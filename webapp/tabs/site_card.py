@@ -46,7 +46,7 @@ def site_card(short: Shortlist, cid: str | None, prof: Profile, robust: RobustRu
         "points": [float(r[f"contrib_{c}"]) for c in short.result.criteria],
     })
     st.caption("Contribution of each criterion to the score (points; they add up to the score)")
-    horizontal_bars(contrib, category="criterion", value="points", height=28 * len(contrib))
+    horizontal_bars(contrib, category="criterion", value="points", height=26 * len(contrib))
 
     st.markdown("**Connection point**")
     st.table(pd.DataFrame({"": [

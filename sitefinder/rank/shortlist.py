@@ -41,6 +41,19 @@ DECIMALS = {"score": 2, "topsis_score": 2, "lon": 6, "lat": 6}
 
 def shortlist_table(matrix: pd.DataFrame, result: ScoreResult, rows: np.ndarray) -> pd.DataFrame:
     """One row per shortlisted site, best first: rank, score, connection point, region, raw values, contributions."""
+    return _table(_table_columns(matrix, result, rows), len(rows))
+
+
+def _table(columns: dict[str, Any], n: int) -> pd.DataFrame:
+    """The shortlist frame of ``columns`` (``n`` rows), its ``estimates`` column filled in."""
+    table = pd.DataFrame(columns, index=pd.RangeIndex(n))
+    if "estimates" in table:
+        table["estimates"] = row_estimates(table)
+    return table
+
+
+def _table_columns(matrix: pd.DataFrame, result: ScoreResult, rows: np.ndarray) -> dict[str, Any]:
+    """``shortlist_table``'s columns, rounded, with ``estimates`` still blank."""
     rows = np.asarray(rows, dtype=np.intp)
     sub = matrix.take(rows)
 
@@ -70,9 +83,7 @@ def shortlist_table(matrix: pd.DataFrame, result: ScoreResult, rows: np.ndarray)
     out["estimates"] = ""
     out["lon"] = values("lon")
     out["lat"] = values("lat")
-    table = pd.DataFrame(_rounded(out), index=pd.RangeIndex(len(rows)))
-    table["estimates"] = row_estimates(table)
-    return table
+    return _rounded(out)
 
 
 def _values(column: pd.Series) -> Any:
@@ -134,15 +145,17 @@ def shortlist_economics(study: Study, profile: Profile, matrix: pd.DataFrame, re
 def with_economics(table: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
     """``table`` with the economics columns put before the contributions (replacing any of the same name), and its
     ``estimates`` column naming the new figures too."""
+    return _table(_with_figures({str(c): _values(table[c]) for c in table.columns}, figures), len(table))
+
+
+def _with_figures(columns: dict[str, Any], figures: pd.DataFrame) -> dict[str, Any]:
+    """``columns`` with ``figures``' columns (rounded) put before the contributions, replacing any of the same name."""
     added = {str(c): _values(figures[c]) for c in figures.columns}
-    kept = [c for c in table.columns if c not in added]
-    cut = next((i for i, c in enumerate(kept) if str(c).startswith("contrib_")), len(kept))
-    columns: dict[str, Any] = {c: _values(table[c]) for c in kept[:cut]}
-    columns.update(_rounded(added))
-    columns.update({c: _values(table[c]) for c in kept[cut:]})
-    out = pd.DataFrame(columns, index=pd.RangeIndex(len(table)))
-    if "estimates" in out:
-        out["estimates"] = row_estimates(out)
+    kept = [c for c in columns if c not in added]
+    cut = next((i for i, c in enumerate(kept) if c.startswith("contrib_")), len(kept))
+    out = {c: columns[c] for c in kept[:cut]}
+    out.update(_rounded(added))
+    out.update({c: columns[c] for c in kept[cut:]})
     return out
 
 
@@ -197,7 +210,8 @@ def make_shortlist(study: Study, scenario: Scenario, profile: Profile) -> Shortl
         raise ProfileError("province", [Problem("province", f"'{scenario.province}' is not a province in this dataset.",
                                                 f"Use one of: {', '.join(provinces(matrix))}.")])
     rows = pick_shortlist(matrix, result, scenario.top, max_per_node=scenario.max_per_node, province=scenario.province)
-    table = with_economics(shortlist_table(matrix, result, rows), shortlist_economics(study, profile, matrix, result, rows))
+    columns = _with_figures(_table_columns(matrix, result, rows), shortlist_economics(study, profile, matrix, result, rows))
+    table = _table(columns, len(rows))  # one frame, as shortlist_table + with_economics would make it
     frame = shortlist_frame(study, table, rows)
     meta = run_metadata(study, result, top=scenario.top, max_per_node=scenario.max_per_node, province=scenario.province,
                         scenario=recorded_scenario(scenario, profile))

@@ -18,14 +18,23 @@ matrix-vector products of precomputed squares (float64), and the rows near the c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from sitefinder.model.profiles import Profile
-from sitefinder.rank.scoring import ScoreResult, evaluate_constraints, normalise_weights, row_sum, topsis
+from sitefinder.rank.scoring import (
+    ROW_SUM_BLOCK,
+    RowsOnDemand,
+    ScoreResult,
+    evaluate_constraints,
+    normalise_weights,
+    row_sum,
+    topsis,
+    topsis_closeness,
+)
 
 MARGIN = 1e-3       # score points (0..100): far above float32's error on a sum of at most 62 terms of 0..100
 TOPSIS_MARGIN = 1e-9  # closeness (0..1) from the expanded float64 form
@@ -47,6 +56,8 @@ class Prepared:
     missing: NDArray[np.bool_]         # (n, k) the criterion is unknown for the row
     _values32: NDArray[np.float32] | None = None
     _squares: NDArray[np.float64] | None = None
+    extremes: dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]] = field(default_factory=dict)
+    # column maxima and minima over the feasible rows, per set of weighted criteria (bits) that drops rows
 
     @property
     def n(self) -> int:
@@ -103,27 +114,58 @@ def prepare(matrix: pd.DataFrame, profile: Profile) -> Prepared:
 def score_prepared(prep: Prepared, profile: Profile, tie: NDArray[np.int64] | None = None) -> ScoreResult:
     """``scoring.score`` for ``profile``'s weights from prepared arrays: the same result, field by field, without
     applying the value functions and constraints again (``profile`` must differ from the prepared one only in its
-    weights)."""
+    weights). The contributions and the TOPSIS closeness are made only for the rows asked for (``RowsOnDemand``)."""
     w = normalise_weights([s.weight for s in profile.criteria])
     n = prep.n
     active = w > 0
     active_bits = int(sum(1 << j for j in np.flatnonzero(active)))
     failed = prep.base_failed | ((prep.exclude_bits & active_bits) << len(profile.constraints))
     missing = prep.missing & active
-    contributions = prep.values * 100.0  # (100 v) w, as scoring.score computes it, in one array instead of two
-    contributions *= w
-    total = np.clip(row_sum(contributions), 0.0, 100.0)
+
+    def contributions(rows: NDArray[np.intp]) -> NDArray[np.float64]:
+        c = prep.values[rows] * 100.0  # (100 v) w, as scoring.score computes it
+        c *= w
+        return c
+
+    total = np.empty(n)
+    for start in range(0, n, ROW_SUM_BLOCK):  # a block at a time: no (n, k) array of contributions
+        total[start:start + ROW_SUM_BLOCK] = row_sum(contributions(np.arange(start, min(n, start + ROW_SUM_BLOCK))))
+    np.clip(total, 0.0, 100.0, out=total)
     feasible_rows = failed == 0
     scores = np.where(feasible_rows, total, np.nan)
     idx = np.flatnonzero(feasible_rows)
     order = idx[np.lexsort(((prep.tie if tie is None else tie)[idx], -total[idx]))]
     rank = np.zeros(n, dtype=np.int64)
     rank[order] = np.arange(1, len(order) + 1)
-    tscore = np.full(n, np.nan)
-    if len(idx):
-        tscore[idx] = 100.0 * topsis(prep.values[idx][:, active], w[active])
-    return ScoreResult(profile, prep.names, w, prep.values, contributions, missing, scores, feasible_rows, failed, rank,
-                       tscore, order)
+    return ScoreResult(profile, prep.names, w, prep.values, RowsOnDemand((n, len(w)), contributions), missing, scores,
+                       feasible_rows, failed, rank, _closeness_on_demand(prep, w, idx, feasible_rows, active_bits), order)
+
+
+def _closeness_on_demand(prep: Prepared, w: NDArray[np.float64], idx: NDArray[np.intp],
+                         feasible_rows: NDArray[np.bool_], active_bits: int) -> RowsOnDemand:
+    """The TOPSIS closeness (0-100; NaN where infeasible) of the rows asked for, among the feasible rows ``idx``:
+    ``scoring.topsis`` over them, bit for bit. The ideal is each criterion's largest value times its weight (rounding
+    keeps the order of non-negative products), taken from the prepared maxima when no row was dropped for a missing
+    value, else worked out once per set of weighted criteria."""
+    act = np.flatnonzero(w > 0)
+    if len(idx) == int(prep.base_ok.sum()):
+        top, bottom = prep.base_max, prep.base_min
+    else:
+        if active_bits not in prep.extremes:
+            inside = prep.values[idx]
+            prep.extremes[active_bits] = (inside.max(axis=0), inside.min(axis=0)) if len(idx) else \
+                (np.zeros(prep.values.shape[1]), np.zeros(prep.values.shape[1]))
+        top, bottom = prep.extremes[active_bits]
+    ideal, anti = top[act] * w[act], bottom[act] * w[act]
+
+    def closeness(rows: NDArray[np.intp]) -> NDArray[np.float64]:
+        out = np.full(len(rows), np.nan)
+        ok = feasible_rows[rows]
+        if ok.any():
+            out[ok] = 100.0 * topsis_closeness(prep.values[rows[ok]][:, act] * w[act], ideal, anti)
+        return out
+
+    return RowsOnDemand((prep.n,), closeness)
 
 
 def _weights(prep: Prepared, weights: dict[str, float] | NDArray[np.float64]) -> NDArray[np.float64]:
@@ -202,12 +244,7 @@ def _topsis_rows(prep: Prepared, near: NDArray[np.intp], w: NDArray[np.float64],
                  vmax: NDArray[np.float64], vmin: NDArray[np.float64]) -> NDArray[np.float64]:
     """``scoring.topsis`` closeness of the rows ``near``, with the ideal and anti-ideal of all feasible rows (the
     column extremes ``vmax``/``vmin``: w * max v is max (w * v) exactly, as w >= 0 and rounding is monotone)."""
-    weighted = prep.values[near][:, active] * w[active]
-    dp = np.sqrt(((weighted - vmax[active] * w[active]) ** 2).sum(axis=1))
-    dm = np.sqrt(((weighted - vmin[active] * w[active]) ** 2).sum(axis=1))
-    denom = dp + dm
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denom > 0, dm / denom, 0.5)
+    return topsis_closeness(prep.values[near][:, active] * w[active], vmax[active] * w[active], vmin[active] * w[active])
 
 
 def reference_topsis_order(prep: Prepared, weights: dict[str, float] | NDArray[np.float64]) -> NDArray[np.intp]:

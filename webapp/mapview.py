@@ -12,7 +12,7 @@ All geometry is WGS84 lon/lat (EPSG:4326).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -362,6 +362,47 @@ def base_map(
     return m
 
 
+class FrameRow(Mapping[str, Any]):
+    """One row of a frame as a read-only mapping that reads a column only when asked for it (``rows_of``)."""
+
+    def __init__(self, columns: _Columns, i: int) -> None:
+        self._columns, self._i = columns, i
+
+    def __getitem__(self, name: str) -> Any:
+        return self._columns.get(name)[self._i]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns.names)
+
+    def __len__(self) -> int:
+        return len(self._columns.names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._columns.names
+
+
+class _Columns:
+    """A frame's columns as numpy arrays, each converted once, when a row first asks for it."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame, self.names, self._arrays = frame, [str(c) for c in frame.columns], dict[str, Any]()
+
+    def get(self, name: str) -> Any:
+        if name not in self._arrays:
+            if name not in self.names:
+                raise KeyError(name)
+            self._arrays[name] = self._frame[name].to_numpy()
+        return self._arrays[name]
+
+
+def rows_of(frame: pd.DataFrame) -> list[FrameRow]:
+    """The rows of ``frame`` as mappings (``row["score"]``, ``row.get("zone")``, ``"p_top_n" in row``) that read only
+    the columns used: the shortlist has ~140 columns and a popup reads ~25 (``to_dict`` of every one was a tenth of a
+    rerun)."""
+    columns = _Columns(frame)
+    return [FrameRow(columns, i) for i in range(len(frame))]
+
+
 def site_layers(
     layers: DisplayLayers,
     shortlist: gpd.GeoDataFrame,
@@ -381,16 +422,16 @@ def site_layers(
         groups.append(surface)
     if len(shortlist):
         robust = "p_top_n" in shortlist  # robustness is on: robust sites solid, fragile ones faint and dashed
-        # plain dicts, one per site, and the GeoJSON written directly: copying the ~100-column frame, iterating its
-        # rows twice and its __geo_interface__ took a sixth of a weight change's server time
-        rows = shortlist.drop(columns=shortlist.geometry.name).to_dict("records")
+        # rows read column by column as asked for, and the GeoJSON written directly: copying the ~140-column frame,
+        # iterating its rows twice and its __geo_interface__ took a sixth of a weight change's server time
+        rows = rows_of(shortlist)
         chosen = [str(r["candidate_id"]) == str(selected) for r in rows]
         features = []
         for i, (r, geom, sel) in enumerate(zip(rows, shortlist.geometry.array, chosen)):
             stroke, weight, dash, opacity = site_style(sel, float(r["p_top_n"]) if robust else None)
             tip = f"#{r['rank']}  score {r['score']:.1f}" + (f" · {robust_text(r)}" if robust else "")
             features.append({"id": str(i), "type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": {
-                "candidate_id": r["candidate_id"], "rank": r["rank"],
+                "candidate_id": str(r["candidate_id"]), "rank": int(r["rank"]),
                 "fill": ramp_hex(r["score"], score_range[0], score_range[1], SCORE_RAMP), "is_selected": sel,
                 "popup": site_popup(r), "tip": esc(tip), "stroke": stroke, "stroke_weight": weight, "dash": dash,
                 "opacity": opacity}})

@@ -12,7 +12,7 @@ All geometry is WGS84 lon/lat (EPSG:4326).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,27 +41,12 @@ from webapp.popups import (
     site_popup,
     sources_text,
 )
+from webapp.rows import rows_of
 
 VOLTAGE_COLOURS = {765: "#54278f", 500: "#cb181d", 220: "#fd8d3c"}
 UNKNOWN_VOLTAGE_COLOUR = "#525252"
 SIMPLIFY_DEG = 0.01  # ~1 km: invisible at country zoom, cuts the payload
 DISPLAY_DIGITS = 4
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # ------------------------------------------------------------------------------------------------
@@ -155,16 +140,6 @@ def prepare_layers(dataset: Dataset) -> DisplayLayers:
 
 # ------------------------------------------------------------------------------------------------
 # Raster surfaces over all candidates
-
-
-
-
-
-
-
-
-
-
 
 
 # ------------------------------------------------------------------------------------------------
@@ -362,47 +337,6 @@ def base_map(
     return m
 
 
-class FrameRow(Mapping[str, Any]):
-    """One row of a frame as a read-only mapping that reads a column only when asked for it (``rows_of``)."""
-
-    def __init__(self, columns: _Columns, i: int) -> None:
-        self._columns, self._i = columns, i
-
-    def __getitem__(self, name: str) -> Any:
-        return self._columns.get(name)[self._i]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._columns.names)
-
-    def __len__(self) -> int:
-        return len(self._columns.names)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._columns.names
-
-
-class _Columns:
-    """A frame's columns as numpy arrays, each converted once, when a row first asks for it."""
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self._frame, self.names, self._arrays = frame, [str(c) for c in frame.columns], dict[str, Any]()
-
-    def get(self, name: str) -> Any:
-        if name not in self._arrays:
-            if name not in self.names:
-                raise KeyError(name)
-            self._arrays[name] = self._frame[name].to_numpy()
-        return self._arrays[name]
-
-
-def rows_of(frame: pd.DataFrame) -> list[FrameRow]:
-    """The rows of ``frame`` as mappings (``row["score"]``, ``row.get("zone")``, ``"p_top_n" in row``) that read only
-    the columns used: the shortlist has ~140 columns and a popup reads ~25 (``to_dict`` of every one was a tenth of a
-    rerun)."""
-    columns = _Columns(frame)
-    return [FrameRow(columns, i) for i in range(len(frame))]
-
-
 def site_layers(
     layers: DisplayLayers,
     shortlist: gpd.GeoDataFrame,
@@ -477,8 +411,6 @@ def ring_layer(frame: gpd.GeoDataFrame, *, name: str, labels: list[str], tips: l
     return group
 
 
-
-
 def site_style(selected: bool, p_top_n: float | None) -> tuple[str, float, str, float]:
     """Outline colour, outline width, dash pattern and fill opacity of a shortlisted site: as before without
     robustness; with it, robust sites (ROBUST_WORDS) solid, the others fainter with a
@@ -488,8 +420,6 @@ def site_style(selected: bool, p_top_n: float | None) -> tuple[str, float, str, 
     robust = p_top_n >= ROBUST_SHARE
     colour = "#00e5ff" if selected else ("#111" if robust else "#555")
     return (colour, 4.0 if selected else (2.5 if robust else 1.5), "" if robust else "5 4", round(0.2 + 0.7 * p_top_n, 3))
-
-
 
 
 def focus_view(shortlist: gpd.GeoDataFrame, selected: str | None, zoom: int = 9) -> tuple[tuple[float, float], int] | None:
@@ -543,8 +473,6 @@ def _points_fc(frame: pd.DataFrame, props: dict[str, Any]) -> dict[str, Any]:
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(x), float(y)]},
          "properties": {k: (str(v[i]) if not isinstance(v[i], (int, float)) else v[i]) for k, v in cols.items()}}
         for i, (x, y) in enumerate(zip(frame["lon"], frame["lat"]))]}
-
-
 
 
 def map_html(m: folium.Map) -> str:

@@ -10,6 +10,7 @@ is plain text: the app escapes it before it reaches a page.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,8 @@ def _str(v: Any) -> str | None:
     return None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v == "" else str(v)
 
 
-def site_network(zone: pd.Series | None, season: str, node: pd.Series | None) -> dict[str, Any] | None:
+def site_network(zone: Mapping[str, Any] | pd.Series | None, season: str,
+                 node: pd.Series | None) -> dict[str, Any] | None:
     """The site's network zone (its grid node's), how the node's zone was found, what limits the zone's surplus in
     the profile's ``season`` (year-round: the leaner season), the cost of serving it (PKR/kWh), the surplus by month
     and hour type with its range (MW) and the basis of those figures, from a row of the zones layer (``zone``; a
@@ -65,7 +67,7 @@ def network_of(areas: pd.DataFrame, nodes: pd.DataFrame | None, area: Any, node_
         ids = nodes["node_id"].to_numpy()
         hit = np.flatnonzero(ids.astype(str) == str(node_id))  # numpy, not pandas: this runs on every page run
         node = nodes.iloc[int(hit[0])] if len(hit) else None
-    return site_network(areas.loc[area], season, node)
+    return site_network(areas.loc[area].to_dict(), season, node)  # a dict: ~100 look-ups, each cheap
 
 
 def mw_range(cell: dict[str, float | None]) -> str:

@@ -3,6 +3,7 @@ climate, land, costs, gaps), or "Why not here?" for a place that is not shortlis
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from sitefinder.report.zones import month_hour_table, network_of, network_rows, 
 from sitefinder.robustness.run import ROBUST_SHARE, ROBUST_WORDS, RobustRun
 from webapp import state
 from webapp.charts import horizontal_bars
+from webapp.rows import rows_of
 from webapp.text import md_escape, place_of, place_text
 
 
@@ -27,11 +29,12 @@ def site_card(short: Shortlist, cid: str | None, prof: Profile, robust: RobustRu
     """The card of one shortlisted site; with ``areas`` (the study's surplus areas) and ``nodes`` (the grid nodes
     layer), its network zone too. Returns the zone (``report.zones.site_network``) for ``month_table``."""
     t = short.table
-    row = t[t["candidate_id"] == cid]
-    if row.empty:
+    hit = np.flatnonzero(t["candidate_id"].to_numpy() == cid)
+    if not len(hit):
         st.info("Select a site in the table or click one on the map to see why it ranks where it does.")
         return None
-    r = row.iloc[0]
+    position = int(hit[0])
+    r = rows_of(t)[position]  # reads only the columns the card shows
     network = network_of(areas, nodes, r.get("surplus_area"), r.get("grid_node_id"), prof.season) \
         if areas is not None else None
     st.markdown(f"### #{int(r['rank'])} · {md_escape(place_of(r))}")
@@ -40,7 +43,7 @@ def site_card(short: Shortlist, cid: str | None, prof: Profile, robust: RobustRu
     c2.metric("Overall rank", f"{int(r['overall_rank']):,}", help="Among every candidate that passes the constraints")
     c3.metric("TOPSIS", f"{r['topsis_score']:.1f}", help="Cross-check score (relative to the passing candidates)")
     if robust is not None:
-        _robustness(robust, np.asarray(short.rows)[[int(row.index[0])]], len(t))
+        _robustness(robust, np.asarray(short.rows)[[position]], len(t))
     contrib = pd.DataFrame({
         "criterion": [CRITERIA[c].label for c in short.result.criteria],
         "points": [float(r[f"contrib_{c}"]) for c in short.result.criteria],
@@ -115,7 +118,7 @@ def month_table(n: dict[str, Any] | None) -> None:
                "model's low to its high end.")
 
 
-def _place_rows(r: pd.Series, prof: Profile) -> dict[str, str]:
+def _place_rows(r: Mapping[str, Any], prof: Profile) -> dict[str, str]:
     season = SEASON_LABELS.get(prof.season, prof.season)
     zoned = isinstance(text_or(r.get("zone"), None), str)
     rows = {

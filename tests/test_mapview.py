@@ -363,3 +363,20 @@ def test_a_dataset_without_zones_or_interfaces_still_draws(world: World) -> None
     only_zones = mapview.prepare_layers(plain.with_layer("zones", world.dataset["zones"]))
     assert only_zones.interfaces is None and only_zones.zones is not None
     assert any(n.startswith("Network zones") for n in overlay_names(mapview.map_html(full_map(world, layers=only_zones))))
+
+
+def test_raster_png_with_more_candidates_than_pixels_colours_what_the_pixels_show() -> None:
+    """At resolution 8 a million candidates fall on ~300,000 pixels: only the candidates a pixel shows are coloured,
+    and every pixel is what colouring it alone would give."""
+    rng = np.random.default_rng(8)
+    n = 5_000
+    index = rng.integers(-1, n, size=(40, 30))  # 1,200 pixels, some outside every candidate
+    grid = rasters.RasterGrid(index, (60.0, 23.0, 78.0, 37.0))
+    values = rng.uniform(0, 100, n)
+    values[rng.random(n) < 0.3] = np.nan
+    for show_nan in (False, True):
+        px = np.asarray(decode_png(rasters.raster_png(grid, values, 0, 100, SCORE_RAMP, alpha=190, show_nan=show_nan)))
+        vals = np.where(index >= 0, values[np.clip(index, 0, None)], np.nan)
+        drawn = (index >= 0) & (~np.isnan(vals) | show_nan)
+        assert (px[~drawn, 3] == 0).all() and (px[drawn, 3] == 190).all()
+        assert (px[drawn, :3] == ramp_rgb(vals[drawn], 0, 100, SCORE_RAMP)).all()

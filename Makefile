@@ -68,10 +68,11 @@ bench: $(BIN)/python
 	$(BIN)/python benchmarks/bench_grid_model.py --markdown docs/performance/grid-model.md
 	$(BIN)/python benchmarks/bench_register.py --markdown docs/performance/register.md
 
-## bench-app: time the web app in headless Chromium (first map, update after a weight change, map payload) and
-##            write the table to docs/performance/app.md
+## bench-app: time the web app in headless Chromium (first map, update after a weight change, map payload), at the
+##            default view and at resolution 8, and write the tables to docs/performance/app.md and app-res8.md
 bench-app: install-test
 	$(BIN)/python benchmarks/bench_app.py --repeat 7 --markdown docs/performance/app.md
+	$(BIN)/python benchmarks/bench_app.py --repeat 7 --query res=8 --markdown docs/performance/app-res8.md
 
 clean:
 	rm -rf $(VENV) out site .pytest_cache .hypothesis

@@ -9,6 +9,7 @@ The whole scenario lives in the page address, so a copied link reopens the same 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 os.environ.setdefault("GDAL_SKIP", "OGR_VRT")  # before anything loads GDAL (sitefinder does this too)
@@ -29,6 +30,9 @@ from webapp.tabs.robustness import robustness_tab  # noqa: E402
 from webapp.tabs.your_data import effective_dataset, your_data_tab  # noqa: E402
 from webapp.text import TABS, md_escape  # noqa: E402
 
+# Tests only (tests/test_browser_state.py): seconds every run waits after drawing the sidebar, so that a person's fast
+# clicks land in runs on purpose; a run is now ~0.1 s of server time and would otherwise be over before the next click.
+SLOW_RUN_S = float(os.environ.get("SITEFINDER_TEST_SLOW_RUN_S") or 0)
 STATIC = Path(__file__).resolve().parent / "static"  # Streamlit serves it at /app/static (server.enableStaticServing)
 signin.log_to_server()  # the register's refusals and grants go to the server's log
 ELEMENT_IDS = patches.install()  # map text that does not change between runs is rendered once (webapp/patches.py)
@@ -58,6 +62,8 @@ def main() -> None:
     study = page.study_for(dataset)
     known = provinces(study.site)
     sidebar.draw(caches.profile(st.session_state["profile"]), dataset, known, page.study_area_km2(built_in))
+    if SLOW_RUN_S:
+        time.sleep(SLOW_RUN_S)  # the sidebar is drawn, the tabs are not: where an interrupted run loses most
     io_slot = st.sidebar.container()
     progress_slot = st.container()
 

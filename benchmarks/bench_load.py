@@ -1,10 +1,12 @@
 """Many people at once, measured at the server: browserless sessions (tests/sessionclient.py) on the real app, on
 one process and on two processes behind HAProxy (webapp/serve.py), in the same run.
 
-    python benchmarks/bench_load.py [--sessions 20] [--crowd 100] [--browsers 3] [--timeout 900]
+    python benchmarks/bench_load.py [--sessions 20] [--crowd 100] [--browsers 3] [--rerun 30] [--timeout 900]
                                     [--markdown docs/performance/load.md]
 
-Each set-up runs three phases, the sessions of a phase all starting at the same moment:
+First, one session alone: ``--rerun`` weight changes, each a new ranking, then the same ones again (cached), at the
+default view and at resolution 8: the median server time of a rerun. Then each set-up runs three phases, the
+sessions of a phase all starting at the same moment:
 
 1. **open**: every session opens the page (the first run, as a browser's page load asks for it);
 2. **weight**: every session moves a weight slider (a different value each, so every one is a new ranking);
@@ -127,6 +129,23 @@ async def crowd(ws_url: str, n: int, pid: int, deadline: float) -> tuple[Phase, 
     return phase, before, after
 
 
+async def one_session(ws_url: str, query: str, n: int) -> tuple[list[float], list[float], list[str]]:
+    """One session alone on the server: ``n`` weight changes, each to a value not ranked before (a new ranking), then
+    the same ``n`` values again (each ranking cached: what every rerun costs besides ranking). Seconds of server
+    turnaround for each, and errors."""
+    new, again, errors = [], [], []
+    async with Session(ws_url, query=query) as s:
+        await s.rerun()
+        await s.set_slider(WEIGHT, 20.0)  # the first change makes the per-ranking arrays (not counted)
+        for values, out in ((range(n), new), (range(n), again)):
+            for k in values:
+                run = await s.set_slider(WEIGHT, 21.0 + k)
+                out.append(run.seconds)
+                if run.exception or run.status != "FINISHED_SUCCESSFULLY":
+                    errors.append(f"{query}: {run.status} {run.exception or ''}".strip())
+    return new, again, errors
+
+
 async def warm(ws_url: str) -> None:
     """One session through every phase first: the caches every later session shares are made (what the first
     visitor of a new server pays, measured by bench_app.py, not here)."""
@@ -152,6 +171,7 @@ def main() -> int:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--crowd", type=int, default=100, help="sessions opened at once on one process (0: skip)")
     ap.add_argument("--browsers", type=int, default=3, help="real Chromium sessions for the check (0: skip)")
+    ap.add_argument("--rerun", type=int, default=30, help="weight changes of one session alone (0: skip)")
     ap.add_argument("--timeout", type=float, default=900.0, help="the whole run stops after this many seconds")
     ap.add_argument("--markdown", type=Path)
     args = ap.parse_args()
@@ -163,6 +183,14 @@ def main() -> int:
     with AppServer() as server:
         ws = f"ws://127.0.0.1:{server.port}/_stcore/stream"
         pid = server.proc.pid  # type: ignore[union-attr]
+        single: list[list[object]] = []
+        for label, query, target in (("default view (resolution 6)", QUERY, "≤ 0.1 s"),
+                                     ("resolution 8", QUERY + "&res=8", "")):
+            if args.rerun:
+                new, again, errs = asyncio.run(one_session(ws, query, args.rerun))
+                errors += errs
+                single.append([label, f"{statistics.median(new):.3f} s", f"{p95(new):.3f} s",
+                               f"{statistics.median(again):.3f} s", len(errs), target])
         asyncio.run(warm(ws))
         one = asyncio.run(measure(ws, args.sessions, {"server": pid}, deadline))
         rows += _rows("1 process", one)
@@ -177,13 +205,21 @@ def main() -> int:
         if args.browsers:
             import bench_load_browser  # noqa: PLC0415  (Playwright only when asked)
 
-            opened = asyncio.run(bench_load_browser.run(server.url, args.browsers, max(60.0, deadline - time.monotonic())))
+            marks: dict[str, tuple[float, float | None, float | None]] = {}
+            opened = asyncio.run(bench_load_browser.run(
+                server.url, args.browsers, max(60.0, deadline - time.monotonic()), marks,
+                lambda: (bench_load_browser.process_cpu_s(pid), bench_load_browser.machine_cpu_s())))
             seen = [o["server_s"] for o in opened if "server_s" in o]
             client = asyncio.run(measure(ws, args.browsers, {"server": pid}, deadline))[1].seconds
+            (t0, s0, m0), (t1, s1, m1) = marks.get("change", (0.0, None, None)), marks.get("end", (0.0, None, None))
+            where = (f" While the browsers' weight change ran ({t1 - t0:.1f} s), the server used {s1 - s0:.1f} CPU-s "
+                     f"and the whole machine {m1 - m0:.1f}: the rest, {m1 - m0 - (s1 - s0):.1f} CPU-s, was the "
+                     "browsers drawing their pages on the same 2 CPUs, which slows the server's own turnaround; a "
+                     "visitor's browser runs on their own machine." if None not in (s0, s1, m0, m1) else "")
             notes.append(f"Check against real browsers: {args.browsers} Chromium sessions changing a weight together, "
                          f"server turnaround read off each page's WebSocket: median {statistics.median(seen):.2f} s "
                          f"(max {max(seen):.2f}); the client's {args.browsers} sessions doing the same: median "
-                         f"{statistics.median(client):.2f} s (max {max(client):.2f})." if seen and client else
+                         f"{statistics.median(client):.2f} s (max {max(client):.2f}).{where}" if seen and client else
                          f"Check against real browsers: no figure ({[o.get('errors') for o in opened]}).")
 
     with deployment(2, free_port(), env={}) as dep:
@@ -196,13 +232,21 @@ def main() -> int:
         errors += [e for ph in two for e in ph.errors]
 
     header = ["set-up", "phase", "reruns", "p50 (s)", "p95 (s)", "max (s)", "errors", "CPU s per process"]
+    single_header = ["one session, a weight change", "new ranking: median", "p95", "same ranking again: median",
+                     "errors", "target"]
+    if single:
+        print(benchreport.table(single_header, single))
     print(benchreport.table(header, rows))
     for n in notes:
         print(n)
     for e in errors[:20]:
         print("error:", e)
     if args.markdown:
-        body = "\n\n".join([benchreport.table(header, rows), *notes,
+        body = "\n\n".join([*([benchreport.table(single_header, single),
+                                 f"One session alone on one process, {args.rerun} weight changes each to a value not "
+                                 "ranked before, then the same values again (the ranking cached: what a rerun costs "
+                                 "besides the ranking). The server's turnaround, as below."] if single else []),
+                               benchreport.table(header, rows), *notes,
                             f"Targets: 20 sessions changing a weight at once, p95 ≤ 3 s on one process and ≤ 2 s on two; "
                             f"{args.crowd} sessions open at once with no errors."])
         benchreport.write(args.markdown, body=body, compared=(

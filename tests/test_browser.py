@@ -241,7 +241,8 @@ def test_weight_change_reranks_and_exports_geojson(app: Session, tmp_path: Path)
 
 
 def test_no_exception_on_rerun_after_ranks_move(app: Session) -> None:
-    """Fresh session: two weight changes, then any rerun from the browser (a download button reruns the app)."""
+    """Fresh session: two weight changes, a download (made when clicked, from the moved ranking), then a rerun from
+    the browser (opening a tab)."""
     page = app.page.context.new_page()
     try:
         page.goto(app.server.url)
@@ -249,7 +250,12 @@ def test_no_exception_on_rerun_after_ranks_move(app: Session) -> None:
         wait_until_idle(page)
         _change_weight(page, "Hours above 35 °C", "End", "100")  # the default #1 (Karachi) becomes #3
         _change_weight(page, "Region surplus", "Home", "0")      # ... and #19
-        download(page, "Download CSV")
+        runs = finished_runs(page)
+        csv = download(page, "Download CSV").decode("utf-8")
+        assert finished_runs(page) == runs  # a download reruns nothing
+        assert csv.startswith("rank,") and len(csv.splitlines()) == TOP + 1
+        page.get_by_role("tab", name="Economics").click()
+        wait_for_runs(page, runs + 1)
         assert _exceptions(page) == []
     finally:
         page.close()

@@ -9,7 +9,7 @@ What is cached where (outermost first):
 * shared by every session of this server (``st.cache_resource``, below): the dataset, the studies, the
   rankings and the map's pieces, each keyed by what it depends on (``Keys``). Heavy objects
   are passed with a leading underscore, so Streamlit never hashes them: the key is the string before them;
-* per session (``session_memo``): the robustness run and the programme of the current ranking;
+* per session (``session_memo``): the robustness run of the current ranking (its progress bar is the session's);
 * the two library patches that make map text reusable (``webapp.patches``).
 
 A cached object is shared: nobody changes it in place.
@@ -121,6 +121,16 @@ def shortlist(ranking_key: str, _study: Study, _scenario: Scenario, _profile: Pr
     """The ranking for these settings, shared by every session that asks for the same (read-only): twenty people
     on the default view rank once, not twenty times."""
     return make_shortlist(_study, _scenario, _profile)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def programme(ranking_key: str, _make: Callable[[], T]) -> tuple[T | None, str | None]:
+    """The programme of one ranking (``ranking_key`` holds its target and rules too), shared by every session that
+    asks for it (read-only), or why it cannot be made: it took ~4.6 s, and each session used to make its own."""
+    try:
+        return _make(), None
+    except SitefinderError as exc:
+        return None, str(exc)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

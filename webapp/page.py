@@ -57,18 +57,16 @@ class Page:
         return shown
 
     def programme(self) -> Programme | None:
-        """The programme for this ranking (kept for the session); None, with the reason kept, if it cannot be made."""
+        """The programme for this ranking (shared by every session); None, with the reason kept, if it cannot be
+        made."""
         if self._programme is None:
-            def make() -> Programme | None:
-                try:
-                    made = make_programme(self.study, self.scenario, self.profile,
-                                          ranked=(self.short.matrix, self.short.result))
-                except SitefinderError as exc:
-                    state.PROGRAMME_ERROR.set(str(exc))
-                    return None
+            made, why = caches.programme(self.keys.ranking, lambda: make_programme(
+                self.study, self.scenario, self.profile, ranked=(self.short.matrix, self.short.result)))
+            if why is None:
                 state.PROGRAMME_ERROR.pop()
-                return made
-            self._programme = caches.session_memo(state.PROGRAMME_MEMO, self.keys.ranking, make)
+            else:
+                state.PROGRAMME_ERROR.set(why)
+            self._programme = made
         return self._programme
 
 

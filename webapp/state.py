@@ -66,7 +66,6 @@ FLASH: Slot[tuple[str, str]] = Slot("sf_flash", "a message for the next run: (er
 WIDGET_PROBLEMS: Slot[dict[str, str]] = Slot("sf_widget_problems", "controls whose typed value cannot be used")
 PINNED: Slot[tuple[Scenario, str]] = Slot("sf_pinned", "scenario A of the comparison, and where it came from")
 ROBUST_MEMO: Slot[tuple[str, Any]] = Slot("sf_robust", "the robustness run for a ranking key (kept for the session)")
-PROGRAMME_MEMO: Slot[tuple[str, Any]] = Slot("sf_programme", "the programme for a ranking key (kept for the session)")
 PROGRAMME_ERROR: Slot[str] = Slot("sf_programme_error", "why the programme could not be made")
 USER_LAYERS: Slot[dict[str, dict[str, Any]]] = Slot("user_layers", "uploaded layers in use, by layer kind")
 USER_SITES: Slot[dict[str, Any]] = Slot("user_sites", "uploaded candidate sites in use")

@@ -18,7 +18,7 @@ import streamlit as st  # noqa: E402
 
 from sitefinder.errors import SitefinderError  # noqa: E402
 from sitefinder.rank.shortlist import provinces  # noqa: E402
-from webapp import caches, page, patches, register_data, sidebar, signin, state  # noqa: E402
+from webapp import admission, caches, page, patches, register_data, sidebar, signin, state  # noqa: E402
 from webapp.failure import guarded  # noqa: E402
 from webapp.tabs.about import about_tab  # noqa: E402
 from webapp.tabs.compare import compare_tab  # noqa: E402
@@ -96,4 +96,5 @@ def main() -> None:
     sidebar.scenario_io(io_slot, current.scenario, known)
 
 
-guarded(main)  # an unexpected error: a short message with a reference; the details go to the log
+with admission.admitted():  # a few runs at once per process: the others wait their turn (webapp/admission.py)
+    guarded(main)  # an unexpected error: a short message with a reference; the details go to the log

@@ -115,14 +115,18 @@ def test_each_visitor_stays_on_a_process_and_a_lost_process_costs_only_its_uploa
     while _replica(a) != on_b:
         assert time.monotonic() < deadline, "A's page did not reconnect to the other process"
         a.wait_for_timeout(250)
-    a.get_by_role("tab", name="Programme").click()
+    # A's first action there changes a setting: the change is kept, as is everything the address holds.
+    voltage = slider(a, "Grid node voltage")
+    voltage.focus()
+    voltage.press("End")
     a.get_by_text("Your uploaded files are not here").wait_for(timeout=120_000)
     wait_until_idle(a)
     warning = a.locator('[data-testid="stAlert"]').filter(has_text="Your uploaded files are not here").inner_text()
     assert UPLOAD.name in warning and "upload them in Your data" in warning
     assert _replica(a) == on_b
     assert slider(a, "Region surplus").input_value() == a_weight
-    assert "w.region_surplus_mw=" in a.url and "uploaded=" not in a.url  # the address now says what is in use
+    assert slider(a, "Grid node voltage").input_value() == "100", "the first change after the lost process was undone"
+    assert "w.region_surplus_mw=" in a.url and "w.grid_voltage_kv=100" in a.url and "uploaded=" not in a.url
     assert a.locator('[data-testid="stException"]').count() == 0
 
     # B never noticed: same process, same settings, and its next change runs as before.

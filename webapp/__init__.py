@@ -5,6 +5,6 @@ and its key), ``patches`` (the two library patches), ``controls`` (controls from
 ``page`` (one run: data, ranking, open card), ``tabs/`` (one module per tab), and the map: ``mapview``, ``popups``,
 ``raster``, ``foliummap`` (the component), ``offline`` (Leaflet's files), ``charts`` (small Vega-Lite charts),
 ``rows`` (rows read as asked); the register: ``signin`` (who is looking), ``register_data`` (what the app reads),
-``register_actions`` (what its buttons do); ``failure`` (an unexpected error: a reference, not a traceback) and
-``serve`` (several processes behind HAProxy).
+``register_actions`` (what its buttons do); ``failure`` (an unexpected error: a reference, not a traceback),
+``admission`` (a few runs at once) and ``serve`` (several processes behind HAProxy).
 """

@@ -204,9 +204,13 @@ def main() -> int:
             phase, before, after = asyncio.run(crowd(ws, args.crowd, pid, deadline))
             rows += _rows("1 process", [phase])
             errors += phase.errors
+            per = (after - before) / args.crowd
             notes.append(f"{args.crowd} sessions open at once on one process: {len(phase.errors)} errors; resident "
                          f"memory {before:,.0f} MB before, {after:,.0f} MB with them open: "
-                         f"{(after - before) / args.crowd:,.1f} MB per session; peak {memory_mb(pid, 'VmHWM'):,.0f} MB.")
+                         + (f"{per:,.1f} MB per session" if per >= 0.1 else
+                            "under 0.1 MB per session, within the process's own ups and downs (a session keeps its "
+                            "settings; rankings, maps and data are shared)")
+                         + f"; peak {memory_mb(pid, 'VmHWM'):,.0f} MB.")
         if args.browsers:
             import bench_load_browser  # noqa: PLC0415  (Playwright only when asked)
 

@@ -19,6 +19,9 @@ from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 import streamlit as st
+from streamlit.proto.WidgetStates_pb2 import WidgetState as WidgetStateProto
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.state.common import GENERATED_ELEMENT_ID_PREFIX
 
 from sitefinder.errors import SitefinderError
 from sitefinder.model.profiles import Profile
@@ -213,6 +216,7 @@ def begin_run(query: dict[str, str], provinces: Callable[[], list[str]]) -> None
         sc, parsed = Scenario.from_query(query)
         sc, notes = sc.usable(profile_of(sc.profile), provinces(), page=True)
         put_scenario(sc)
+        take_browser_view(browser_sent_values())  # a page back after its process was lost: what it shows wins
         for key, first in PAGE_CONTROLS.items():
             st.session_state.setdefault(key, first)
         STARTED.set(True)
@@ -228,6 +232,48 @@ def begin_run(query: dict[str, str], provinces: Callable[[], list[str]]) -> None
         if said:
             FLASH.set(("warning", " ".join(said)))
     keep_controls()
+
+
+def browser_sent_values() -> dict[str, float | int | bool]:
+    """The numbers and ticks the browser sent with this run, by control key: the weights, sizes, limits and boxes a
+    page shows. A page that reconnected to a new session, because the process that had its session was lost, sends
+    its whole view with its next run, and its last change is not yet in its address. Reads Streamlit's widget state
+    before the controls are drawn (its widget ids end in their key; tests/test_replicas.py checks it end to end)."""
+    ctx = get_script_run_ctx()
+    try:
+        states = ctx.session_state._state._new_widget_state.states  # type: ignore[union-attr]
+    except AttributeError:  # no run context, or Streamlit's internals moved: the address decides, as before
+        return {}
+    out: dict[str, float | int | bool] = {}
+    for widget_id, held in list(states.items()):
+        prefix, _, rest = str(widget_id).partition("-")
+        proto = getattr(held, "value", None)
+        if prefix != GENERATED_ELEMENT_ID_PREFIX or "-" not in rest or not isinstance(proto, WidgetStateProto):
+            continue
+        key, kind = rest.split("-", 1)[1], proto.WhichOneof("value")
+        if kind == "double_array_value" and len(proto.double_array_value.data) == 1:  # a slider
+            out[key] = float(proto.double_array_value.data[0])
+        elif kind in ("double_value", "int_value", "bool_value"):  # a number box, a tick box
+            out[key] = getattr(proto, kind)
+    return out
+
+
+def take_browser_view(sent: dict[str, float | int | bool]) -> None:
+    """Show the values of ``sent`` (``browser_sent_values``) in their controls where each is a weight or a setting of
+    the same type, within the setting's bounds; anything else keeps what the address said."""
+    ss = st.session_state
+    weights = {weight_key(c.name) for c in profile_of(ss["profile"]).criteria}
+    settings = {s.url_key: s for s in SETTINGS.values() if s.widget and s.kind != "weights"}
+    for key, value in sent.items():
+        s = SETTINGS["weights"] if key in weights else settings.get(key)
+        now = ss[key] if s is not None and key in ss else None
+        if s is None or now is None or isinstance(now, bool) != isinstance(value, bool):
+            continue
+        if not isinstance(value, bool):
+            if not isinstance(now, (int, float)) or (s.lo is not None and value < s.lo) or (s.hi is not None and value > s.hi):
+                continue
+            value = type(now)(value)
+        ss[key] = value
 
 
 def on_profile_change() -> None:

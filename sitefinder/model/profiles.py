@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -319,11 +320,17 @@ def profile_path(name_or_path: str) -> Path | None:
     return p if (p.suffix or len(p.parts) > 1 or p.exists()) else None
 
 
+@lru_cache(maxsize=8)
+def _builtin_profile(name: str) -> Profile:
+    """A built-in profile, read once per process (a Profile is frozen; the app asks for one on every run)."""
+    text = resources.files("sitefinder.model.profile_data").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    return parse_profile(tomllib.loads(text), f"built-in profile '{name}'")
+
+
 def load_profile(name_or_path: str) -> Profile:
     """A built-in profile by name (``bitcoin_mine``, ``ai_datacenter``) or a profile TOML file by path."""
     if name_or_path in builtin_profile_names():
-        text = resources.files("sitefinder.model.profile_data").joinpath(f"{name_or_path}.toml").read_text(encoding="utf-8")
-        return parse_profile(tomllib.loads(text), f"built-in profile '{name_or_path}'")
+        return _builtin_profile(name_or_path)
     path = profile_path(name_or_path)
     if path is not None:
         return load_profile_file(path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -16,11 +18,19 @@ def _rgb(hex_color: str) -> tuple[int, int, int]:
     return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
+@lru_cache(maxsize=32)
+def _stops(ramp: tuple[str, ...]) -> NDArray[np.float64]:
+    """The ramp's stops as an (n, 3) float array, parsed once per ramp (read-only)."""
+    stops = np.array([_rgb(c) for c in ramp], dtype=float)
+    stops.setflags(write=False)
+    return stops
+
+
 def ramp_rgb(values: NDArray[np.float64], lo: float, hi: float, ramp: tuple[str, ...]) -> NDArray[np.uint8]:
     """(n, 3) RGB for values scaled linearly from lo..hi onto the ramp (clamped); NaN -> grey."""
     v = np.asarray(values, dtype=float)
     t = np.clip((v - lo) / (hi - lo) if hi > lo else np.zeros_like(v), 0, 1)
-    stops = np.array([_rgb(c) for c in ramp], dtype=float)
+    stops = _stops(tuple(ramp))
     pos = t * (len(ramp) - 1)
     i = np.clip(np.floor(np.nan_to_num(pos)).astype(int), 0, len(ramp) - 2)
     f = (np.nan_to_num(pos) - i)[:, None]

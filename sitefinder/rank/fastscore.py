@@ -122,14 +122,14 @@ def score_prepared(prep: Prepared, profile: Profile, tie: NDArray[np.int64] | No
     failed = prep.base_failed | ((prep.exclude_bits & active_bits) << len(profile.constraints))
     missing = prep.missing & active
 
-    def contributions(rows: NDArray[np.intp]) -> NDArray[np.float64]:
+    def contributions(rows: NDArray[np.intp] | slice) -> NDArray[np.float64]:
         c = prep.values[rows] * 100.0  # (100 v) w, as scoring.score computes it
         c *= w
         return c
 
     total = np.empty(n)
     for start in range(0, n, ROW_SUM_BLOCK):  # a block at a time: no (n, k) array of contributions
-        total[start:start + ROW_SUM_BLOCK] = row_sum(contributions(np.arange(start, min(n, start + ROW_SUM_BLOCK))))
+        total[start:start + ROW_SUM_BLOCK] = row_sum(contributions(slice(start, start + ROW_SUM_BLOCK)))
     np.clip(total, 0.0, 100.0, out=total)
     feasible_rows = failed == 0
     scores = np.where(feasible_rows, total, np.nan)

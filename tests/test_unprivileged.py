@@ -43,8 +43,11 @@ def _need(condition: bool, why: str) -> None:
 
 
 def _runs_as_user() -> bool:
-    done = subprocess.run([sys.executable, "-c", "import streamlit, sitefinder"], user=USER, group="nogroup",
-                          extra_groups=[], capture_output=True, cwd="/", check=False)
+    try:
+        done = subprocess.run([sys.executable, "-c", "import streamlit, sitefinder"], user=USER, group="nogroup",
+                              extra_groups=[], capture_output=True, cwd="/", check=False)
+    except PermissionError:  # the interpreter's folders are closed to the user (a clone in a private folder)
+        return False
     return done.returncode == 0
 
 

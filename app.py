@@ -30,7 +30,7 @@ from webapp.tabs.robustness import robustness_tab  # noqa: E402
 from webapp.tabs.your_data import effective_dataset, your_data_tab  # noqa: E402
 from webapp.text import TABS, md_escape  # noqa: E402
 
-# Tests only (tests/test_browser_state.py): seconds every run waits after drawing the sidebar, so that a person's fast
+# Tests only (tests/test_browser_state.py): seconds every run waits before drawing a control, so that a person's fast
 # clicks land in runs on purpose; a run is now ~0.1 s of server time and would otherwise be over before the next click.
 SLOW_RUN_S = float(os.environ.get("SITEFINDER_TEST_SLOW_RUN_S") or 0)
 STATIC = Path(__file__).resolve().parent / "static"  # Streamlit serves it at /app/static (server.enableStaticServing)
@@ -55,6 +55,8 @@ def main() -> None:
         st.stop()
     state.begin_run(st.query_params.to_dict(), lambda: sorted(built_in["districts"]["province"].dropna().unique()))
     flash = state.FLASH.pop()
+    if SLOW_RUN_S:
+        time.sleep(SLOW_RUN_S)  # no control is drawn yet: the run a click interrupts here has drawn none of them
     led = register_data.ledger(built_in)  # the register: what is booked is taken off the grid before ranking
     who = signin.visitor(led.register.engine if led.register else None)
     booked, _notes = register_data.booked_dataset(built_in, led)
@@ -62,8 +64,6 @@ def main() -> None:
     study = page.study_for(dataset)
     known = provinces(study.site)
     sidebar.draw(caches.profile(st.session_state["profile"]), dataset, known, page.study_area_km2(built_in))
-    if SLOW_RUN_S:
-        time.sleep(SLOW_RUN_S)  # the sidebar is drawn, the tabs are not: where an interrupted run loses most
     io_slot = st.sidebar.container()
     progress_slot = st.container()
 

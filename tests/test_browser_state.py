@@ -26,8 +26,8 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 LINK = {"mw": "70", "w.hours_above_35c": "40", "target": "2500", "per_node": "3"}
-# Every run waits this long once the sidebar is drawn (app.py, tests only): a run at the default view is ~0.1 s of
-# server time, over before most clicks; with it the clicks land in runs on purpose, where the tabs are not drawn yet.
+# Every run waits this long before it draws a control (app.py, tests only): a run at the default view is ~0.1 s of
+# server time, over before most clicks; with it the clicks land in runs on purpose, before the controls are drawn.
 SLOW_RUN = {"SITEFINDER_TEST_SLOW_RUN_S": "0.5"}
 # What the file holds, and a file for it: valid ones and rejected ones (the defect showed with both).
 UPLOADS = [
